@@ -1,0 +1,5 @@
+"""reconcile: EventBridge connections as code."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
