@@ -1,0 +1,1 @@
+"""Stage 8: write what the plan says, and only that."""

@@ -1,0 +1,59 @@
+"""Build CreateConnection / UpdateConnection requests from a spec and its resolved secrets.
+
+Whether AWS merges a partial update is not documented, and the Terraform provider
+leaves removed invocation parameters in place forever (hashicorp/terraform-provider-aws#37814).
+So an update sends the complete desired block, with empty lists to clear parameters
+and empty strings to clear Description, KmsKeyIdentifier and the connectivity ARN
+(the model allows "" for each: ConnectionDescription, KmsKeyIdentifier, ResourceConfigurationArn).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from reconciler.aws.live import Live
+from reconciler.model import Spec
+from reconciler.secrets.desired import DesiredSecrets
+from reconciler.secrets.refs import PARAMETER_LISTS
+
+CLEARED_CONNECTIVITY = {"ResourceParameters": {"ResourceConfigurationArn": ""}}
+
+
+def _with_secrets(body: dict[str, Any], desired: DesiredSecrets) -> dict[str, Any]:
+    request = copy.deepcopy(body)
+    for path, resolved in desired.by_path.items():
+        node: Any = request
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = resolved.value.reveal()
+    return request
+
+
+def _full_lists(block: dict[str, Any] | None) -> dict[str, Any]:
+    block = dict(block or {})
+    for name in PARAMETER_LISTS:
+        block.setdefault(name, [])
+    return block
+
+
+def create_request(spec: Spec, desired: DesiredSecrets) -> dict[str, Any]:
+    return _with_secrets(spec.body, desired)
+
+
+def update_request(spec: Spec, desired: DesiredSecrets, live: Live) -> dict[str, Any]:
+    request = _with_secrets(spec.body, desired)
+    request.setdefault("Description", "")
+    auth = request["AuthParameters"]
+    auth["InvocationHttpParameters"] = _full_lists(auth.get("InvocationHttpParameters"))
+    oauth = auth.get("OAuthParameters")
+    if isinstance(oauth, dict):
+        oauth["OAuthHttpParameters"] = _full_lists(oauth.get("OAuthHttpParameters"))
+    if "KmsKeyIdentifier" not in request and live.data.get("KmsKeyIdentifier"):
+        request["KmsKeyIdentifier"] = ""
+    if "InvocationConnectivityParameters" not in request and live.data.get("InvocationConnectivityParameters"):
+        request["InvocationConnectivityParameters"] = copy.deepcopy(CLEARED_CONNECTIVITY)
+    live_auth = live.data.get("AuthParameters") or {}
+    if "ConnectivityParameters" not in auth and live_auth.get("ConnectivityParameters"):
+        auth["ConnectivityParameters"] = copy.deepcopy(CLEARED_CONNECTIVITY)
+    return request

@@ -1,0 +1,41 @@
+"""Bounded retries for writes, which botocore is told not to retry (see aws/clients.py)."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from typing import Callable, TypeVar
+
+from botocore.exceptions import ClientError
+
+from reconciler.aws.errors import CONCURRENT, error_code, is_transient
+
+T = TypeVar("T")
+MAX_ATTEMPTS = 5
+MAX_SECONDS = 60.0
+BASE_DELAY = 0.5
+MAX_DELAY = 8.0
+
+
+def with_retries(call: Callable[[], T], before_retry: Callable[[], None] | None = None, stop: threading.Event | None = None) -> T:
+    """Retry throttling, 5xx, resets, timeouts and ConcurrentModificationException
+    (after `before_retry`, which re-reads the connection), with full-jitter backoff,
+    at most MAX_ATTEMPTS times and MAX_SECONDS. Everything else is raised at once:
+    retrying the quota error or AccessDenied never helps."""
+    deadline = time.monotonic() + MAX_SECONDS
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return call()
+        except Exception as exc:
+            concurrent = isinstance(exc, ClientError) and error_code(exc) == CONCURRENT
+            if not (concurrent or is_transient(exc)) or attempt >= MAX_ATTEMPTS:
+                raise
+            delay = random.uniform(0, min(MAX_DELAY, BASE_DELAY * 2 ** (attempt - 1)))
+            if time.monotonic() + delay > deadline or (stop is not None and stop.is_set()):
+                raise
+            time.sleep(delay)
+            if concurrent and before_retry is not None:
+                before_retry()

@@ -1,0 +1,1 @@
+"""The only stages that talk to AWS: clients, reads (fetch) and writes (apply)."""

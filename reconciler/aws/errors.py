@@ -1,0 +1,53 @@
+"""AWS errors by code: what to tell the user, and which ones are worth retrying."""
+
+from __future__ import annotations
+
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, NoCredentialsError, ReadTimeoutError
+
+NOT_FOUND = "ResourceNotFoundException"
+THROTTLING = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
+CONCURRENT = "ConcurrentModificationException"
+# Retrying these never helps; say what to do instead.
+ADVICE = {
+    "LimitExceededException": "the account's connection quota for this region is reached (default 3,000); delete unused connections or request a quota increase in Service Quotas",
+    "AccessDeniedException": "the credentials lack permission for this call; see the IAM policies under iam/ in the reconcile repository",
+    "UnrecognizedClientException": "the AWS credentials are not valid",
+    "ExpiredTokenException": "the AWS session token has expired; sign in again",
+    "ValidationException": "AWS rejected a value in the request",
+}
+
+
+def error_code(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code", "Unknown"))
+    if isinstance(exc, NoCredentialsError):
+        return "NoCredentials"
+    if isinstance(exc, ReadTimeoutError):
+        return "ReadTimeout"
+    if isinstance(exc, ConnectionError):
+        return "ConnectionError"
+    return type(exc).__name__
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, ClientError):
+        code = error_code(exc)
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return code in THROTTLING or status >= 500 or code in ("InternalException", "InternalFailure", "ServiceUnavailable")
+    return isinstance(exc, (ConnectionError, ReadTimeoutError))
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line explanation, by error code; AWS's own text only where it adds detail."""
+    code = error_code(exc)
+    if isinstance(exc, NoCredentialsError):
+        return "no AWS credentials found: configure a profile, environment variables or a role"
+    advice = ADVICE.get(code)
+    message = exc.response.get("Error", {}).get("Message", "") if isinstance(exc, ClientError) else str(exc)
+    if advice and message:
+        return f"{code}: {advice} ({message})"
+    if advice:
+        return f"{code}: {advice}"
+    if isinstance(exc, BotoCoreError):
+        return f"{code}: {exc}"
+    return f"{code}: {message}" if message else code

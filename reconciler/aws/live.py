@@ -1,0 +1,84 @@
+"""Fetch stage: read each declared connection, and the managed secrets behind them."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from reconciler.aws.errors import NOT_FOUND, describe_error, error_code
+from reconciler.errors import AwsError
+from reconciler.secrets.managed import SlotId, managed_slots
+from reconciler.secrets.redact import Secret
+from reconciler.secrets.resolve import ReadFailure, SecretVersion, read_versions
+
+
+@dataclass
+class Live:
+    """One connection as AWS describes it (never with secret values)."""
+
+    data: dict[str, Any]
+
+    @property
+    def state(self) -> str:
+        return str(self.data.get("ConnectionState", ""))
+
+    @property
+    def state_reason(self) -> str:
+        return str(self.data.get("StateReason", ""))
+
+    @property
+    def secret_arn(self) -> str | None:
+        return self.data.get("SecretArn")
+
+    @property
+    def last_modified(self) -> str | None:
+        value = self.data.get("LastModifiedTime") or self.data.get("CreationTime")
+        return value.isoformat() if hasattr(value, "isoformat") else None
+
+
+def describe(client: Any, name: str) -> Live | None:
+    try:
+        response = client.describe_connection(Name=name)
+    except ClientError as exc:
+        if error_code(exc) == NOT_FOUND:
+            return None
+        raise
+    response.pop("ResponseMetadata", None)
+    return Live(response)
+
+
+def describe_all(client: Any, names: list[str], pool: ThreadPoolExecutor) -> dict[str, Live | None]:
+    """One DescribeConnection per name, concurrently; every failure reported together."""
+    futures = {name: pool.submit(describe, client, name) for name in names}
+    found: dict[str, Live | None] = {}
+    failures: list[str] = []
+    for name, future in futures.items():
+        try:
+            found[name] = future.result()
+        except (ClientError, BotoCoreError) as exc:
+            failures.append(f"{name}: {describe_error(exc)}")
+    if failures:
+        raise AwsError("DescribeConnection", "could not read connections:\n  " + "\n  ".join(failures))
+    return found
+
+
+def read_managed_secrets(client: Any, arns: dict[str, str], pool: ThreadPoolExecutor) -> dict[str, dict[SlotId, Secret] | ReadFailure]:
+    """Connection name → the secret values in its managed secret, or why it could not be read."""
+    results = read_versions(client, [(arn, None, None) for arn in arns.values()], pool)
+    out: dict[str, dict[str, Any] | ReadFailure] = {}
+    for name, arn in arns.items():
+        got = results[(arn, None, None)]
+        if isinstance(got, SecretVersion) and got.value is not None:
+            try:
+                out[name] = managed_slots(json.loads(got.value.reveal()))
+            except ValueError:
+                out[name] = ReadFailure("InvalidJSON", "managed secret is not JSON")
+        elif isinstance(got, SecretVersion):
+            out[name] = ReadFailure("Binary", "managed secret has no SecretString")
+        else:
+            out[name] = got
+    return out

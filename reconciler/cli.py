@@ -1,0 +1,106 @@
+"""Command line: `main(argv) -> int`, one boundary that turns errors into messages."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import NoReturn, Sequence
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from reconciler import __version__
+from reconciler.aws.errors import describe_error
+from reconciler.commands import apply, plan, schema, validate
+from reconciler.errors import ReconcileError, SpecErrors
+from reconciler.output import err, setup_logging
+
+log = logging.getLogger("reconciler")
+
+
+class UsageError(ReconcileError):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse exits 2 on usage errors, which scripts would read as "changes pending".
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _common(parser: argparse.ArgumentParser, aws: bool = True) -> None:
+    parser.add_argument("--dir", default=os.environ.get("RECONCILE_DIR", "connections"), help="specs folder (default: connections)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging: -v, -vv, -vvv (botocore, redacted)")
+    if aws:
+        parser.add_argument("--region", help="AWS region (default: the boto3 chain)")
+        parser.add_argument("--profile", help="AWS profile (default: the boto3 chain)")
+        parser.add_argument("--concurrency", type=int, default=16, help="AWS reads in flight at once (default 16)")
+        parser.add_argument("--force-secrets", action="store_true", help="push every secret value, whether or not it is known to differ")
+        parser.add_argument("--no-verify-secrets", action="store_true", help="don't read the connections' managed secrets (plan says secrets are unverified)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="reconcile", description="Declarative reconciler for Amazon EventBridge connections.")
+    parser.add_argument("--version", action="version", version=f"reconcile {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="check specs against the schema and rules; no AWS access")
+    _common(p, aws=False)
+    p.add_argument("--format", choices=("text", "github", "json"), default="text")
+    p.set_defaults(func=validate.run)
+
+    p = sub.add_parser("plan", help="show what apply would change (exit 0 in sync, 2 changes, 1 error)")
+    _common(p)
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.set_defaults(func=plan.run)
+
+    p = sub.add_parser("apply", help="write drifted connections and create missing ones")
+    _common(p)
+    p.add_argument("--yes", "-y", action="store_true", help="don't ask for confirmation")
+    p.add_argument("--wait-timeout", type=float, default=300.0, help="seconds to wait for each connection to settle (default 300)")
+    p.set_defaults(func=apply.run)
+
+    p = sub.add_parser("schema", help="print the connection spec JSON Schema")
+    p.set_defaults(func=schema.run, verbose=0)
+    return parser
+
+
+def _normalize_argv(argv: Sequence[str]) -> list[str]:
+    """`reconcile --plan ...` is `reconcile plan ...`."""
+    args = list(argv)
+    if "--plan" in args:
+        args.remove("--plan")
+        args.insert(0, "plan")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(_normalize_argv(sys.argv[1:] if argv is None else argv))
+        setup_logging(args.verbose)
+        code: int = args.func(args)
+        return code
+    except SpecErrors as exc:
+        for problem in exc.problems:
+            err(str(problem))
+        files = len({p.location.file for p in exc.problems})
+        err(f"reconcile: {len(exc.problems)} error(s) in {files} file(s); nothing was written to AWS")
+        return exc.exit_code
+    except ReconcileError as exc:
+        err(f"reconcile: error: {exc}")
+        return exc.exit_code
+    except (ClientError, BotoCoreError) as exc:
+        err(f"reconcile: error: {describe_error(exc)}")
+        return 1
+    except KeyboardInterrupt:
+        err("reconcile: interrupted")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are caught
+        log.debug("internal error", exc_info=True)
+        err(f"reconcile: internal error: {type(exc).__name__} (a bug in reconcile; rerun with -vv for details and report it)")
+        return 1
+
+
+def main_entry() -> NoReturn:
+    sys.exit(main())

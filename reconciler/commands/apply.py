@@ -1,0 +1,92 @@
+"""`reconcile apply`: recompute the plan, confirm, write only what drifted, report each result."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections import Counter
+from types import FrameType
+from typing import Iterator
+from contextlib import contextmanager
+
+from reconciler.apply.run import WriteResult, apply_run
+from reconciler.commands.plan import make_plan
+from reconciler.errors import ReconcileError
+from reconciler.output import err, out
+from reconciler.render import RENDERERS
+
+VERB = {"create": "created", "update": "updated", "delete": "deleted"}
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """First SIGINT/SIGTERM: start no new write, let those in flight finish."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if not stop.is_set():
+            err(f"\nreconcile: {signal.Signals(signum).name} received: finishing writes in flight, starting no new ones")
+        stop.set()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def confirm(assume_yes: bool) -> None:
+    if assume_yes:
+        return
+    if not sys.stdin.isatty():
+        raise ReconcileError("refusing to apply without confirmation: no terminal to ask on; pass --yes to apply non-interactively")
+    out("\nApply these changes? Only 'yes' is accepted: ")
+    if sys.stdin.readline().strip() != "yes":
+        raise ReconcileError("apply cancelled; nothing was written")
+
+
+def result_line(result: WriteResult) -> str:
+    verb = VERB.get(result.action.value, result.action.value)
+    if result.ok:
+        return f"✓ {result.name}: {verb} ({result.detail})"
+    if not result.started:
+        return f"- {result.name}: {result.action.value} {result.detail}"
+    return f"✗ {result.name}: {result.action.value} failed: {result.detail}"
+
+
+def summary(results: list[WriteResult]) -> str:
+    done = Counter(r.action.value for r in results if r.ok)
+    failed = sum(1 for r in results if r.started and not r.ok)
+    skipped = sum(1 for r in results if not r.started)
+    text = f"Apply complete: {done['create']} created, {done['update']} updated, {done['delete']} deleted, {failed} failed"
+    return text + (f", {skipped} not started." if skipped else ".")
+
+
+def run(args: argparse.Namespace) -> int:
+    result = make_plan(args)
+    plan = result.plan
+    try:
+        out(RENDERERS["text"](plan))
+        if not plan.has_changes:
+            return 0
+        confirm(args.yes)
+        stop = threading.Event()
+        with stop_on_signals(stop):
+            results = apply_run(result, args.wait_timeout, stop, lambda r: out(result_line(r) + "\n"))
+        for r in results:
+            if not r.started:
+                out(result_line(r) + "\n")
+        out("\n" + summary(results) + "\n")
+        if any(not r.ok for r in results):
+            failures = [r for r in results if r.started and not r.ok]
+            for r in failures:
+                err(f"reconcile: {r.name}: {r.action.value} failed [{r.code}]: {r.detail}")
+            return 1
+        return 0
+    finally:
+        result.pool.shutdown(wait=False)

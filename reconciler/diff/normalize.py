@@ -1,0 +1,94 @@
+"""Both sides → one comparable record. Each AWS quirk is its own named step.
+
+The comparable record has the spec's shape, except that parameter lists become
+mappings keyed by `Key` and every secret slot holds the `SECRET` placeholder: secret
+values are compared elsewhere (diff/secrets.py), in constant time, never here.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from reconciler.secrets.refs import PARAMETER_LISTS
+
+SECRET = "(secret)"
+
+# DescribeConnection fields that describe the connection rather than configure it.
+READ_ONLY = ("ConnectionArn", "ConnectionState", "StateReason", "CreationTime", "LastModifiedTime", "LastAuthorizedTime", "SecretArn", "ResponseMetadata", "Name")
+FIXED_SECRETS = {
+    "ApiKeyAuthParameters": "ApiKeyValue",
+    "BasicAuthParameters": "Password",
+}
+
+
+def drop_read_only(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in READ_ONLY}
+
+
+def mask_fixed_secrets(auth: dict[str, Any]) -> None:
+    """DescribeConnection has no member for ApiKeyValue, Password or ClientSecret
+    (botocore model `events/2015-10-07`, `Connection*ResponseParameters`), so the live
+    side never shows them: both sides carry a placeholder where a value is set."""
+    for block, field in FIXED_SECRETS.items():
+        if isinstance(auth.get(block), dict):
+            auth[block][field] = SECRET
+    oauth = auth.get("OAuthParameters")
+    if isinstance(oauth, dict):
+        client = oauth.setdefault("ClientParameters", {})
+        client["ClientSecret"] = SECRET
+
+
+def key_parameters(block: Any) -> dict[str, Any]:
+    """Parameter lists → mappings by Key: AWS does not promise to keep their order.
+
+    `IsValueSecret` defaults to false (model: optional Boolean). A secret value is
+    withheld by DescribeConnection (observed; the Terraform provider copies it from
+    state when `Value` is nil) or, by some endpoints, sent: either way it is masked.
+    An empty list is the same as no list.
+    """
+    out: dict[str, Any] = {}
+    if not isinstance(block, dict):
+        return out
+    for list_name in PARAMETER_LISTS:
+        items = block.get(list_name) or []
+        keyed = {}
+        for item in items:
+            secret = bool(item.get("IsValueSecret", False))
+            keyed[str(item.get("Key"))] = {"Value": SECRET if secret else item.get("Value"), "IsValueSecret": secret}
+        if keyed:
+            out[list_name] = keyed
+    return out
+
+
+def connectivity(block: Any) -> dict[str, Any] | None:
+    """Only the resource configuration ARN is configuration; DescribeConnection adds the
+    ResourceAssociationArn that EventBridge created (model `DescribeConnectionResourceParameters`).
+    An empty ARN means none (the model allows "", which is how a value is cleared)."""
+    if not isinstance(block, dict):
+        return None
+    arn = (block.get("ResourceParameters") or {}).get("ResourceConfigurationArn")
+    return {"ResourceParameters": {"ResourceConfigurationArn": arn}} if arn else None
+
+
+def empty_is_absent(record: dict[str, Any]) -> dict[str, Any]:
+    """An empty Description or KmsKeyIdentifier, or an empty parameter block, is unset."""
+    return {k: v for k, v in record.items() if v not in ("", None, {}, [])}
+
+
+def comparable(data: dict[str, Any]) -> dict[str, Any]:
+    """A spec body or a DescribeConnection response → the comparable record."""
+    record = copy.deepcopy(drop_read_only(data))
+    auth = record.get("AuthParameters")
+    if isinstance(auth, dict):
+        mask_fixed_secrets(auth)
+        for name in ("InvocationHttpParameters",):
+            auth[name] = key_parameters(auth.get(name))
+        oauth = auth.get("OAuthParameters")
+        if isinstance(oauth, dict):
+            oauth["OAuthHttpParameters"] = key_parameters(oauth.get("OAuthHttpParameters"))
+            record["AuthParameters"]["OAuthParameters"] = empty_is_absent(oauth)
+        auth["ConnectivityParameters"] = connectivity(auth.get("ConnectivityParameters"))
+        record["AuthParameters"] = empty_is_absent(auth)
+    record["InvocationConnectivityParameters"] = connectivity(record.get("InvocationConnectivityParameters"))
+    return empty_is_absent(record)

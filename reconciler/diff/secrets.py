@@ -1,0 +1,85 @@
+"""Secret drift: compare resolved desired values with the connection's managed secret.
+
+DescribeConnection withholds every secret value, which is why other tools never see
+a rotated or tampered secret. The managed secret holds what EventBridge uses; values
+are compared in memory, in constant time, and only masked markers leave this module.
+When the managed secret can't be read, the plan says so per connection and falls back
+to metadata: a source secret version created after the connection was last modified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from reconciler.diff.compare import field_path
+from reconciler.model import FieldChange, Op
+from reconciler.secrets.desired import DesiredSecrets, ResolvedValue, short_version
+from reconciler.secrets.managed import SlotId
+from reconciler.secrets.redact import Secret
+from reconciler.secrets.resolve import ReadFailure
+
+# Reads the AWSPREVIOUS value of a source secret (for the same JSON key), or None.
+PreviousReader = Callable[[ResolvedValue], "tuple[str, Secret] | None"]
+
+
+@dataclass
+class SecretCheck:
+    changes: list[FieldChange]
+    notes: list[str]
+
+
+def _path(slot: SlotId) -> str:
+    return field_path(list(slot))
+
+
+def _source(value: ResolvedValue) -> str:
+    key = f" key {value.ref.json_key}" if value.ref.json_key else ""
+    return f"{value.ref.secret_id}{key}"
+
+
+def _changed(slot: SlotId, marker: str) -> FieldChange:
+    return FieldChange(_path(slot), Op.CHANGE, "(secret)", f"({marker})", secret=True)
+
+
+def verified(desired: DesiredSecrets, managed: dict[SlotId, Secret], previous: PreviousReader, skip: set[str]) -> SecretCheck:
+    changes = []
+    for slot, want in sorted(desired.by_slot.items()):
+        if _path(slot) in skip:
+            continue  # already shown as added or re-typed by the field diff
+        have = managed.get(slot)
+        if have is None:
+            changes.append(_changed(slot, f"secret set: {_source(want)} version {want.version_label}"))
+        elif not have.same_as(want.value):
+            before = previous(want)
+            if before is not None and before[1].same_as(have):
+                marker = f"secret changed: {_source(want)} version {short_version(before[0])} → {want.version_label}"
+            else:
+                marker = f"secret changed outside git: live value is not {_source(want)} version {want.version_label}"
+            changes.append(_changed(slot, marker))
+    return SecretCheck(changes, [])
+
+
+def blind(desired: DesiredSecrets, failure: ReadFailure, last_modified: datetime | None, skip: set[str]) -> SecretCheck:
+    """The managed secret is unreadable (AccessDenied, KMS): never claim the secrets match."""
+    changes = []
+    for slot, want in sorted(desired.by_slot.items()):
+        if _path(slot) in skip:
+            continue
+        if want.created and last_modified and want.created > last_modified:
+            marker = f"secret probably changed: {_source(want)} version {want.version_label} is newer than the connection"
+            changes.append(_changed(slot, marker))
+    note = f"secret values not verified: the connection's managed secret could not be read ({failure.code})"
+    if not changes and desired.by_slot:
+        note += "; no source secret changed since the connection was last modified"
+    return SecretCheck(changes, [note] if desired.by_slot else [])
+
+
+def forced(desired: DesiredSecrets, skip: set[str]) -> SecretCheck:
+    changes = [
+        _changed(slot, f"secret pushed: {_source(want)} version {want.version_label} (--force-secrets)")
+        for slot, want in sorted(desired.by_slot.items())
+        if _path(slot) not in skip
+    ]
+    return SecretCheck(changes, [])

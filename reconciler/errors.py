@@ -1,0 +1,52 @@
+"""One exception family; the CLI boundary turns it into a message and an exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.column}"
+        return self.file
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One user-facing error about the specs: where, which field, what is wrong."""
+
+    location: Location
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.location}: "
+        return f"{where}{self.path}: {self.message}" if self.path else f"{where}{self.message}"
+
+
+class ReconcileError(Exception):
+    """An error the user can act on. Printed without a traceback."""
+
+    exit_code = 1
+
+
+class SpecErrors(ReconcileError):
+    """Every problem found in the specs in one run."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.location.file, p.location.line, p.location.column))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class AwsError(ReconcileError):
+    """An AWS call failed in a way worth telling the user about, by error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)

@@ -1,0 +1,182 @@
+"""Safe YAML loading that keeps source positions and rejects what PyYAML lets through.
+
+PyYAML's safe loader silently keeps the last of two duplicate keys, expands alias
+bombs without limit and resolves `!!set`/`!!binary`. We compose the node graph with
+the safe loader (so no tag can build an object) and build plain data ourselves,
+recording where every key and item stands so errors can say `file:line:col`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from reconciler.errors import Location, Problem
+
+MAX_DEPTH = 64
+MAX_NODES = 50_000  # counts alias expansions, so a "billion laughs" file stops early
+MAX_BYTES = 1 << 20
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_constructor = yaml.constructor.SafeConstructor()
+_TAG = "tag:yaml.org,2002:"
+
+
+@dataclass
+class Document:
+    data: Any
+    index: int
+    positions: dict[tuple[Any, ...], Location] = field(default_factory=dict)
+
+
+class _TooBig(Exception):
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        self.node = node
+        super().__init__(message)
+
+
+def _loc(file: str, node: yaml.Node) -> Location:
+    return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _mark_location(file: str, mark: Any) -> Location:
+    if mark is None:
+        return Location(file)
+    return Location(file, mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.file = file
+        self.problems = problems
+        self.nodes = 0
+        self.positions: dict[tuple[Any, ...], Location] = {}
+
+    def problem(self, node: yaml.Node, path: tuple[Any, ...], message: str) -> None:
+        self.problems.append(Problem(_loc(self.file, node), dotted(path), message))
+
+    def build(self, node: yaml.Node, path: tuple[Any, ...], depth: int = 0) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooBig(node, f"document has more than {MAX_NODES} nodes (alias expansion included)")
+        if depth > MAX_DEPTH:
+            raise _TooBig(node, f"nesting deeper than {MAX_DEPTH} levels")
+        self.positions.setdefault(path, _loc(self.file, node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return self._scalar(node, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: tuple[Any, ...], depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                self.problem(key_node, path, "merge keys (<<) are not supported; write the keys out")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _TAG + "str":
+                self.problem(key_node, path, "keys must be plain strings")
+                continue
+            key = key_node.value
+            if key in result:
+                first = self.positions.get(path + (key,))
+                at = f" (first at line {first.line})" if first else ""
+                self.problem(key_node, path + (key,), f"duplicate key{at}")
+                continue
+            self.positions[path + (key,)] = _loc(self.file, key_node)
+            result[key] = self.build(value_node, path + (key,), depth + 1)
+        return result
+
+    def _scalar(self, node: yaml.Node, path: tuple[Any, ...]) -> Any:
+        tag = node.tag
+        if tag == _TAG + "str":
+            return node.value
+        if tag == _TAG + "null":
+            return None
+        if tag in (_TAG + "bool", _TAG + "int", _TAG + "float"):
+            return _constructor.construct_object(node, deep=False)
+        if tag == _TAG + "timestamp":
+            # A date in a Description is meant as text; keep what was written.
+            return node.value
+        self.problem(node, path, f"unsupported YAML tag {tag!r}")
+        return None
+
+
+def dotted(path: tuple[Any, ...]) -> str:
+    """`("AuthParameters", "InvocationHttpParameters", "HeaderParameters", 0)` → `AuthParameters.InvocationHttpParameters.HeaderParameters[0]`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def decode(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
+    if len(raw) > MAX_BYTES:
+        return None, [Problem(Location(file), "", f"file is larger than {MAX_BYTES // 1024} KiB")]
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [Problem(Location(file, line, column), "", "not valid UTF-8 text")]
+
+
+_OPEN = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken, yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken)
+_CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
+
+
+def _too_deep(text: str, file: str) -> Problem | None:
+    """libyaml's composer recurses in C and crashes the process on deep nesting.
+
+    Brackets and indentation bound the nesting depth from above, so the token scan
+    (which stops at the first level past the limit) only runs on suspicious files.
+    """
+    brackets = text.count("[") + text.count("{")
+    indent = max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0)
+    if brackets + indent <= MAX_DEPTH:
+        return None
+    depth = 0
+    for token in yaml.scan(text, Loader=_Loader):
+        if isinstance(token, _OPEN):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return Problem(_mark_location(file, token.start_mark), "", f"nesting deeper than {MAX_DEPTH} levels")
+        elif isinstance(token, _CLOSE):
+            depth -= 1
+    return None
+
+
+def load_documents(text: str, file: str) -> tuple[list[Document], list[Problem]]:
+    """Every non-empty document of a YAML stream, or the problems that stopped it."""
+    problems: list[Problem] = []
+    documents: list[Document] = []
+    try:
+        deep = _too_deep(text, file)
+        if deep is not None:
+            return [], [deep]
+        for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
+            if node is None:
+                continue
+            builder = _Builder(file, problems)
+            try:
+                data = builder.build(node, ())
+            except _TooBig as exc:
+                problems.append(Problem(_loc(file, exc.node), "", str(exc)))
+                continue
+            if data is None:
+                continue
+            documents.append(Document(data, index, builder.positions))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or exc.context or "invalid YAML"
+        problems.append(Problem(_mark_location(file, mark), "", f"invalid YAML: {what}"))
+    except yaml.YAMLError as exc:
+        problems.append(Problem(Location(file), "", f"invalid YAML: {exc}"))
+    except RecursionError:
+        problems.append(Problem(Location(file), "", "invalid YAML: nesting too deep"))
+    return documents, problems

@@ -1,0 +1,80 @@
+"""Spec + live connection (+ secrets) → one `ConnectionPlan`. Pure: no AWS calls here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from reconciler.diff.compare import compare, creation, field_path
+from reconciler.diff.normalize import comparable
+from reconciler.diff.secrets import PreviousReader, SecretCheck, blind, forced, verified
+from reconciler.model import Action, FieldChange, Op, Spec
+from reconciler.plan.model import TRANSITIONAL, UNHEALTHY, ConnectionPlan
+from reconciler.secrets.desired import DesiredSecrets
+from reconciler.secrets.managed import SlotId
+from reconciler.secrets.redact import Secret
+from reconciler.secrets.resolve import ReadFailure
+from reconciler.aws.live import Live
+
+ManagedRead = dict[SlotId, Secret] | ReadFailure | None
+
+
+def _secret_versions(desired: DesiredSecrets) -> dict[str, str]:
+    return {field_path(list(slot)): f"{v.ref.secret_id}@{v.version_id}" for slot, v in desired.by_slot.items()}
+
+
+def _annotate_secret_adds(changes: list[FieldChange], desired: DesiredSecrets) -> list[FieldChange]:
+    """A secret added by the field diff shows where its value comes from, masked."""
+    sources = {field_path(list(slot)): v for slot, v in desired.by_slot.items()}
+    out = []
+    for change in changes:
+        source = sources.get(change.path)
+        if change.secret and change.op is Op.ADD and source is not None:
+            marker = f"(secret: {source.ref.secret_id} version {source.version_label})"
+            change = FieldChange(change.path, change.op, None, marker, secret=True)
+        out.append(change)
+    return out
+
+
+def _health(live: Live) -> tuple[list[FieldChange], list[str]]:
+    """EventBridge reports failed authorization as a state, not an error; the Terraform
+    provider counts DEAUTHORIZED as success. Here it is drift: apply re-sends the
+    credentials, which makes EventBridge authorize again."""
+    if live.state in UNHEALTHY:
+        healthy = "ACTIVE" if live.data.get("InvocationConnectivityParameters") else "AUTHORIZED"
+        reason = f"StateReason: {live.state_reason}" if live.state_reason else ""
+        return [FieldChange("ConnectionState", Op.CHANGE, live.state, healthy, note=reason)], []
+    if live.state in TRANSITIONAL:
+        return [], [f"connection is {live.state}; this plan may change once it settles"]
+    return [], []
+
+
+def _parse_time(value: Any) -> datetime | None:
+    return value if isinstance(value, datetime) else None
+
+
+def plan_connection(spec: Spec, live: Live | None, desired: DesiredSecrets, managed: ManagedRead, previous: PreviousReader, force_secrets: bool = False) -> ConnectionPlan:
+    want = comparable(spec.body)
+    versions = _secret_versions(desired)
+    if live is None:
+        changes = _annotate_secret_adds(creation(want), desired)
+        return ConnectionPlan(spec.name, Action.CREATE, spec.target, spec.file, changes, secret_versions=versions)
+    changes = _annotate_secret_adds(compare(comparable(live.data), want), desired)
+    skip = {c.path for c in changes if c.secret}
+    check: SecretCheck
+    if force_secrets:
+        check = forced(desired, skip)
+    elif isinstance(managed, ReadFailure):
+        check = blind(desired, managed, _parse_time(live.data.get("LastModifiedTime")), skip)
+    elif managed is None:
+        check = blind(desired, ReadFailure("NoSecretArn", "the connection reports no SecretArn"), None, skip)
+    else:
+        check = verified(desired, managed, previous, skip)
+    health, notes = _health(live)
+    all_changes = sorted(changes + check.changes, key=lambda c: c.path) + health
+    action = Action.UPDATE if all_changes else Action.NOOP
+    return ConnectionPlan(
+        spec.name, action, spec.target, spec.file, all_changes,
+        state=live.state, state_reason=live.state_reason, notes=check.notes + notes,
+        live_modified=live.last_modified, secret_versions=versions,
+    )

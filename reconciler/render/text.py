@@ -1,0 +1,28 @@
+"""Terraform-like text: one block per connection that changes, field by field."""
+
+from __future__ import annotations
+
+from reconciler.model import Action
+from reconciler.plan.model import Plan
+from reconciler.render.values import SYMBOL, change_line
+
+
+def render(plan: Plan) -> str:
+    lines: list[str] = []
+    multi = len(plan.targets) > 1
+    for conn in plan.connections:
+        if conn.action is Action.NOOP and not conn.notes:
+            continue
+        where = f"  ({conn.file})" if conn.file else ""
+        target = f"[{conn.target}] " if multi else ""
+        lines.append(f"{SYMBOL[conn.action]} {target}{conn.name}: {conn.action.value}{where}")
+        for change in conn.changes:
+            lines.append(f"    {change_line(change)}")
+        for note in conn.notes:
+            lines.append(f"    ! {note}")
+        lines.append("")
+    if plan.has_changes:
+        lines.append(f"Plan: {plan.summary()}.")
+    else:
+        lines.append(f"No changes: {len(plan.connections)} connection(s) match the specs.")
+    return "\n".join(lines) + "\n"

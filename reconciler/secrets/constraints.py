@@ -1,0 +1,47 @@
+"""Check resolved secret values against botocore's model before they are sent.
+
+Specs hold references, so the schema can't check the values. AWS would reject a bad
+one with a ValidationException whose message may echo the value; checking here gives
+a clear error that names the reference and never the value.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import botocore.session
+
+from reconciler.secrets.redact import Secret
+
+_MEMBER_SHAPES = {
+    "ApiKeyValue": ("CreateConnectionApiKeyAuthRequestParameters", "ApiKeyValue"),
+    "Password": ("CreateConnectionBasicAuthRequestParameters", "Password"),
+    "ClientSecret": ("CreateConnectionOAuthClientRequestParameters", "ClientSecret"),
+    "HeaderParameters": ("ConnectionHeaderParameter", "Value"),
+    "QueryStringParameters": ("ConnectionQueryStringParameter", "Value"),
+    "BodyParameters": ("ConnectionBodyParameter", "Value"),
+}
+
+
+@functools.cache
+def _rules(kind: str) -> tuple[int, int | None, re.Pattern[str] | None]:
+    model = botocore.session.get_session().get_service_model("events")
+    structure, member = _MEMBER_SHAPES[kind]
+    meta: dict[str, Any] = model.shape_for(structure).members[member].metadata
+    pattern = meta.get("pattern")
+    return int(meta.get("min", 0)), meta.get("max"), re.compile(pattern) if pattern else None
+
+
+def check_resolved(path: tuple[Any, ...], value: Secret) -> str | None:
+    kind = path[-1] if path[-1] != "Value" else path[-3]
+    low, high, pattern = _rules(str(kind))
+    text = value.reveal()
+    if len(text) < low:
+        return f"is shorter than {low} character(s)"
+    if high is not None and len(text) > high:
+        return f"is longer than {high} characters ({len(text)})"
+    if pattern is not None and not pattern.fullmatch(text):
+        return f"does not match what AWS accepts for {kind} (pattern {pattern.pattern})"
+    return None

@@ -1,0 +1,80 @@
+"""Secret values in memory: an opaque wrapper, and a redactor for every text we emit.
+
+Values are wrapped as soon as they are read so that `repr()`, f-strings, logging and
+tracebacks show a mask. As a second line, every resolved value is registered with the
+redactor, which scrubs all output (our own and botocore's DEBUG request bodies).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import threading
+
+MASK = "***"
+# Shorter values would garble ordinary words in the output; the schema-level rule
+# that secrets come from Secrets Manager is the protection that covers them.
+MIN_REDACT_LENGTH = 4
+
+
+class Redactor:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: set[str] = set()
+        self._ordered: list[str] = []
+
+    def add(self, value: str) -> None:
+        if len(value) < MIN_REDACT_LENGTH:
+            return
+        # Request bodies carry the JSON-escaped form of the value.
+        forms = {value, json.dumps(value)[1:-1]}
+        with self._lock:
+            new = forms - self._values
+            if new:
+                self._values |= new
+                self._ordered = sorted(self._values, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for value in self._ordered:
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+            self._ordered = []
+
+
+REDACTOR = Redactor()
+
+
+class Secret:
+    """A secret string that never shows itself by accident."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+        REDACTOR.add(value)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def same_as(self, other: Secret) -> bool:
+        """Constant-time comparison, so timing says nothing about the value."""
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __repr__(self) -> str:
+        return "Secret(***)"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("secret values cannot be pickled or saved")
+
+
+class RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return REDACTOR.redact(super().format(record))

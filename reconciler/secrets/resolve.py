@@ -1,0 +1,104 @@
+"""Read secret versions from Secrets Manager: each version once per run, 20 to a batch."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable
+
+from botocore.exceptions import ClientError
+
+from reconciler.secrets.redact import Secret
+
+BATCH = 20  # BatchGetSecretValue takes 1–20 ids (AWS API reference)
+FetchKey = tuple[str, "str | None", "str | None"]
+
+
+@dataclass(frozen=True)
+class SecretVersion:
+    arn: str
+    name: str
+    version_id: str
+    value: Secret | None  # None for a binary secret
+    created: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    code: str
+    message: str
+
+
+def _matches(requested: str, entry: dict[str, Any]) -> bool:
+    arn, name = entry.get("ARN", ""), entry.get("Name", "")
+    # A partial ARN (no random suffix) names the secret too.
+    return requested in (arn, name) or arn.startswith(requested + "-")
+
+
+def _entry(item: dict[str, Any]) -> SecretVersion:
+    text = item.get("SecretString")
+    value = Secret(text) if text is not None else None
+    return SecretVersion(item.get("ARN", ""), item.get("Name", ""), item.get("VersionId", ""), value, item.get("CreatedDate"))
+
+
+def _client_error(exc: ClientError) -> ReadFailure:
+    error = exc.response.get("Error", {})
+    return ReadFailure(error.get("Code", "Unknown"), error.get("Message", ""))
+
+
+def get_one(client: Any, key: FetchKey) -> SecretVersion | ReadFailure:
+    secret_id, stage, version = key
+    args: dict[str, Any] = {"SecretId": secret_id}
+    if stage:
+        args["VersionStage"] = stage
+    if version:
+        args["VersionId"] = version
+    try:
+        return _entry(client.get_secret_value(**args))
+    except ClientError as exc:
+        return _client_error(exc)
+
+
+def _get_batch(client: Any, ids: list[str]) -> dict[FetchKey, SecretVersion | ReadFailure]:
+    try:
+        response = client.batch_get_secret_value(SecretIdList=ids)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "AccessDeniedException":
+            # Without secretsmanager:BatchGetSecretValue, GetSecretValue may still be allowed.
+            return {(i, None, None): get_one(client, (i, None, None)) for i in ids}
+        failure = _client_error(exc)
+        return {(i, None, None): failure for i in ids}
+    out: dict[FetchKey, SecretVersion | ReadFailure] = {}
+    values = response.get("SecretValues", [])
+    errors = response.get("Errors", [])
+    for requested in ids:
+        hit = next((v for v in values if _matches(requested, v)), None)
+        if hit is not None:
+            out[(requested, None, None)] = _entry(hit)
+            continue
+        err = next((e for e in errors if e.get("SecretId") in (requested,) or _matches(requested, {"ARN": e.get("SecretId", "")})), None)
+        code = err.get("ErrorCode", "Unknown") if err else "ResourceNotFoundException"
+        message = err.get("Message", "") if err else "not returned by BatchGetSecretValue"
+        out[(requested, None, None)] = ReadFailure(code, message)
+    return out
+
+
+def read_versions(client: Any, keys: Iterable[FetchKey], pool: ThreadPoolExecutor) -> dict[FetchKey, SecretVersion | ReadFailure]:
+    """Every distinct key read exactly once: AWSCURRENT reads batched, pinned versions one by one."""
+    unique = list(dict.fromkeys(keys))
+    current = [k[0] for k in unique if k[1] in (None, "AWSCURRENT") and k[2] is None]
+    pinned = [k for k in unique if not (k[1] in (None, "AWSCURRENT") and k[2] is None)]
+    batches = [current[i : i + BATCH] for i in range(0, len(current), BATCH)]
+    results: dict[FetchKey, SecretVersion | ReadFailure] = {}
+    futures = [pool.submit(_get_batch, client, batch) for batch in batches]
+    singles = {key: pool.submit(_get_one, client, key) for key in pinned}
+    for future in futures:
+        results.update(future.result())
+    for key, single in singles.items():
+        results[key] = single.result()
+    # AWSCURRENT given explicitly is the same version as no stage.
+    for key in unique:
+        if key not in results and key[1] == "AWSCURRENT":
+            results[key] = results[(key[0], None, None)]
+    return results

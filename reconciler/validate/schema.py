@@ -1,0 +1,112 @@
+"""JSON Schema errors → one-line problems at the offending key.
+
+jsonschema's own messages echo the offending value, which for a mistyped secret would
+print it, so every message here is written from the error's kind, never its instance.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from reconciler.errors import Problem
+from reconciler.load.yaml_loader import dotted
+from reconciler.model import Spec
+from reconciler.schema import load_schema
+from reconciler.secrets.refs import FIXED_SECRET_FIELDS
+
+AUTH_BLOCKS = {"API_KEY": "ApiKeyAuthParameters", "BASIC": "BasicAuthParameters", "OAUTH_CLIENT_CREDENTIALS": "OAuthParameters"}
+_TYPE_NAMES = {"string": "a string", "object": "a mapping", "array": "a list", "boolean": "true or false", "integer": "a whole number", "number": "a number"}
+
+
+@functools.cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(load_schema())
+
+
+def _kind(value: Any) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping", type(None): "nothing"}.get(type(value), type(value).__name__)
+
+
+def _is_secret_slot(path: tuple[Any, ...], spec: Spec) -> bool:
+    if path in FIXED_SECRET_FIELDS:
+        return True
+    if path and path[-1] == "Value":
+        parent = spec.body
+        for part in path[:-1]:
+            parent = parent[part] if isinstance(parent, (dict, list)) else None
+        return isinstance(parent, dict) and parent.get("IsValueSecret") is True
+    return False
+
+
+def _messages(error: ValidationError, spec: Spec) -> list[tuple[tuple[Any, ...], str]]:
+    path = tuple(error.absolute_path)
+    kind = error.validator
+    value = error.instance
+    auth_rule = "allOf" in error.schema_path and "then" in error.schema_path
+    auth_type = spec.body.get("AuthorizationType")
+    if kind == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        out = []
+        for key in sorted(set(value) - set(allowed)):
+            hint = difflib.get_close_matches(str(key), allowed, n=1)
+            tail = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
+            out.append((path + (key,), f"unknown key {key!r}{tail}"))
+        return out
+    if kind == "required":
+        missing = [k for k in error.validator_value if isinstance(value, dict) and k not in value]
+        if auth_rule:
+            return [(path, f"AuthorizationType {auth_type} needs {k}") for k in missing]
+        return [(path, f"missing required key {k!r}") for k in missing]
+    if error.schema is False:
+        # jsonschema reports a `false` subschema at the parent mapping, not at the key.
+        wanted = AUTH_BLOCKS.get(str(auth_type))
+        parent = spec.body.get("AuthParameters")
+        extra = [k for k in AUTH_BLOCKS.values() if k != wanted and isinstance(parent, dict) and k in parent]
+        return [(path + (k,), f"does not match AuthorizationType {auth_type}; remove it or change AuthorizationType") for k in extra]
+    if _is_secret_slot(path, spec):
+        return []  # the semantic check explains secrets without echoing them
+    if kind == "type":
+        expected = error.validator_value
+        names = " or ".join(_TYPE_NAMES.get(t, t) for t in (expected if isinstance(expected, list) else [expected]))
+        hint = " (quote it)" if expected == "string" and isinstance(value, (int, float, bool)) else ""
+        return [(path, f"must be {names}, not {_kind(value)}{hint}")]
+    if kind == "enum":
+        allowed = ", ".join(str(v) for v in error.validator_value)
+        return [(path, f"must be one of {allowed} (got {value!r})")]
+    if kind == "maxLength":
+        return [(path, f"must be at most {error.validator_value} characters (got {len(value)})")]
+    if kind == "minLength":
+        return [(path, f"must be at least {error.validator_value} character(s)")]
+    if kind == "maxItems":
+        return [(path, f"must have at most {error.validator_value} entries (got {len(value)})")]
+    if kind == "minItems":
+        return [(path, f"must have at least {error.validator_value} entries")]
+    if kind == "pattern":
+        return [(path, f"does not match the pattern {error.validator_value}")]
+    return [(path, f"fails the schema's {kind!r} rule")]
+
+
+def _walk(errors: Any) -> Any:
+    for error in errors:
+        # The auth-type rules sit under allOf/if/then; their errors are the leaf ones.
+        if error.context:
+            yield from _walk(error.context)
+        else:
+            yield error
+
+
+def schema_problems(spec: Spec) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[tuple[tuple[Any, ...], str]] = set()
+    for error in _walk(_validator().iter_errors(spec.body)):
+        for path, message in _messages(error, spec):
+            if (path, message) in seen:
+                continue
+            seen.add((path, message))
+            problems.append(Problem(spec.locate(path), dotted(path), message))
+    return problems
