@@ -30,6 +30,17 @@ def _with_secrets(body: dict[str, Any], desired: DesiredSecrets) -> dict[str, An
     return request
 
 
+def _explicit_secret_flags(request: dict[str, Any]) -> dict[str, Any]:
+    """Send IsValueSecret on every parameter rather than rely on AWS's default."""
+    auth = request.get("AuthParameters") or {}
+    blocks = [auth.get("InvocationHttpParameters"), (auth.get("OAuthParameters") or {}).get("OAuthHttpParameters")]
+    for block in blocks:
+        for name in PARAMETER_LISTS:
+            for item in (block or {}).get(name) or []:
+                item.setdefault("IsValueSecret", False)
+    return request
+
+
 def _full_lists(block: dict[str, Any] | None) -> dict[str, Any]:
     block = dict(block or {})
     for name in PARAMETER_LISTS:
@@ -38,11 +49,11 @@ def _full_lists(block: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def create_request(spec: Spec, desired: DesiredSecrets) -> dict[str, Any]:
-    return _with_secrets(spec.body, desired)
+    return _explicit_secret_flags(_with_secrets(spec.body, desired))
 
 
 def update_request(spec: Spec, desired: DesiredSecrets, live: Live) -> dict[str, Any]:
-    request = _with_secrets(spec.body, desired)
+    request = _explicit_secret_flags(_with_secrets(spec.body, desired))
     request.setdefault("Description", "")
     auth = request["AuthParameters"]
     auth["InvocationHttpParameters"] = _full_lists(auth.get("InvocationHttpParameters"))

@@ -42,7 +42,7 @@ def _config(pool: int, attempts: int, mode: str) -> Config:
     return Config(
         connect_timeout=float(os.environ.get("RECONCILE_CONNECT_TIMEOUT", CONNECT_TIMEOUT)),
         read_timeout=float(os.environ.get("RECONCILE_READ_TIMEOUT", READ_TIMEOUT)),
-        retries={"mode": mode, "total_max_attempts": attempts},  # type: ignore[typeddict-item]
+        retries={"mode": mode, "total_max_attempts": attempts},
         max_pool_connections=pool,
         user_agent_extra="reconcile",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,7 @@ class Live:
     @property
     def last_modified(self) -> str | None:
         value = self.data.get("LastModifiedTime") or self.data.get("CreationTime")
-        return value.isoformat() if hasattr(value, "isoformat") else None
+        return value.isoformat() if isinstance(value, datetime) else None
 
 
 def describe(client: Any, name: str) -> Live | None:
@@ -69,7 +70,7 @@ def describe_all(client: Any, names: list[str], pool: ThreadPoolExecutor) -> dic
 def read_managed_secrets(client: Any, arns: dict[str, str], pool: ThreadPoolExecutor) -> dict[str, dict[SlotId, Secret] | ReadFailure]:
     """Connection name → the secret values in its managed secret, or why it could not be read."""
     results = read_versions(client, [(arn, None, None) for arn in arns.values()], pool)
-    out: dict[str, dict[str, Any] | ReadFailure] = {}
+    out: dict[str, dict[SlotId, Secret] | ReadFailure] = {}
     for name, arn in arns.items():
         got = results[(arn, None, None)]
         if isinstance(got, SecretVersion) and got.value is not None:

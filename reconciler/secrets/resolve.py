@@ -92,7 +92,7 @@ def read_versions(client: Any, keys: Iterable[FetchKey], pool: ThreadPoolExecuto
     batches = [current[i : i + BATCH] for i in range(0, len(current), BATCH)]
     results: dict[FetchKey, SecretVersion | ReadFailure] = {}
     futures = [pool.submit(_get_batch, client, batch) for batch in batches]
-    singles = {key: pool.submit(_get_one, client, key) for key in pinned}
+    singles = {key: pool.submit(get_one, client, key) for key in pinned}
     for future in futures:
         results.update(future.result())
     for key, single in singles.items():

@@ -29,7 +29,7 @@ def _validator() -> Draft202012Validator:
 
 
 def _kind(value: Any) -> str:
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping", type(None): "nothing"}.get(type(value), type(value).__name__)
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping", type(None): "empty"}.get(type(value), type(value).__name__)
 
 
 def _is_secret_slot(path: tuple[Any, ...], spec: Spec) -> bool:
@@ -72,12 +72,13 @@ def _messages(error: ValidationError, spec: Spec) -> list[tuple[tuple[Any, ...],
         return []  # the semantic check explains secrets without echoing them
     if kind == "type":
         expected = error.validator_value
-        names = " or ".join(_TYPE_NAMES.get(t, t) for t in (expected if isinstance(expected, list) else [expected]))
-        hint = " (quote it)" if expected == "string" and isinstance(value, (int, float, bool)) else ""
-        return [(path, f"must be {names}, not {_kind(value)}{hint}")]
+        kinds: list[str] = expected if isinstance(expected, list) else [str(expected)]
+        names = " or ".join(_TYPE_NAMES.get(t, t) for t in kinds)
+        quote = " (quote it)" if expected == "string" and isinstance(value, (int, float, bool)) else ""
+        return [(path, f"must be {names}, not {_kind(value)}{quote}")]
     if kind == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
-        return [(path, f"must be one of {allowed} (got {value!r})")]
+        choices = ", ".join(str(v) for v in error.validator_value)
+        return [(path, f"must be one of {choices} (got {value!r})")]
     if kind == "maxLength":
         return [(path, f"must be at most {error.validator_value} characters (got {len(value)})")]
     if kind == "minLength":

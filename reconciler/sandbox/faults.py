@@ -1,0 +1,119 @@
+"""Fault injection: make the next N calls of an action fail the way AWS (or the network) can.
+
+Adding a fault is one entry in FAULTS: a function from the request's service
+prefix and the injection's options to an outcome the middleware knows how to
+play (an error reply, a dropped connection, or a delay before normal handling).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ErrorOutcome:
+    """Answer with an AWS JSON error instead of handling the request."""
+
+    status: int
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class DropOutcome:
+    """Close the socket without sending a response (the request is not handled)."""
+
+
+@dataclass(frozen=True)
+class DelayOutcome:
+    """Sleep, then handle the request normally.
+
+    Longer than the client's read timeout, this is a timeout the server still
+    acts on, as AWS may: the retried write can then meet its own effect.
+    """
+
+    seconds: float
+
+
+Outcome = ErrorOutcome | DropOutcome | DelayOutcome
+
+
+@dataclass(frozen=True)
+class FaultOptions:
+    seconds: float  # for "timeout"
+
+
+def _internal_code(prefix: str) -> str:
+    # Each service names its 500 differently (botocore models: events InternalException,
+    # secretsmanager InternalServiceError).
+    return "InternalServiceError" if prefix == "secretsmanager" else "InternalException"
+
+
+FAULTS: dict[str, Callable[[str, FaultOptions], Outcome]] = {
+    "throttle": lambda prefix, _o: ErrorOutcome(400, "ThrottlingException", "Rate exceeded"),
+    "500": lambda prefix, _o: ErrorOutcome(500, _internal_code(prefix), "An internal error occurred."),
+    "503": lambda prefix, _o: ErrorOutcome(503, "ServiceUnavailableException", "Service is unavailable."),
+    "reset": lambda prefix, _o: DropOutcome(),
+    "timeout": lambda prefix, options: DelayOutcome(options.seconds),
+    "concurrent": lambda prefix, _o: ErrorOutcome(
+        400, "ConcurrentModificationException", "Another operation is in progress on this resource."
+    ),
+    "access_denied": lambda prefix, _o: ErrorOutcome(
+        400, "AccessDeniedException", "User is not authorized to perform this action."
+    ),
+    "limit": lambda prefix, _o: ErrorOutcome(
+        400, "LimitExceededException", "The requested resource exceeds the maximum number allowed."
+    ),
+}
+
+ANY_ACTION = "*"
+
+
+@dataclass
+class _Armed:
+    fault: str
+    remaining: int
+    options: FaultOptions
+
+
+class FaultPlan:
+    """Faults waiting to fire, per action, first armed first fired."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._armed: dict[str, list[_Armed]] = {}
+        self._fired = 0
+
+    def inject(self, action: str, fault: str, times: int = 1, *, seconds: float = 2.0) -> None:
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; known: {', '.join(sorted(FAULTS))}")
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        with self._lock:
+            self._armed.setdefault(action, []).append(_Armed(fault, times, FaultOptions(seconds)))
+
+    def take(self, prefix: str, action: str) -> Outcome | None:
+        """The outcome for this request, if a fault is armed for its action (or for "*")."""
+        with self._lock:
+            for key in (action, ANY_ACTION):
+                queue = self._armed.get(key)
+                if not queue:
+                    continue
+                armed = queue[0]
+                armed.remaining -= 1
+                if armed.remaining == 0:
+                    queue.pop(0)
+                self._fired += 1
+                return FAULTS[armed.fault](prefix, armed.options)
+        return None
+
+    def injected(self) -> int:
+        with self._lock:
+            return self._fired
+
+    def clear(self) -> None:
+        with self._lock:
+            self._armed.clear()
+            self._fired = 0

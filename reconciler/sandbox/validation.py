@@ -1,0 +1,123 @@
+"""Server-side model validation that moto skips and botocore leaves to the server.
+
+botocore checks types, required members and minimum lengths client-side; AWS
+also enforces maximum lengths, patterns and enums, answering 400
+ValidationException. The constraints are read from botocore's bundled model,
+not copied. Messages follow AWS's "Value at '<path>' failed to satisfy
+constraint" form but never quote the value: many of these members are secrets.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from botocore.model import ListShape, Shape, StructureShape
+
+from reconciler.sandbox.model import input_shape, shape
+from reconciler.sandbox.wire import AwsError
+
+
+def validate_input(operation: str, body: dict[str, Any]) -> None:
+    """Raise ValidationException unless `body` satisfies the operation's input shape."""
+    problems = list(_check(body, input_shape(operation), ""))
+    _raise_if(problems)
+
+
+def validate_value(value: Any, shape_name: str, path: str) -> None:
+    """Validate a value assembled by the emulator (e.g. a merged update) against a named shape."""
+    _raise_if(list(_check(value, shape(shape_name), path)))
+
+
+def require(condition: bool, path: str) -> None:
+    if not condition:
+        _raise_if([(path, "Member must not be null")])
+
+
+def _raise_if(problems: list[tuple[str, str]]) -> None:
+    if not problems:
+        return
+    count = len(problems)
+    noun = "error" if count == 1 else "errors"
+    details = "; ".join(f"Value at '{path}' failed to satisfy constraint: {rule}" for path, rule in problems)
+    raise AwsError("ValidationException", f"{count} validation {noun} detected: {details}")
+
+
+def _check(value: Any, spec: Shape, path: str) -> list[tuple[str, str]]:
+    if isinstance(spec, StructureShape):
+        return _check_structure(value, spec, path)
+    if isinstance(spec, ListShape):
+        return _check_list(value, spec, path)
+    if spec.type_name == "string" and isinstance(value, str):
+        return _check_string(value, spec, path)
+    if spec.type_name in ("integer", "long") and isinstance(value, int):
+        return _check_range(value, spec, path)
+    return []
+
+
+def _check_structure(value: Any, spec: StructureShape, path: str) -> list[tuple[str, str]]:
+    if not isinstance(value, dict):
+        return []
+    problems = [
+        (_join(path, name), "Member must not be null") for name in spec.required_members if value.get(name) is None
+    ]
+    for name, member in spec.members.items():
+        if value.get(name) is not None:
+            problems += _check(value[name], member, _join(path, name))
+    return problems
+
+
+def _check_list(value: Any, spec: ListShape, path: str) -> list[tuple[str, str]]:
+    if not isinstance(value, list):
+        return []
+    problems = _length(len(value), spec, path)
+    for index, item in enumerate(value, start=1):
+        problems += _check(item, spec.member, f"{path}.{index}.member")
+    return problems
+
+
+def _check_string(value: str, spec: Shape, path: str) -> list[tuple[str, str]]:
+    problems = _length(len(value), spec, path)
+    enum = getattr(spec, "enum", None) or []
+    if enum and value not in enum:
+        problems.append((path, f"Member must satisfy enum value set: [{', '.join(enum)}]"))
+    pattern = spec.metadata.get("pattern")
+    compiled = _compile(pattern) if pattern else None
+    # AWS patterns are Java regexes applied with matches(): the whole value must match.
+    if compiled is not None and not compiled.fullmatch(value):
+        problems.append((path, f"Member must satisfy regular expression pattern: {pattern}"))
+    return problems
+
+
+def _check_range(value: int, spec: Shape, path: str) -> list[tuple[str, str]]:
+    low, high = spec.metadata.get("min"), spec.metadata.get("max")
+    if low is not None and value < low:
+        return [(path, f"Member must have value greater than or equal to {low}")]
+    if high is not None and value > high:
+        return [(path, f"Member must have value less than or equal to {high}")]
+    return []
+
+
+def _length(length: int, spec: Shape, path: str) -> list[tuple[str, str]]:
+    low, high = spec.metadata.get("min"), spec.metadata.get("max")
+    if low is not None and length < low:
+        return [(path, f"Member must have length greater than or equal to {low}")]
+    if high is not None and length > high:
+        return [(path, f"Member must have length less than or equal to {high}")]
+    return []
+
+
+@functools.lru_cache(maxsize=None)
+def _compile(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        # A Java-only construct: better to skip the check than reject valid input.
+        return None
+
+
+def _join(path: str, member: str) -> str:
+    # AWS names members in lowerCamelCase in these messages: "authParameters.basicAuthParameters.password".
+    name = member[:1].lower() + member[1:]
+    return f"{path}.{name}" if path else name

@@ -1,0 +1,51 @@
+"""Run the real command line in-process and capture what it prints."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from reconciler.cli import main
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        return self.err.splitlines()
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> Result:
+    capsys.readouterr()
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return Result(code, captured.out, captured.err)
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+API_KEY_SPEC = """
+Name: {name}
+Description: {description}
+AuthorizationType: API_KEY
+AuthParameters:
+  ApiKeyAuthParameters:
+    ApiKeyName: x-api-key
+    ApiKeyValue: "{{{{resolve:secretsmanager:{secret}}}}}"
+"""
+
+
+def api_key_spec(name: str = "stripe", secret: str = "prod/stripe", description: str = "Stripe") -> str:
+    return API_KEY_SPEC.format(name=name, secret=secret, description=description).lstrip()
