@@ -53,12 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="show what apply would change (exit 0 in sync, 2 changes, 1 error)")
     _common(p)
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.add_argument("--summary", metavar="FILE", help="also append the markdown plan to FILE (e.g. $GITHUB_STEP_SUMMARY)")
     p.set_defaults(func=plan.run)
 
     p = sub.add_parser("apply", help="write drifted connections and create missing ones")
     _common(p)
     p.add_argument("--yes", "-y", action="store_true", help="don't ask for confirmation")
     p.add_argument("--wait-timeout", type=float, default=300.0, help="seconds to wait for each connection to settle (default 300)")
+    p.add_argument("--summary", metavar="FILE", help="also append the plan and each result, in markdown, to FILE (e.g. $GITHUB_STEP_SUMMARY)")
     p.set_defaults(func=apply.run)
 
     p = sub.add_parser("schema", help="print the connection spec JSON Schema")

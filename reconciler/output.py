@@ -19,6 +19,17 @@ def err(text: str) -> None:
     out(text if text.endswith("\n") else text + "\n", sys.stderr)
 
 
+def append_file(path: str, text: str) -> None:
+    """Append to a report file (a job summary); redacted like everything else."""
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(REDACTOR.redact(text))
+    except OSError as exc:
+        from reconciler.errors import ReconcileError
+
+        raise ReconcileError(f"{path}: cannot write summary: {exc.strerror}") from None
+
+
 def setup_logging(verbosity: int) -> None:
     """-v info, -vv debug, -vvv debug including botocore's wire logs (redacted)."""
     handler = logging.StreamHandler(sys.stderr)

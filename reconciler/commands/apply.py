@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from reconciler.apply.run import WriteResult, apply_run
 from reconciler.commands.plan import make_plan
 from reconciler.errors import ReconcileError
-from reconciler.output import err, out
+from reconciler.output import append_file, err, out
 from reconciler.render import RENDERERS
 
 VERB = {"create": "created", "update": "updated", "delete": "deleted"}
@@ -67,12 +67,23 @@ def summary(results: list[WriteResult]) -> str:
     return text + (f", {skipped} not started." if skipped else ".")
 
 
+def markdown_results(results: list[WriteResult]) -> str:
+    lines = ["", "### reconcile apply", "", "| Connection | Action | Result |", "|---|---|---|"]
+    for r in results:
+        mark = "✅" if r.ok else ("⏭️" if not r.started else "❌")
+        detail = r.detail if r.ok or not r.code else f"`{r.code}` {r.detail}"
+        lines.append(f"| `{r.name}` | {r.action.value} | {mark} {detail.replace('|', chr(92) + '|')} |")
+    return "\n".join(lines + ["", summary(results), ""])
+
+
 def run(args: argparse.Namespace) -> int:
     result = make_plan(args)
     plan = result.plan
     try:
         out(RENDERERS["text"](plan))
         if not plan.has_changes:
+            if args.summary:
+                append_file(args.summary, RENDERERS["markdown"](plan))
             return 0
         confirm(args.yes)
         stop = threading.Event()
@@ -82,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
             if not r.started:
                 out(result_line(r) + "\n")
         out("\n" + summary(results) + "\n")
+        if args.summary:
+            append_file(args.summary, RENDERERS["markdown"](plan) + markdown_results(results))
         if any(not r.ok for r in results):
             failures = [r for r in results if r.started and not r.ok]
             for r in failures:

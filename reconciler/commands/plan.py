@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from reconciler.aws.clients import AwsOptions
-from reconciler.output import out
+from reconciler.output import append_file, out
 from reconciler.pipeline import Options, Run, build_run
 from reconciler.render import RENDERERS
 
@@ -31,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
     result = make_plan(args)
     try:
         out(RENDERERS[args.format](result.plan))
+        if args.summary:
+            append_file(args.summary, RENDERERS["markdown"](result.plan))
     finally:
         result.pool.shutdown(wait=False)
     return EXIT_CHANGES if result.plan.has_changes else EXIT_IN_SYNC
