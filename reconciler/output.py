@@ -6,7 +6,7 @@ import logging
 import sys
 from typing import TextIO
 
-from reconciler.secrets.redact import REDACTOR, RedactingFormatter
+from reconciler.secrets.redact import REDACTOR, RedactingFormatter, WithholdResponseBodies
 
 
 def out(text: str, stream: TextIO | None = None) -> None:
@@ -34,6 +34,7 @@ def setup_logging(verbosity: int) -> None:
     """-v info, -vv debug, -vvv debug including botocore's wire logs (redacted)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(WithholdResponseBodies())
     root = logging.getLogger()
     for old in list(root.handlers):
         if getattr(old, "_reconcile", False):

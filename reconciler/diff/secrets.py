@@ -70,7 +70,10 @@ def blind(desired: DesiredSecrets, failure: ReadFailure, last_modified: datetime
         if want.created and last_modified and want.created > last_modified:
             marker = f"secret probably changed: {_source(want)} version {want.version_label} is newer than the connection"
             changes.append(_changed(slot, marker))
-    note = f"secret values not verified: the connection's managed secret could not be read ({failure.code})"
+    if failure.code == "NotRequested":
+        note = "secret values not verified (--no-verify-secrets)"
+    else:
+        note = f"secret values not verified: the connection's managed secret could not be read ({failure.code})"
     if not changes and desired.by_slot:
         note += "; no source secret changed since the connection was last modified"
     return SecretCheck(changes, [note] if desired.by_slot else [])

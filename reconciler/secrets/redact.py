@@ -27,8 +27,10 @@ class Redactor:
     def add(self, value: str) -> None:
         if len(value) < MIN_REDACT_LENGTH:
             return
-        # Request bodies carry the JSON-escaped form of the value.
-        forms = {value, json.dumps(value)[1:-1]}
+        # Request bodies carry the JSON-escaped form (botocore escapes non-ASCII), and
+        # botocore's DEBUG log prints bodies as bytes reprs, which double backslashes.
+        escaped = {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+        forms = {value} | escaped | {e.replace("\\", "\\\\") for e in escaped}
         with self._lock:
             new = forms - self._values
             if new:
@@ -78,3 +80,14 @@ class Secret:
 class RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return REDACTOR.redact(super().format(record))
+
+
+class WithholdResponseBodies(logging.Filter):
+    """botocore's DEBUG log prints every response body: GetSecretValue and
+    BatchGetSecretValue bodies hold secret values (and JSON keys a spec never names),
+    logged before reconcile sees them, so redaction can't know them yet. Drop them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "botocore.parsers" and str(record.msg).startswith("Response body"):
+            record.msg, record.args = "Response body: (not logged by reconcile: it may hold secret values)", ()
+        return True

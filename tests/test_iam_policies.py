@@ -1,0 +1,45 @@
+"""The least-privilege policies in iam/ grant what each mode calls, and no more."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+IAM = Path(__file__).parent.parent / "iam"
+WRITES = {"events:CreateConnection", "events:UpdateConnection", "events:DeleteConnection", "iam:CreateServiceLinkedRole"}
+
+
+def _actions(name: str) -> dict[str, list[Any]]:
+    document = json.loads((IAM / name).read_text())
+    granted: dict[str, list[Any]] = {}
+    for statement in document["Statement"]:
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        for action in actions:
+            granted.setdefault(action, []).append(statement["Resource"])
+    return granted
+
+
+def test_plan_policy_reads_only() -> None:
+    granted = _actions("plan-policy.json")
+    assert {"events:DescribeConnection", "secretsmanager:BatchGetSecretValue", "secretsmanager:GetSecretValue"} <= set(granted)
+    assert not WRITES & set(granted)
+    # Without verification, the connections' managed secrets are not readable.
+    assert not any("events!connection" in str(r) for r in granted["secretsmanager:GetSecretValue"])
+
+
+def test_verify_policy_adds_managed_secret_reads_and_kms() -> None:
+    granted = _actions("plan-verify-secrets-policy.json")
+    assert any("secret:events!connection/*" in str(r) for r in granted["secretsmanager:GetSecretValue"])
+    assert "kms:Decrypt" in granted
+    assert not WRITES & set(granted)
+
+
+def test_apply_policy_writes_connections_and_nothing_else() -> None:
+    granted = _actions("apply-policy.json")
+    assert WRITES <= set(granted)
+    writes = {a for a in granted if not a.split(":")[1].startswith(("Describe", "List", "Get", "BatchGet", "Decrypt"))}
+    assert writes == WRITES | {"kms:GenerateDataKey"}
+    # Secrets Manager writes are not needed: EventBridge writes the managed secret itself.
+    assert not any(a.startswith("secretsmanager:") and a.split(":")[1].startswith(("Put", "Create", "Update")) for a in granted)
