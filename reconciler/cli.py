@@ -38,6 +38,10 @@ def _common(parser: argparse.ArgumentParser, aws: bool = True) -> None:
         parser.add_argument("--concurrency", type=int, default=16, help="AWS reads in flight at once (default 16)")
         parser.add_argument("--force-secrets", action="store_true", help="push every secret value, whether or not it is known to differ")
         parser.add_argument("--no-verify-secrets", action="store_true", help="don't read the connections' managed secrets (plan says secrets are unverified)")
+        parser.add_argument("--config", help="repository config mapping specs to targets (default: ./reconcile.yaml if present)")
+        parser.add_argument("--target", action="append", help="only this target of the config (repeatable)")
+        parser.add_argument("--prune", action="store_true", help="delete live connections that no spec declares")
+        parser.add_argument("--prune-prefix", action="append", metavar="P", help="prune only names starting with P (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check specs against the schema and rules; no AWS access")
     _common(p, aws=False)
+    p.add_argument("--config", help="repository config mapping specs to targets (default: ./reconcile.yaml if present)")
     p.add_argument("--format", choices=("text", "github", "json"), default="text")
     p.set_defaults(func=validate.run)
 
@@ -54,10 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     p.add_argument("--summary", metavar="FILE", help="also append the markdown plan to FILE (e.g. $GITHUB_STEP_SUMMARY)")
+    p.add_argument("--out", metavar="FILE", help="save the plan for `reconcile apply FILE` (holds no secret values)")
     p.set_defaults(func=plan.run)
 
     p = sub.add_parser("apply", help="write drifted connections and create missing ones")
     _common(p)
+    p.add_argument("plan_file", nargs="?", metavar="PLAN", help="a plan saved by `reconcile plan --out`: apply exactly that, or refuse if it is stale")
+    p.add_argument("--force-delete-in-use", action="store_true", help="with --prune: delete connections even when API destinations use them")
     p.add_argument("--yes", "-y", action="store_true", help="don't ask for confirmation")
     p.add_argument("--wait-timeout", type=float, default=300.0, help="seconds to wait for each connection to settle (default 300)")
     p.add_argument("--summary", metavar="FILE", help="also append the plan and each result, in markdown, to FILE (e.g. $GITHUB_STEP_SUMMARY)")

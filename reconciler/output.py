@@ -30,6 +30,17 @@ def append_file(path: str, text: str) -> None:
         raise ReconcileError(f"{path}: cannot write summary: {exc.strerror}") from None
 
 
+def write_file(path: str, text: str) -> None:
+    """Write a file reconcile produces (a saved plan, an imported spec); redacted too."""
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(REDACTOR.redact(text))
+    except OSError as exc:
+        from reconciler.errors import ReconcileError
+
+        raise ReconcileError(f"{path}: cannot write: {exc.strerror}") from None
+
+
 def setup_logging(verbosity: int) -> None:
     """-v info, -vv debug, -vvv debug including botocore's wire logs (redacted)."""
     handler = logging.StreamHandler(sys.stderr)

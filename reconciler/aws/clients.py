@@ -27,6 +27,7 @@ class AwsOptions:
     region: str | None = None
     profile: str | None = None
     role_arn: str | None = None
+    account: str | None = None
     max_workers: int = 16
 
 
@@ -62,6 +63,15 @@ def _session(options: AwsOptions) -> boto3.Session:
     )
 
 
+def _check_account(session: boto3.Session, expected: str) -> None:
+    """A target that names its account never runs with another account's credentials."""
+    from reconciler.errors import ReconcileError
+
+    actual = session.client("sts").get_caller_identity()["Account"]
+    if actual != expected:
+        raise ReconcileError(f"credentials are for account {actual}, but the target expects {expected}; refusing to continue")
+
+
 def make_clients(options: AwsOptions) -> Clients:
     session = _session(options)
     region = session.region_name
@@ -69,6 +79,8 @@ def make_clients(options: AwsOptions) -> Clients:
         from reconciler.errors import ReconcileError
 
         raise ReconcileError("no AWS region: pass --region, set AWS_REGION, or set one in your profile or reconcile.yaml")
+    if options.account:
+        _check_account(session, options.account)
     pool = max(10, options.max_workers + 2)
     reads = _config(pool, READ_ATTEMPTS, "adaptive")
     return Clients(

@@ -12,7 +12,10 @@ from typing import Iterator
 from contextlib import contextmanager
 
 from reconciler.apply.run import WriteResult, apply_run
-from reconciler.commands.plan import make_plan
+from reconciler.commands.plan import make_plan, specs_of
+from reconciler.model import Action
+from reconciler.pipeline import Run
+from reconciler.plan import saved
 from reconciler.errors import ReconcileError
 from reconciler.output import append_file, err, out
 from reconciler.render import RENDERERS
@@ -76,11 +79,31 @@ def markdown_results(results: list[WriteResult]) -> str:
     return "\n".join(lines + ["", summary(results), ""])
 
 
+def _from_saved(args: argparse.Namespace) -> Run:
+    """Replay the saved plan's options, recompute, and refuse if anything moved."""
+    saved_plan, document = saved.load(args.plan_file)
+    replay = argparse.Namespace(**{**vars(args), **saved_plan.options})
+    result = make_plan(replay)
+    reasons = saved.staleness(saved_plan, document, result.plan, specs_of(result))
+    if reasons:
+        result.pool.shutdown(wait=False)
+        raise ReconcileError(f"{args.plan_file} is stale; nothing was written. Run plan again and review it:\n  - " + "\n  - ".join(reasons))
+    return result
+
+
+def _refuse_in_use(result: Run, force: bool) -> None:
+    blocked = [c for c in result.plan.pending if c.action is Action.DELETE and any(n.startswith("in use by API destination") for n in c.notes)]
+    if blocked and not force:
+        names = "; ".join(f"{c.name} ({c.notes[0].split(':')[0]})" for c in blocked)
+        raise ReconcileError(f"refusing to delete connections that API destinations use: {names}. Nothing was written; pass --force-delete-in-use to delete them anyway")
+
+
 def run(args: argparse.Namespace) -> int:
-    result = make_plan(args)
+    result = _from_saved(args) if args.plan_file else make_plan(args)
     plan = result.plan
     try:
         out(RENDERERS["text"](plan))
+        _refuse_in_use(result, args.force_delete_in_use)
         if not plan.has_changes:
             if args.summary:
                 append_file(args.summary, RENDERERS["markdown"](plan))

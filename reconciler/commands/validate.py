@@ -6,9 +6,9 @@ import argparse
 import json
 
 from reconciler.errors import Problem, SpecErrors
-from reconciler.load.specs import load_specs
+from reconciler.config import resolve_targets
 from reconciler.output import out
-from reconciler.validate import validate_specs
+from reconciler.pipeline import load_target_specs
 
 
 def _escape(text: str, property_value: bool = False) -> str:
@@ -27,20 +27,29 @@ def github_annotation(problem: Problem) -> str:
     return f"::error {','.join(props)}::{_escape(message)}"
 
 
+def _load(args: argparse.Namespace) -> tuple[int, list[Problem]]:
+    """Every target's specs when a config maps them, else the --dir folder."""
+    try:
+        config = resolve_targets(args.config, args.dir, None, [], False, [])
+        by_target = load_target_specs(config)
+    except SpecErrors as exc:
+        return 0, exc.problems
+    return sum(len(specs) for specs in by_target.values()), []
+
+
 def run(args: argparse.Namespace) -> int:
-    specs, problems = load_specs(args.dir)
-    problems += validate_specs(specs)
+    count, problems = _load(args)
     if args.format == "github" and problems:
         ordered = SpecErrors(problems).problems
         out("".join(github_annotation(p) + "\n" for p in ordered))
     if args.format == "json":
         ordered = SpecErrors(problems).problems if problems else []
-        out(json.dumps({"valid": not problems, "connections": len(specs), "errors": [
+        out(json.dumps({"valid": not problems, "connections": count, "errors": [
             {"file": p.location.file, "line": p.location.line, "column": p.location.column, "path": p.path, "message": p.message} for p in ordered
         ]}, indent=2) + "\n")
         return 1 if problems else 0
     if problems:
         raise SpecErrors(problems)
     if args.format != "github":
-        out(f"{len(specs)} connection spec(s) valid.\n")
+        out(f"{count} connection spec(s) valid.\n")
     return 0

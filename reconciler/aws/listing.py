@@ -1,0 +1,36 @@
+"""List connections and API destinations. Neither operation has a boto3 paginator."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+PAGE = 100  # Limit is 1–100 for both (botocore model)
+
+
+def _pages(call: Any, key: str, **args: Any) -> Iterator[dict[str, Any]]:
+    token: str | None = None
+    while True:
+        response = call(Limit=PAGE, **args, **({"NextToken": token} if token else {}))
+        yield from response.get(key, [])
+        token = response.get("NextToken")
+        if not token:
+            return
+
+
+def list_connections(client: Any, prefixes: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Live connections (summaries), all of them or those whose name starts with a prefix."""
+    if not prefixes:
+        return list(_pages(client.list_connections, "Connections"))
+    found: dict[str, dict[str, Any]] = {}
+    for prefix in prefixes:
+        for item in _pages(client.list_connections, "Connections", NamePrefix=prefix):
+            found[item["Name"]] = item
+    return [found[name] for name in sorted(found)]
+
+
+def destinations_by_connection(client: Any) -> dict[str, list[str]]:
+    """Connection ARN → names of the API destinations that use it (one listing per target)."""
+    users: dict[str, list[str]] = {}
+    for item in _pages(client.list_api_destinations, "ApiDestinations"):
+        users.setdefault(item.get("ConnectionArn", ""), []).append(item["Name"])
+    return users

@@ -1,0 +1,58 @@
+"""Deletions (opt-in pruning) and rename hints. The only plan step that lists connections."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from reconciler.aws.clients import Clients
+from reconciler.aws.listing import destinations_by_connection, list_connections
+from reconciler.config import Target
+from reconciler.model import Action, FieldChange, Op
+from reconciler.plan.model import ConnectionPlan
+
+IN_USE = "in use by API destination(s) {names}: deleting it breaks them (apply refuses unless --force-delete-in-use)"
+
+
+def plan_deletions(target: Target, clients: Clients, declared: set[str], plans: list[ConnectionPlan]) -> list[ConnectionPlan]:
+    """Live connections no spec declares, under --prune, limited to --prune-prefix names."""
+    if not target.prune:
+        return []
+    undeclared = [c for c in list_connections(clients.events, target.prune_prefixes) if c["Name"] not in declared]
+    if not undeclared:
+        return []
+    users = destinations_by_connection(clients.events)
+    deletions = []
+    for item in undeclared:
+        notes = []
+        using = users.get(item.get("ConnectionArn", ""), [])
+        if using:
+            notes.append(IN_USE.format(names=", ".join(sorted(using))))
+        change = FieldChange("Name", Op.REMOVE, item["Name"], None, note="no spec declares it")
+        modified = item.get("LastModifiedTime")
+        deletions.append(ConnectionPlan(
+            item["Name"], Action.DELETE, target.name, None, [change], state=item.get("ConnectionState"), notes=notes,
+            live_modified=modified.isoformat() if isinstance(modified, datetime) else None,
+        ))
+    return deletions
+
+
+def rename_notes(target: Target, clients: Clients, declared: set[str], plans: list[ConnectionPlan]) -> None:
+    """Name is a connection's identity, so a renamed spec is a create (plus a delete under
+    --prune). Say so, naming live connections of the same type that no spec declares."""
+    creates = [p for p in plans if p.action is Action.CREATE and p.target == target.name]
+    if not creates:
+        return
+    deleted = {p.name for p in plans if p.action is Action.DELETE and p.target == target.name}
+    undeclared = [c for c in list_connections(clients.events) if c["Name"] not in declared]
+    for plan in creates:
+        wanted = next((c.after for c in plan.changes if c.path == "AuthorizationType"), None)
+        similar = sorted(c["Name"] for c in undeclared if c.get("AuthorizationType") == wanted)
+        if not similar:
+            continue
+        if len(similar) > 3:
+            similar = similar[:3] + [f"{len(similar) - 3} more"]
+        names = ", ".join(similar)
+        if deleted & set(similar):
+            plan.notes.append(f"if this renames {names}: Name is the identity, so it is created anew and the old one deleted (--prune)")
+        else:
+            plan.notes.append(f"if this renames {names}: Name is the identity, so it is created anew and the old one stays (use --prune to delete it)")

@@ -1,0 +1,114 @@
+"""Saved plans: `plan --out FILE` records what was reviewed; `apply FILE` applies exactly that.
+
+The file holds no secret value: field changes carry masked markers, and secrets are
+recorded as `secret-id@version-id`. Apply recomputes the plan and refuses, writing
+nothing, if any planned connection changed live (LastModifiedTime), a spec changed, a
+referenced secret has a new version, or the fresh plan differs from the saved one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.errors import ReconcileError
+from reconciler.model import Spec
+from reconciler.output import write_file
+from reconciler.plan.model import ConnectionPlan, Plan
+from reconciler.render.json_format import connection_record
+
+KIND = "reconcile-plan"
+VERSION = 1
+
+
+def spec_digest(spec: Spec | None) -> str | None:
+    if spec is None:
+        return None
+    text = json.dumps(spec.body, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class SavedPlan:
+    options: dict[str, Any]
+    connections: list[dict[str, Any]]
+
+
+def _record(conn: ConnectionPlan, specs: dict[tuple[str, str], Spec]) -> dict[str, Any]:
+    record = connection_record(conn)
+    record["live_modified"] = conn.live_modified
+    record["secret_versions"] = conn.secret_versions
+    record["spec_digest"] = spec_digest(specs.get((conn.target, conn.name)))
+    return record
+
+
+def save(path: str, plan: Plan, specs: dict[tuple[str, str], Spec], options: dict[str, Any]) -> None:
+    document = {
+        "kind": KIND,
+        "version": VERSION,
+        "options": options,
+        "summary": plan.summary(),
+        "declared": {t: sorted(n for (tt, n) in specs if tt == t) for t in plan.targets},
+        "connections": [_record(c, specs) for c in plan.connections],
+    }
+    write_file(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def load(path: str) -> tuple[SavedPlan, dict[str, Any]]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except OSError as exc:
+        raise ReconcileError(f"{path}: cannot read saved plan: {exc.strerror}") from None
+    except ValueError:
+        raise ReconcileError(f"{path}: not a saved plan (invalid JSON)") from None
+    if not isinstance(document, dict) or document.get("kind") != KIND:
+        raise ReconcileError(f"{path}: not a saved plan written by `reconcile plan --out`")
+    if document.get("version") != VERSION:
+        raise ReconcileError(f"{path}: saved plan format {document.get('version')} is not supported (expected {VERSION})")
+    return SavedPlan(document["options"], document["connections"]), document
+
+
+def _short(modified: str | None) -> str:
+    return modified or "absent"
+
+
+def staleness(saved: SavedPlan, document: dict[str, Any], fresh: Plan, specs: dict[tuple[str, str], Spec]) -> list[str]:
+    """Why the saved plan no longer describes what apply would do; empty when it still does."""
+    reasons: list[str] = []
+    now = {(c.target, c.name): c for c in fresh.connections}
+    for target, names in document.get("declared", {}).items():
+        current = sorted(n for (t, n) in specs if t == target)
+        added, removed = sorted(set(current) - set(names)), sorted(set(names) - set(current))
+        if added or removed:
+            reasons.append(f"specs changed for target {target}: " + "; ".join(
+                part for part in (f"added {', '.join(added)}" if added else "", f"removed {', '.join(removed)}" if removed else "") if part
+            ))
+    for old in saved.connections:
+        key = (old["target"], old["name"])
+        label = old["name"] if len(fresh.targets) == 1 else f"{old['target']}/{old['name']}"
+        new = now.get(key)
+        if new is None:
+            continue  # reported above as a removed spec
+        if old["spec_digest"] != spec_digest(specs.get(key)):
+            reasons.append(f"{label}: its spec changed since the plan")
+        if old["live_modified"] != new.live_modified:
+            reasons.append(f"{label}: changed live since the plan (LastModifiedTime {_short(old['live_modified'])} → {_short(new.live_modified)})")
+        for field, version in new.secret_versions.items():
+            if old["secret_versions"].get(field) not in (None, version):
+                reasons.append(f"{label}: secret {version.split('@')[0]} has a new version since the plan ({field})")
+        if not reasons and connection_record(new)["fields"] != old["fields"]:
+            reasons.append(f"{label}: the plan for it is different now ({old['action']} → {new.action.value})")
+    return reasons
+
+
+def options_of(args_dict: dict[str, Any]) -> dict[str, Any]:
+    """What a saved plan must replay: where specs come from and what the plan was asked to do."""
+    keep = ("dir", "config", "target", "prune", "prune_prefix", "force_secrets", "no_verify_secrets", "region", "profile")
+    out = {k: args_dict.get(k) for k in keep}
+    if out["config"] is None and os.path.exists("reconcile.yaml"):
+        out["config"] = "reconcile.yaml"
+    return out
