@@ -12,7 +12,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler import __version__
 from reconciler.aws.errors import describe_error
-from reconciler.commands import apply, plan, schema, validate
+from reconciler.commands import apply, import_, plan, schema, validate
+from reconciler.importer import DEFAULT_SECRET_NAME
 from reconciler.errors import ReconcileError, SpecErrors
 from reconciler.output import err, setup_logging
 
@@ -70,6 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait-timeout", type=float, default=300.0, help="seconds to wait for each connection to settle (default 300)")
     p.add_argument("--summary", metavar="FILE", help="also append the plan and each result, in markdown, to FILE (e.g. $GITHUB_STEP_SUMMARY)")
     p.set_defaults(func=apply.run)
+
+    p = sub.add_parser("import", help="write a spec for each live connection (secrets as references)")
+    p.add_argument("--dir", required=True, help="folder to write specs into")
+    p.add_argument("--prefix", help="only connections whose name starts with this")
+    p.add_argument("--secret-name", default=DEFAULT_SECRET_NAME, help="Secrets Manager name for each connection's secret values (default: %(default)s)")
+    p.add_argument("--copy-secret-values", action="store_true", help="copy current values from each connection's managed secret into those secrets")
+    p.add_argument("--overwrite", action="store_true", help="replace spec files that already exist")
+    p.add_argument("--region")
+    p.add_argument("--profile")
+    p.add_argument("--concurrency", type=int, default=16)
+    p.add_argument("-v", "--verbose", action="count", default=0)
+    p.set_defaults(func=import_.run)
 
     p = sub.add_parser("schema", help="print the connection spec JSON Schema")
     p.set_defaults(func=schema.run, verbose=0)

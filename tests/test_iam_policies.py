@@ -43,3 +43,9 @@ def test_apply_policy_writes_connections_and_nothing_else() -> None:
     assert writes == WRITES | {"kms:GenerateDataKey"}
     # Secrets Manager writes are not needed: EventBridge writes the managed secret itself.
     assert not any(a.startswith("secretsmanager:") and a.split(":")[1].startswith(("Put", "Create", "Update")) for a in granted)
+
+
+def test_import_policy_writes_only_its_own_secrets() -> None:
+    granted = _actions("import-policy.json")
+    assert not WRITES & set(granted)
+    assert granted["secretsmanager:CreateSecret"] == ["arn:aws:secretsmanager:REGION:ACCOUNT_ID:secret:eventbridge/*"]

@@ -1,0 +1,81 @@
+"""`reconcile import`: adopt live connections (issue #6)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.sandbox.emulator import Emulator
+from support.cli import run
+
+SECRET = "SENTINEL-import-value"
+
+
+def _seed(events: Any) -> None:
+    events.create_connection(
+        Name="app-crm", Description="CRM", AuthorizationType="OAUTH_CLIENT_CREDENTIALS",
+        AuthParameters={
+            "OAuthParameters": {
+                "ClientParameters": {"ClientID": "app", "ClientSecret": SECRET + "-client"},
+                "AuthorizationEndpoint": "https://login.example.com/token", "HttpMethod": "POST",
+                "OAuthHttpParameters": {"BodyParameters": [{"Key": "scope", "Value": "write", "IsValueSecret": False}]},
+            },
+            "InvocationHttpParameters": {"HeaderParameters": [
+                {"Key": "X-Env", "Value": "prod", "IsValueSecret": False},
+                {"Key": "X-Token", "Value": SECRET + "-header", "IsValueSecret": True},
+            ]},
+        },
+    )
+    events.create_connection(Name="app-basic", AuthorizationType="BASIC",
+                             AuthParameters={"BasicAuthParameters": {"Username": "u", "Password": SECRET + "-password"}})
+    events.create_connection(Name="other", AuthorizationType="API_KEY",
+                             AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "k", "ApiKeyValue": SECRET + "-key"}})
+    for name in ("app-crm", "app-basic", "other"):
+        events.describe_connection(Name=name)
+
+
+def test_import_with_copied_values_gives_a_clean_first_plan(aws: Emulator, events: Any, secrets: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _seed(events)
+    result = run(capsys, "import", "--dir", "adopted", "--prefix", "app-", "--copy-secret-values")
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in (tmp_path / "adopted").iterdir()) == ["app-basic.yaml", "app-crm.yaml"]
+    crm = (tmp_path / "adopted" / "app-crm.yaml").read_text()
+    assert "Value: '{{resolve:secretsmanager:eventbridge/app-crm:SecretString:header/X-Token}}'" in crm
+    assert "ClientSecret: '{{resolve:secretsmanager:eventbridge/app-crm:SecretString:client_secret}}'" in crm
+    stored = json.loads(secrets.get_secret_value(SecretId="eventbridge/app-crm")["SecretString"])
+    assert stored == {"client_secret": SECRET + "-client", "header/X-Token": SECRET + "-header"}
+    for path in (tmp_path / "adopted").iterdir():
+        assert SECRET not in path.read_text()
+    assert SECRET not in result.out + result.err
+    assert run(capsys, "validate", "--dir", "adopted").code == 0
+    aws.reset_counters()
+    plan = run(capsys, "plan", "--dir", "adopted")
+    assert (plan.code, plan.out) == (0, "No changes: 2 connection(s) match the specs.\n")
+    assert aws.write_calls() == 0
+
+
+def test_import_without_values_lists_the_secrets_to_create(aws: Emulator, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _seed(events)
+    aws.reset_counters()
+    result = run(capsys, "import", "--dir", "adopted", "--secret-name", "imported/{name}")
+    assert result.code == 0, result.err
+    assert "  imported/other: JSON keys api_key_value" in result.out
+    assert "  imported/app-crm: JSON keys client_secret, header/X-Token" in result.out
+    assert aws.write_calls() == 0
+    assert aws.calls("GetSecretValue") + aws.calls("BatchGetSecretValue") == 0
+
+
+def test_import_refuses_to_overwrite(aws: Emulator, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _seed(events)
+    (tmp_path / "adopted").mkdir()
+    (tmp_path / "adopted" / "other.yaml").write_text("# mine\n")
+    result = run(capsys, "import", "--dir", "adopted")
+    assert result.code == 1
+    assert result.err == "reconcile: error: refusing to overwrite adopted/other.yaml; pass --overwrite or choose another --dir. Nothing was written\n"
+    assert (tmp_path / "adopted" / "other.yaml").read_text() == "# mine\n"
