@@ -17,7 +17,7 @@ SOURCE = {"api_key": 'SENTINEL-api-"key"-é1', "tenant": "SENTINEL-tenant-7f3a",
 ROTATED = "SENTINEL-rotated-4b8d"
 CONSOLE = "SENTINEL-console-5e6f"
 LITERAL = "SENTINEL-literal-in-yaml"
-SENTINELS = [*SOURCE.values(), ROTATED, CONSOLE, LITERAL, "SENTINEL-"]
+SENTINELS = [*SOURCE.values(), ROTATED, ROTATED + "-2", CONSOLE, LITERAL, "SENTINEL-"]
 
 CRM = """
 Name: crm
@@ -71,6 +71,11 @@ def test_no_secret_reaches_any_output(aws: Emulator, tmp_path: Path, secrets: An
     aws.settle_into("crm", "DEAUTHORIZED", "Invalid client credentials")
     assert go("apply", *base, "--yes", "--wait-timeout", "10", "--summary", str(summary)) == 1
     assert go("apply", *base, "--yes", "--force-secrets", "--wait-timeout", "10") == 0
+    # A saved plan (a file) and applying it; import with values copied into Secrets Manager.
+    secrets.put_secret_value(SecretId="prod/crm", SecretString=json.dumps({**SOURCE, "api_key": ROTATED + "-2"}))
+    assert go("plan", *base, "--out", str(tmp_path / "saved-plan.json")) == 2
+    assert go("apply", str(tmp_path / "saved-plan.json"), "--yes", "--wait-timeout", "10") == 0
+    assert go("import", "--dir", "imported", "--copy-secret-values") == 0
     # Blind mode, a failing write, and a literal secret in a spec.
     aws.deny_managed_secret_reads()
     assert go("plan", *base) in (0, 2)
@@ -83,6 +88,8 @@ def test_no_secret_reaches_any_output(aws: Emulator, tmp_path: Path, secrets: An
     for command, text in outputs:
         _scan(text, f"the output of `reconcile {command} -vvv`")
     assert any("botocore" in text for _, text in outputs), "botocore debug logging was not exercised"
-    for path in tmp_path.rglob("*"):
-        if path.is_file() and path.name != "literal.yaml":
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert {"saved-plan.json", "summary.md", "crm.yaml"} <= {p.name for p in written}
+    for path in written:
+        if path.name != "literal.yaml":
             _scan(path.read_text(encoding="utf-8", errors="replace"), str(path))
