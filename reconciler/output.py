@@ -6,6 +6,7 @@ import logging
 import sys
 from typing import TextIO
 
+from reconciler.errors import ReconcileError
 from reconciler.secrets.redact import REDACTOR, RedactingFormatter, WithholdResponseBodies
 
 
@@ -19,26 +20,18 @@ def err(text: str) -> None:
     out(text if text.endswith("\n") else text + "\n", sys.stderr)
 
 
-def append_file(path: str, text: str) -> None:
-    """Append to a report file (a job summary); redacted like everything else."""
+def write_file(path: str, text: str, append: bool = False) -> None:
+    """Write (or append to) a file reconcile produces: a saved plan, an imported spec, a
+    job summary. Redacted like everything else reconcile emits."""
     try:
-        with open(path, "a", encoding="utf-8") as handle:
+        with open(path, "a" if append else "w", encoding="utf-8") as handle:
             handle.write(REDACTOR.redact(text))
     except OSError as exc:
-        from reconciler.errors import ReconcileError
-
-        raise ReconcileError(f"{path}: cannot write summary: {exc.strerror}") from None
-
-
-def write_file(path: str, text: str) -> None:
-    """Write a file reconcile produces (a saved plan, an imported spec); redacted too."""
-    try:
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(REDACTOR.redact(text))
-    except OSError as exc:
-        from reconciler.errors import ReconcileError
-
         raise ReconcileError(f"{path}: cannot write: {exc.strerror}") from None
+
+
+def append_file(path: str, text: str) -> None:
+    write_file(path, text, append=True)
 
 
 def setup_logging(verbosity: int) -> None:

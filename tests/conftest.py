@@ -55,6 +55,13 @@ def aws(emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
 
 
 @pytest.fixture
+def specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty repository as the working directory; specs go in its connections/ folder."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "connections"
+
+
+@pytest.fixture
 def events(aws: Emulator) -> EventBridgeClient:
     # A fresh session reads the environment set by `aws`; the default session may have cached another.
     return boto3.session.Session().client("events")

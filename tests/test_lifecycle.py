@@ -12,11 +12,9 @@ from reconciler.sandbox.emulator import Emulator
 from support.cli import Result, api_key_spec, run, write
 
 
-@pytest.fixture
-def specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secrets: Any) -> Path:
-    monkeypatch.chdir(tmp_path)
+@pytest.fixture(autouse=True)
+def stripe_secret(secrets: Any) -> None:
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
-    return tmp_path / "connections"
 
 
 def _run(capsys: pytest.CaptureFixture[str], command: str, *extra: str) -> Result:

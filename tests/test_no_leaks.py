@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from reconciler.sandbox.emulator import Emulator
-from support.cli import api_key_spec, run, write
+from support.cli import api_key_spec, oauth_spec, run, write
 
 # Values chosen to exercise escaping: a quote and a non-ASCII letter.
 SOURCE = {"api_key": 'SENTINEL-api-"key"-é1', "tenant": "SENTINEL-tenant-7f3a", "client": "SENTINEL-client-9c2e"}
@@ -19,22 +19,6 @@ CONSOLE = "SENTINEL-console-5e6f"
 LITERAL = "SENTINEL-literal-in-yaml"
 SENTINELS = [*SOURCE.values(), ROTATED, ROTATED + "-2", CONSOLE, LITERAL, "SENTINEL-"]
 
-CRM = """
-Name: crm
-AuthorizationType: OAUTH_CLIENT_CREDENTIALS
-AuthParameters:
-  OAuthParameters:
-    AuthorizationEndpoint: https://login.example.com/token
-    HttpMethod: POST
-    ClientParameters:
-      ClientID: app
-      ClientSecret: "{{resolve:secretsmanager:prod/crm:SecretString:client}}"
-  InvocationHttpParameters:
-    HeaderParameters:
-      - Key: X-Tenant-Token
-        Value: "{{resolve:secretsmanager:prod/crm:SecretString:tenant}}"
-        IsValueSecret: true
-"""
 
 
 def _scan(text: str, where: str) -> None:
@@ -48,7 +32,7 @@ def test_no_secret_reaches_any_output(aws: Emulator, tmp_path: Path, secrets: An
     monkeypatch.chdir(tmp_path)
     specs = tmp_path / "connections"
     write(specs, "stripe.yaml", api_key_spec(secret="prod/crm:SecretString:api_key"))
-    write(specs, "crm.yaml", CRM)
+    write(specs, "crm.yaml", oauth_spec(client_key="client"))
     secrets.create_secret(Name="prod/crm", SecretString=json.dumps(SOURCE))
     summary = tmp_path / "summary.md"
     outputs: list[tuple[str, str]] = []

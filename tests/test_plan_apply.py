@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from reconciler.sandbox.emulator import Emulator
-from support.cli import Result, api_key_spec, run, write
+from support.cli import api_key_spec, apply, oauth_spec, plan, run, write
 
 HEADER_SPEC = """
 Name: orders
@@ -26,18 +26,7 @@ AuthParameters:
 """
 
 
-@pytest.fixture
-def specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path / "connections"
 
-
-def _plan(capsys: pytest.CaptureFixture[str], *extra: str) -> Result:
-    return run(capsys, "plan", "--dir", "connections", *extra)
-
-
-def _apply(capsys: pytest.CaptureFixture[str], *extra: str) -> Result:
-    return run(capsys, "apply", "--dir", "connections", "--yes", "--wait-timeout", "10", *extra)
 
 
 def _create(events: Any, name: str, *, description: str = "Stripe", value: str = "sk-value-1", headers: list[dict[str, Any]] | None = None) -> None:
@@ -52,13 +41,13 @@ def test_missing_connection_plans_create_and_apply_creates_it(aws: Emulator, spe
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     aws.reset_counters()
-    plan = _plan(capsys)
-    assert plan.code == 2, plan.err
-    assert plan.out.splitlines()[0] == "+ stripe: create  (connections/stripe.yaml)"
-    assert "Plan: 1 to create, 0 to update, 0 to delete, 0 unchanged." in plan.out
+    planned = plan(capsys)
+    assert planned.code == 2, planned.err
+    assert planned.out.splitlines()[0] == "+ stripe: create  (connections/stripe.yaml)"
+    assert "Plan: 1 to create, 0 to update, 0 to delete, 0 unchanged." in planned.out
     assert aws.write_calls() == 0
 
-    applied = _apply(capsys)
+    applied = apply(capsys)
     assert applied.code == 0, applied.err
     assert "✓ stripe: created (AUTHORIZED)" in applied.out
     assert "Apply complete: 1 created, 0 updated, 0 deleted, 0 failed." in applied.out
@@ -67,7 +56,7 @@ def test_missing_connection_plans_create_and_apply_creates_it(aws: Emulator, spe
     managed = json.loads(secrets.get_secret_value(SecretId=live["SecretArn"])["SecretString"])
     assert managed["api_key_value"] == "sk-value-1"
 
-    again = _plan(capsys)
+    again = plan(capsys)
     assert (again.code, again.out) == (0, "No changes: 1 connection(s) match the specs.\n")
 
 
@@ -78,7 +67,7 @@ def test_in_sync_makes_zero_writes_and_one_describe_each(aws: Emulator, specs: P
         _create(events, f"conn-{i}", value=f"value-{i}")
     _create(events, "not-declared")
     aws.reset_counters()
-    result = _apply(capsys)
+    result = apply(capsys)
     assert result.code == 0, result.err
     assert "No changes" in result.out
     assert aws.write_calls() == 0
@@ -99,9 +88,9 @@ def test_update_sends_only_drifted_and_clears_removed_parameters(aws: Emulator, 
         {"Key": "X-Debug", "Value": "1", "IsValueSecret": False},
     ])
     _create(events, "stripe")
-    plan = _plan(capsys)
-    assert plan.code == 2
-    assert plan.out == (
+    planned = plan(capsys)
+    assert planned.code == 2
+    assert planned.out == (
         "~ orders: update  (connections/orders.yaml)\n"
         '    - AuthParameters.InvocationHttpParameters.HeaderParameters[X-Debug]: "1"\n'
         '    ~ AuthParameters.InvocationHttpParameters.HeaderParameters[X-Env].Value: "dev" → "prod"\n'
@@ -109,22 +98,22 @@ def test_update_sends_only_drifted_and_clears_removed_parameters(aws: Emulator, 
         "Plan: 0 to create, 1 to update, 0 to delete, 1 unchanged.\n"
     )
     aws.reset_counters()
-    applied = _apply(capsys)
+    applied = apply(capsys)
     assert applied.code == 0, applied.err
     assert aws.calls("UpdateConnection") == 1 and aws.write_calls() == 1
     headers = events.describe_connection(Name="orders")["AuthParameters"]["InvocationHttpParameters"]["HeaderParameters"]
     assert headers == [{"Key": "X-Env", "Value": "prod", "IsValueSecret": False}]
-    assert _plan(capsys).code == 0
+    assert plan(capsys).code == 0
 
 
 def test_spec_without_parameters_clears_all_of_them(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     _create(events, "stripe", headers=[{"Key": "X-Old", "Value": "1", "IsValueSecret": False}])
-    assert _apply(capsys).code == 0
+    assert apply(capsys).code == 0
     params = events.describe_connection(Name="stripe")["AuthParameters"].get("InvocationHttpParameters", {})
     assert not params.get("HeaderParameters")
-    assert _plan(capsys).code == 0
+    assert plan(capsys).code == 0
 
 
 def test_json_and_markdown_formats(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -132,7 +121,7 @@ def test_json_and_markdown_formats(aws: Emulator, specs: Path, secrets: Any, eve
     write(specs, "other.yaml", api_key_spec(name="other"))
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     _create(events, "stripe", description="Old")
-    result = _plan(capsys, "--format", "json")
+    result = plan(capsys, "--format", "json")
     assert result.code == 2
     document = json.loads(result.out)
     assert document["summary"] == {"create": 1, "update": 1, "noop": 0, "delete": 0}
@@ -143,7 +132,7 @@ def test_json_and_markdown_formats(aws: Emulator, specs: Path, secrets: Any, eve
     secret_field = next(f for f in by_name["other"]["fields"] if f["secret"])
     assert secret_field["after"].startswith("(secret: prod/stripe version ")
 
-    markdown = _plan(capsys, "--format", "markdown")
+    markdown = plan(capsys, "--format", "markdown")
     assert markdown.code == 2
     assert markdown.out.startswith("<!-- reconcile-plan -->\n### reconcile plan\n\n**Plan:** 1 to create, 1 to update, 0 to delete, 0 unchanged.")
     assert "| `stripe` | 🟡 update | 1 | `connections/stripe.yaml` |" in markdown.out
@@ -153,7 +142,7 @@ def test_json_and_markdown_formats(aws: Emulator, specs: Path, secrets: Any, eve
 def test_plan_flag_is_the_plan_command(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
-    assert run(capsys, "--plan", "--dir", "connections") == _plan(capsys)
+    assert run(capsys, "--plan", "--dir", "connections") == plan(capsys)
 
 
 def test_apply_without_terminal_or_yes_refuses(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -172,16 +161,16 @@ def test_deauthorized_after_write_is_a_failure_with_reason(aws: Emulator, specs:
     write(specs, "other.yaml", api_key_spec(name="other"))
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     aws.settle_into("stripe", "DEAUTHORIZED", "Invalid API key")
-    result = _apply(capsys)
+    result = apply(capsys)
     assert result.code == 1
     assert "✗ stripe: create failed: DEAUTHORIZED: Invalid API key" in result.out
     assert "✓ other: created (AUTHORIZED)" in result.out
     assert "Apply complete: 1 created, 0 updated, 0 deleted, 1 failed." in result.out
     assert "reconcile: stripe: create failed [DEAUTHORIZED]: DEAUTHORIZED: Invalid API key" in result.err
     # The next plan reports the unhealthy connection as drift, with the reason.
-    plan = _plan(capsys)
-    assert plan.code == 2
-    assert '~ ConnectionState: "DEAUTHORIZED" → "AUTHORIZED"  (StateReason: Invalid API key)' in plan.out
+    planned = plan(capsys)
+    assert planned.code == 2
+    assert '~ ConnectionState: "DEAUTHORIZED" → "AUTHORIZED"  (StateReason: Invalid API key)' in planned.out
 
 
 def test_stuck_authorizing_times_out(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -203,7 +192,7 @@ def test_unresolvable_secret_is_one_line_and_no_write(reference: str, message: s
     secrets.create_secret(Name="prod/stripe", SecretString=json.dumps({"api_key": "sk-value-1"}))
     aws.reset_counters()
     for command in ("plan", "apply"):
-        result = run(capsys, command, "--dir", "connections", "--yes") if command == "apply" else _plan(capsys)
+        result = run(capsys, command, "--dir", "connections", "--yes") if command == "apply" else plan(capsys)
         assert result.code == 1
         assert result.err_lines == [
             f"connections/stripe.yaml:7:5: AuthParameters.ApiKeyAuthParameters.ApiKeyValue: {message}",
@@ -215,7 +204,7 @@ def test_unresolvable_secret_is_one_line_and_no_write(reference: str, message: s
 def test_resolved_value_that_aws_would_reject_is_caught_without_echo(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="has:colon:SENTINEL")
-    result = _plan(capsys)
+    result = plan(capsys)
     assert result.code == 1
     assert result.err_lines[0].startswith("connections/stripe.yaml:7:5: AuthParameters.ApiKeyAuthParameters.ApiKeyValue: the value of secret 'prod/stripe' does not match what AWS accepts for ApiKeyValue")
     assert "SENTINEL" not in result.err
@@ -225,7 +214,7 @@ def test_resolved_value_that_aws_would_reject_is_caught_without_echo(aws: Emulat
 def test_invalid_specs_stop_apply_before_any_aws_call(bad: str, aws: Emulator, specs: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "good.yaml", api_key_spec(name="good"))
     write(specs, "bad.yaml", bad)
-    result = _apply(capsys)
+    result = apply(capsys)
     assert result.code == 1
     assert result.err_lines[0].startswith("connections/bad.yaml:")
     assert aws.calls() == 0
@@ -236,7 +225,7 @@ def test_no_credentials_is_a_clean_error(aws: Emulator, specs: Path, capsys: pyt
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    result = _plan(capsys)
+    result = plan(capsys)
     assert result.code == 1
     assert "no AWS credentials found" in result.err
     assert "Traceback" not in result.err

@@ -10,38 +10,11 @@ from typing import Any
 import pytest
 
 from reconciler.sandbox.emulator import Emulator
-from support.cli import Result, api_key_spec, run, write
-
-SECRET_HEADER_SPEC = """
-Name: crm
-AuthorizationType: OAUTH_CLIENT_CREDENTIALS
-AuthParameters:
-  OAuthParameters:
-    AuthorizationEndpoint: https://login.example.com/token
-    HttpMethod: POST
-    ClientParameters:
-      ClientID: app
-      ClientSecret: "{{resolve:secretsmanager:prod/crm:SecretString:client_secret}}"
-  InvocationHttpParameters:
-    HeaderParameters:
-      - Key: X-Tenant-Token
-        Value: "{{resolve:secretsmanager:prod/crm:SecretString:tenant}}"
-        IsValueSecret: true
-"""
+from support.cli import api_key_spec, apply, oauth_spec, plan, run, write
 
 
-@pytest.fixture
-def specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path / "connections"
 
 
-def _plan(capsys: pytest.CaptureFixture[str], *extra: str) -> Result:
-    return run(capsys, "plan", "--dir", "connections", *extra)
-
-
-def _apply(capsys: pytest.CaptureFixture[str], *extra: str) -> Result:
-    return run(capsys, "apply", "--dir", "connections", "--yes", "--wait-timeout", "10", *extra)
 
 
 def _version(secrets: Any, secret_id: str, stage: str = "AWSCURRENT") -> str:
@@ -56,105 +29,105 @@ def _managed(events: Any, secrets: Any, name: str) -> dict[str, Any]:
 def test_rotation_is_detected_pushed_and_then_clean(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-old-value")
-    assert _apply(capsys).code == 0
+    assert apply(capsys).code == 0
     old = _version(secrets, "prod/stripe")
     secrets.put_secret_value(SecretId="prod/stripe", SecretString="sk-new-value")
     new = _version(secrets, "prod/stripe")
 
-    plan = _plan(capsys)
-    assert plan.code == 2
-    assert plan.out.splitlines()[:2] == [
+    planned = plan(capsys)
+    assert planned.code == 2
+    assert planned.out.splitlines()[:2] == [
         "~ stripe: update  (connections/stripe.yaml)",
         f"    ~ AuthParameters.ApiKeyAuthParameters.ApiKeyValue: (secret changed: prod/stripe version {old[:8]}… → {new[:8]}…)",
     ]
-    assert _apply(capsys).code == 0
+    assert apply(capsys).code == 0
     assert _managed(events, secrets, "stripe")["api_key_value"] == "sk-new-value"
-    assert _plan(capsys).code == 0
+    assert plan(capsys).code == 0
 
 
 def test_secret_changed_inside_the_connection_is_drift(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    write(specs, "crm.yaml", SECRET_HEADER_SPEC)
+    write(specs, "crm.yaml", oauth_spec())
     secrets.create_secret(Name="prod/crm", SecretString=json.dumps({"client_secret": "cs-1", "tenant": "tenant-1"}))
-    assert _apply(capsys).code == 0
+    assert apply(capsys).code == 0
     # Someone edits the connection in the console: a new tenant token, the rest as it was.
     events.update_connection(Name="crm", AuthParameters={"InvocationHttpParameters": {"HeaderParameters": [
         {"Key": "X-Tenant-Token", "Value": "typed-in-console", "IsValueSecret": True},
     ]}})
     version = _version(secrets, "prod/crm")
-    plan = _plan(capsys)
-    assert plan.code == 2
-    assert plan.out.splitlines()[:2] == [
+    planned = plan(capsys)
+    assert planned.code == 2
+    assert planned.out.splitlines()[:2] == [
         "~ crm: update  (connections/crm.yaml)",
         f"    ~ AuthParameters.InvocationHttpParameters.HeaderParameters[X-Tenant-Token].Value: "
         f"(secret changed outside git: live value is not prod/crm key tenant version {version[:8]}…)",
     ]
-    assert "typed-in-console" not in plan.out + plan.err
-    assert _apply(capsys).code == 0
+    assert "typed-in-console" not in planned.out + planned.err
+    assert apply(capsys).code == 0
     assert _managed(events, secrets, "crm")["invocation_http_parameters"]["header_parameters"][0]["value"] == "tenant-1"
-    assert _plan(capsys).code == 0
+    assert plan(capsys).code == 0
 
 
 def test_blind_mode_says_secrets_are_unverified(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-old-value")
-    assert _apply(capsys).code == 0
+    assert apply(capsys).code == 0
     aws.deny_managed_secret_reads()
-    plan = _plan(capsys)
-    assert plan.code == 0
-    assert plan.out == (
+    planned = plan(capsys)
+    assert planned.code == 0
+    assert planned.out == (
         "  stripe: noop  (connections/stripe.yaml)\n"
         "    ! secret values not verified: the connection's managed secret could not be read (AccessDeniedException); "
         "no source secret changed since the connection was last modified\n"
         "\n"
         "No changes: 1 connection(s) match the specs.\n"
     )
-    document = json.loads(_plan(capsys, "--format", "json").out)
+    document = json.loads(plan(capsys, "--format", "json").out)
     assert document["changes"][0]["notes"][0].startswith("secret values not verified")
 
 
 def test_blind_mode_falls_back_to_source_secret_metadata(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-old-value")
-    assert _apply(capsys).code == 0
+    assert apply(capsys).code == 0
     time.sleep(1.1)  # Secrets Manager version dates have one-second resolution
     secrets.put_secret_value(SecretId="prod/stripe", SecretString="sk-new-value")
     new = _version(secrets, "prod/stripe")
     aws.deny_managed_secret_reads()
-    plan = _plan(capsys)
-    assert plan.code == 2
-    assert plan.out.splitlines()[1] == (
+    planned = plan(capsys)
+    assert planned.code == 2
+    assert planned.out.splitlines()[1] == (
         f"    ~ AuthParameters.ApiKeyAuthParameters.ApiKeyValue: (secret probably changed: prod/stripe version {new[:8]}… is newer than the connection)"
     )
-    assert plan.out.splitlines()[2].startswith("    ! secret values not verified")
-    assert _apply(capsys).code == 0
+    assert planned.out.splitlines()[2].startswith("    ! secret values not verified")
+    assert apply(capsys).code == 0
 
 
 def test_force_secrets_pushes_every_secret(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value")
-    assert _apply(capsys).code == 0
+    assert apply(capsys).code == 0
     aws.deny_managed_secret_reads()
     aws.reset_counters()
-    result = _apply(capsys, "--force-secrets")
+    result = apply(capsys, "--force-secrets")
     assert result.code == 0
     assert "(secret pushed: prod/stripe version" in result.out
     assert aws.calls("UpdateConnection") == 1
-    assert _plan(capsys).code == 0  # blind, nothing newer: in sync, with a note
+    assert plan(capsys).code == 0  # blind, nothing newer: in sync, with a note
 
 
 def test_reference_by_full_arn(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
     arn = secrets.create_secret(Name="shared/stripe", SecretString=json.dumps({"key": "sk-value"}))["ARN"]
     write(specs, "stripe.yaml", api_key_spec(secret=f"{arn}:SecretString:key"))
-    assert _apply(capsys).code == 0
-    assert _plan(capsys).code == 0
+    assert apply(capsys).code == 0
+    assert plan(capsys).code == 0
 
 
 def test_no_verify_secrets_skips_managed_secret_reads(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value")
-    assert _apply(capsys).code == 0
+    assert apply(capsys).code == 0
     aws.reset_counters()
-    plan = _plan(capsys, "--no-verify-secrets")
-    assert plan.code == 0
-    assert "secret values not verified" in plan.out
+    planned = plan(capsys, "--no-verify-secrets")
+    assert planned.code == 0
+    assert "secret values not verified" in planned.out
     assert aws.calls("BatchGetSecretValue") == 1  # the source secret only

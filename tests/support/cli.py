@@ -49,3 +49,34 @@ AuthParameters:
 
 def api_key_spec(name: str = "stripe", secret: str = "prod/stripe", description: str = "Stripe") -> str:
     return API_KEY_SPEC.format(name=name, secret=secret, description=description).lstrip()
+
+
+OAUTH_SECRET_HEADER_SPEC = """
+Name: crm
+AuthorizationType: OAUTH_CLIENT_CREDENTIALS
+AuthParameters:
+  OAuthParameters:
+    AuthorizationEndpoint: https://login.example.com/token
+    HttpMethod: POST
+    ClientParameters:
+      ClientID: app
+      ClientSecret: "{{{{resolve:secretsmanager:prod/crm:SecretString:{client_key}}}}}"
+  InvocationHttpParameters:
+    HeaderParameters:
+      - Key: X-Tenant-Token
+        Value: "{{{{resolve:secretsmanager:prod/crm:SecretString:tenant}}}}"
+        IsValueSecret: true
+"""
+
+
+def oauth_spec(client_key: str = "client_secret") -> str:
+    """An OAuth connection with a secret invocation header, both from secret prod/crm."""
+    return OAUTH_SECRET_HEADER_SPEC.format(client_key=client_key).lstrip()
+
+
+def plan(capsys: pytest.CaptureFixture[str], *extra: str) -> Result:
+    return run(capsys, "plan", "--dir", "connections", *extra)
+
+
+def apply(capsys: pytest.CaptureFixture[str], *extra: str) -> Result:
+    return run(capsys, "apply", "--dir", "connections", "--yes", "--wait-timeout", "10", *extra)
