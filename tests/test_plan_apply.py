@@ -136,7 +136,7 @@ def test_json_and_markdown_formats(aws: Emulator, specs: Path, secrets: Any, eve
     assert markdown.code == 2
     assert markdown.out.startswith("<!-- reconcile-plan -->\n### reconcile plan\n\n**Plan:** 1 to create, 1 to update, 0 to delete, 0 unchanged.")
     assert "| `stripe` | 🟡 update | 1 | `connections/stripe.yaml` |" in markdown.out
-    assert '~ Description: "Old" → "New"' in markdown.out
+    assert '! Description: "Old" → "New"' in markdown.out
 
 
 def test_plan_flag_is_the_plan_command(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:

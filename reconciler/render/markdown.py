@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+import re
+
 from reconciler.model import Action
-from reconciler.plan.model import Plan
+from reconciler.plan.model import ConnectionPlan, Plan
 from reconciler.render.values import SYMBOL, change_line
 
 MARKER = "<!-- reconcile-plan -->"
 ICON = {Action.CREATE: "🟢 create", Action.UPDATE: "🟡 update", Action.DELETE: "🔴 delete", Action.NOOP: "⚪ no change"}
+# GitHub caps a comment at 65,536 characters; leave room for the header and table.
+DETAILS_BUDGET = 50_000
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _fence(lines: list[str]) -> str:
+    """A code fence longer than any backtick run inside, so values can't end the block."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _details(conn: ConnectionPlan, open_: bool) -> list[str]:
+    out = ["", f"<details{' open' if open_ else ''}><summary><code>{SYMBOL[conn.action]} {conn.name}</code> ({conn.action.value})</summary>", ""]
+    if conn.changes:
+        # In a diff block GitHub colours `+`, `-` and `!` lines; `!` marks a change.
+        lines = [change_line(change) for change in conn.changes]
+        lines = ["!" + line[1:] if line.startswith("~") else line for line in lines]
+        fence = _fence(lines)
+        out += [fence + "diff", *lines, fence]
+    out += [f"> ⚠️ {note}" for note in conn.notes]
+    return out + ["", "</details>"]
 
 
 def render(plan: Plan) -> str:
@@ -20,7 +42,6 @@ def render(plan: Plan) -> str:
         out.append(f"✅ **No changes.** {len(plan.connections)} connection(s) match the specs.")
     else:
         out.append(f"**Plan:** {plan.summary()}.")
-    notes = [c for c in plan.connections if c.notes]
     shown = [c for c in plan.connections if c.action is not Action.NOOP or c.notes]
     if shown:
         multi = len(plan.targets) > 1
@@ -29,15 +50,15 @@ def render(plan: Plan) -> str:
             target = f"{_cell(conn.target)} | " if multi else ""
             spec = f"`{_cell(conn.file)}`" if conn.file else ""
             out.append(f"| `{_cell(conn.name)}` | {target}{ICON[conn.action]} | {len(conn.changes)} | {spec} |")
-        for conn in shown:
-            out += ["", f"<details{' open' if len(shown) <= 5 else ''}><summary><code>{SYMBOL[conn.action]} {conn.name}</code> ({conn.action.value})</summary>", ""]
-            if conn.changes:
-                out.append("```diff")
-                out += [change_line(change) for change in conn.changes]
-                out.append("```")
-            for note in conn.notes:
-                out.append(f"> ⚠️ {note}")
-            out += ["", "</details>"]
+        used = 0
+        for index, conn in enumerate(shown):
+            block = _details(conn, open_=len(shown) <= 5)
+            used += sum(len(line) + 1 for line in block)
+            if used > DETAILS_BUDGET:
+                out += ["", f"_…and {len(shown) - index} more connection(s): the plan is too long for a comment; run `reconcile plan` or see the job summary for all of it._"]
+                break
+            out += block
+    notes = sum(1 for c in plan.connections if c.notes)
     if notes:
-        out += ["", f"⚠️ {len(notes)} connection(s) have notes (secret verification or state)."]
+        out += ["", f"⚠️ {notes} connection(s) have notes (secret verification, state or deletion)."]
     return "\n".join(out) + "\n"
