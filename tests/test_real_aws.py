@@ -1,0 +1,72 @@
+"""Optional: the same loop against a real AWS account, to check the unverified behaviours
+in docs/aws-behaviour.md. Skipped unless RECONCILE_REAL_AWS=1 and credentials are set.
+
+Creates a connection and a secret named `reconcile-it-<random>` in AWS_REGION, and deletes
+both at the end. Needs the permissions of iam/apply-policy.json plus
+secretsmanager:CreateSecret/PutSecretValue/DeleteSecret on `reconcile-it-*`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets as tokens
+from pathlib import Path
+from typing import Any, Iterator
+
+import boto3
+import pytest
+
+from support.cli import run, write
+
+pytestmark = pytest.mark.skipif(os.environ.get("RECONCILE_REAL_AWS") != "1", reason="set RECONCILE_REAL_AWS=1 (and AWS credentials) to run against a real account")
+
+SPEC = """
+Name: {name}
+Description: reconcile integration test
+AuthorizationType: API_KEY
+AuthParameters:
+  ApiKeyAuthParameters:
+    ApiKeyName: x-api-key
+    ApiKeyValue: "{{{{resolve:secretsmanager:{name}:SecretString:key}}}}"
+  InvocationHttpParameters:
+    HeaderParameters:
+{headers}
+"""
+
+
+@pytest.fixture
+def real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Any, Any]]:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    name = f"reconcile-it-{tokens.token_hex(4)}"
+    events, secrets = boto3.client("events"), boto3.client("secretsmanager")
+    secrets.create_secret(Name=name, SecretString='{"key": "%s"}' % tokens.token_urlsafe(16))
+    try:
+        yield name, events, secrets
+    finally:
+        try:
+            events.delete_connection(Name=name)
+        except events.exceptions.ResourceNotFoundException:
+            pass
+        secrets.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+
+
+def test_round_trip_and_removed_parameters(real: tuple[str, Any, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    name, events, secrets = real
+    two = "      - Key: X-A\n        Value: a\n      - Key: X-B\n        Value: b\n"
+    write(tmp_path, f"connections/{name}.yaml", SPEC.format(name=name, headers=two))
+    assert run(capsys, "apply", "--dir", "connections", "--yes").code == 0
+    described = events.describe_connection(Name=name)
+    assert "ApiKeyValue" not in described["AuthParameters"]["ApiKeyAuthParameters"]
+    assert run(capsys, "plan", "--dir", "connections").code == 0
+    # Removing a header must remove it live (hashicorp/terraform-provider-aws#37814).
+    write(tmp_path, f"connections/{name}.yaml", SPEC.format(name=name, headers="      - Key: X-A\n        Value: a\n"))
+    assert run(capsys, "apply", "--dir", "connections", "--yes").code == 0
+    headers = events.describe_connection(Name=name)["AuthParameters"]["InvocationHttpParameters"]["HeaderParameters"]
+    assert [h["Key"] for h in headers] == ["X-A"]
+    # Rotation is seen through the managed secret.
+    secrets.put_secret_value(SecretId=name, SecretString='{"key": "%s"}' % tokens.token_urlsafe(16))
+    rotated = run(capsys, "plan", "--dir", "connections")
+    assert rotated.code == 2 and "(secret changed" in rotated.out
+    assert run(capsys, "apply", "--dir", "connections", "--yes").code == 0
+    assert run(capsys, "plan", "--dir", "connections").code == 0
