@@ -1,0 +1,149 @@
+"""`python -m reconciler.github`: what the workflows call, so they hold no shell logic.
+
+  run-plan   --file F [--summary S] [-- PLAN ARGS]  plan as markdown; outputs exit-code, has-changes
+  run        -- ARGS                                any reconcile command; output exit-code
+  pr-comment --pr N --file F                        create or update the one plan comment
+  drift      --exit-code N [--file F]               2: open/update the issue, 0: close it, else fail
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from reconciler.errors import ReconcileError
+from reconciler.github import drift as drift_issue
+from reconciler.github.client import GitHubError
+from reconciler.github.comments import upsert_pr_comment
+from reconciler.github.outputs import set_outputs
+from reconciler.github.run import CHANGES, IN_SYNC, run_plan, run_reconcile, save_plan
+from reconciler.output import err, out
+
+PROG = "python -m reconciler.github"
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse exits 2 on usage errors, which a drift step would read as "drift found".
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def cmd_run_plan(args: argparse.Namespace) -> int:
+    plan = run_plan(args.passthrough)
+    save_plan(plan, args.file, args.summary)
+    set_outputs({"exit-code": str(plan.exit_code), "has-changes": str(plan.has_changes).lower(), "plan-file": args.file})
+    if not plan.ok:
+        err(f"reconcile-github: reconcile plan failed (exit {plan.exit_code})")
+        return plan.exit_code if plan.exit_code > 0 else 1
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if not args.passthrough:
+        raise UsageError("run needs a reconcile command after --, e.g. `run -- validate --format github`")
+    code = run_reconcile(args.passthrough)
+    set_outputs({"exit-code": str(code)})
+    return code if code >= 0 else 1
+
+
+def cmd_pr_comment(args: argparse.Namespace) -> int:
+    done = upsert_pr_comment(args.pr, _read(args.file))
+    set_outputs({"comment-id": str(done.id)})
+    out(f"reconcile-github: plan comment {done.action} on pull request #{args.pr}: {done.url}\n")
+    return 0
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    try:
+        code = int(args.exit_code)
+    except ValueError:
+        raise UsageError(f"--exit-code must be the plan's exit code (0, 1 or 2), got {args.exit_code!r}") from None
+    if code == CHANGES:
+        if not args.file:
+            raise UsageError("--file (the markdown plan) is needed when the plan has changes")
+        outcome = drift_issue.report_drift(_read(args.file))
+        set_outputs({"drift": "true", "issue": str(outcome.numbers[0])})
+        out(f"reconcile-github: drift found; tracking issue #{outcome.numbers[0]} {outcome.action}\n")
+        return 0
+    if code == IN_SYNC:
+        outcome = drift_issue.resolve_drift()
+        set_outputs({"drift": "false"})
+        closed = ", ".join(f"#{n}" for n in outcome.numbers)
+        out(f"reconcile-github: no drift; {'closed ' + closed if closed else 'no tracking issue open'}\n")
+        return 0
+    err(f"reconcile-github: the plan failed (exit {code}); the drift issue was left as it is")
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="GitHub integration for reconcile: plan comments and drift issues.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("run-plan", help="run `reconcile plan --format markdown`; write the plan and step outputs")
+    p.add_argument("--file", default="reconcile-plan.md", help="where to write the markdown plan (default: %(default)s)")
+    p.add_argument("--summary", metavar="FILE", help="also append the plan to FILE (e.g. $GITHUB_STEP_SUMMARY)")
+    p.set_defaults(func=cmd_run_plan, takes_passthrough=True)
+
+    p = sub.add_parser("run", help="run any reconcile command (after --) and set the exit-code output")
+    p.set_defaults(func=cmd_run, takes_passthrough=True)
+
+    p = sub.add_parser("pr-comment", help="create or update the pull request's plan comment")
+    p.add_argument("--pr", type=int, required=True, help="pull request number")
+    p.add_argument("--file", required=True, help="the markdown plan")
+    p.set_defaults(func=cmd_pr_comment)
+
+    p = sub.add_parser("drift", help="open/update (exit code 2) or close (0) the drift tracking issue")
+    p.add_argument("--exit-code", required=True, help="the exit code of `reconcile plan`")
+    p.add_argument("--file", help="the markdown plan (needed when the exit code is 2)")
+    p.set_defaults(func=cmd_drift)
+    return parser
+
+
+def _split(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Arguments after `--` belong to reconcile, not to us."""
+    args = list(argv)
+    if "--" in args:
+        at = args.index("--")
+        return args[:at], args[at + 1 :]
+    return args, []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        ours, passthrough = _split(sys.argv[1:] if argv is None else argv)
+        args = build_parser().parse_args(ours)
+        if passthrough and not getattr(args, "takes_passthrough", False):
+            raise UsageError(f"{args.command} takes no arguments after --")
+        args.passthrough = passthrough
+        code: int = args.func(args)
+        return code
+    except (GitHubError, UsageError, ReconcileError) as exc:
+        err(f"reconcile-github: error: {exc}")
+        return 1
+    except OSError as exc:
+        err(f"reconcile-github: error: {exc.strerror or exc}")
+        return 1
+    except KeyboardInterrupt:
+        err("reconcile-github: interrupted")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are caught
+        err(f"reconcile-github: internal error: {type(exc).__name__} (a bug in reconcile; please report it)")
+        return 1
+
+
+def main_entry() -> NoReturn:
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""The workflows, the composite action and the hook: schema-valid, pinned, least privilege, zizmor-clean."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).parent.parent
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
+ACTION = ROOT / "action.yml"
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+SPEC_PATHS = ["connections/**", "schemas/**", "reconcile.yaml"]
+
+
+def _load(path: Path) -> dict[str, Any]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if True in document:  # PyYAML reads the `on:` key as the boolean True
+        document["on"] = document.pop(True)
+    return document
+
+
+def _workflow(name: str) -> dict[str, Any]:
+    return _load(ROOT / ".github" / "workflows" / name)
+
+
+def _steps(path: Path) -> list[dict[str, Any]]:
+    document = _load(path)
+    if "runs" in document:
+        return list(document["runs"]["steps"])
+    return [step for job in document["jobs"].values() for step in job["steps"]]
+
+
+def _tool(name: str) -> str:
+    """The console script installed next to this interpreter (a venv's bin), else on PATH."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} is not installed: pip install -e '.[test]'")
+    return found
+
+
+def test_the_three_workflows_exist() -> None:
+    assert [p.name for p in WORKFLOWS] == ["reconcile-apply.yml", "reconcile-drift.yml", "reconcile-plan.yml"]
+
+
+@pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_commit_with_its_tag(path: Path) -> None:
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    uses = [line.split("uses:", 1)[1].strip() for line in lines if re.match(r"^(- )?uses:", line)]
+    assert uses
+    assert [u for u in uses if not PINNED.match(u)] == []
+
+
+@pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
+def test_no_expression_is_interpolated_into_a_script(path: Path) -> None:
+    # Untrusted values reach scripts through env: only (template injection).
+    assert [s["run"] for s in _steps(path) if "run" in s and "${{" in s["run"]] == []
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_checkout_keeps_no_credentials_and_python_is_pinned(path: Path) -> None:
+    steps = _steps(path)
+    checkouts = [s for s in steps if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkouts and all(s["with"]["persist-credentials"] is False for s in checkouts)
+    pythons = [s for s in steps if s.get("uses", "").startswith("actions/setup-python@")]
+    assert pythons and all(s["with"]["python-version"] == "3.11" for s in pythons)
+    assert "python -m pip install ." in [s.get("run") for s in steps]
+
+
+@pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
+def test_aws_access_is_oidc_only(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert "aws-access-key-id" not in text and "secrets.AWS" not in text
+    for step in _steps(path):
+        if step.get("uses", "").startswith("aws-actions/configure-aws-credentials@"):
+            assert set(step["with"]) == {"role-to-assume", "aws-region", "role-session-name"}
+            assert step["with"]["role-to-assume"].startswith(("${{ vars.", "${{ inputs."))
+
+
+def test_permissions_are_least_privilege() -> None:
+    expected = {
+        "reconcile-plan.yml": {"contents": "read", "id-token": "write", "pull-requests": "write"},
+        "reconcile-apply.yml": {"contents": "read", "id-token": "write"},
+        "reconcile-drift.yml": {"contents": "read", "id-token": "write"},
+    }
+    expected["reconcile-drift.yml"]["issues"] = "write"
+    for name, permissions in expected.items():
+        workflow = _workflow(name)
+        assert workflow["permissions"] == {}
+        [job] = workflow["jobs"].values()
+        assert job["permissions"] == permissions, name
+
+
+def test_triggers() -> None:
+    plan = _workflow("reconcile-plan.yml")["on"]
+    assert plan == {"pull_request": {"paths": SPEC_PATHS}}
+    apply = _workflow("reconcile-apply.yml")
+    assert apply["on"]["push"] == {"branches": ["main"], "paths": SPEC_PATHS}
+    assert apply["concurrency"] == {"group": "reconcile-apply", "cancel-in-progress": False}
+    drift = _workflow("reconcile-drift.yml")["on"]
+    assert set(drift) == {"schedule", "workflow_dispatch"} and drift["schedule"][0]["cron"]
+
+
+def test_action_inputs_and_outputs() -> None:
+    action = _load(ACTION)
+    assert action["runs"]["using"] == "composite"
+    assert set(action["inputs"]) == {"command", "dir", "role-to-assume", "aws-region", "github-token", "python-version"}
+    assert action["inputs"]["dir"]["default"] == "connections"
+    assert set(action["outputs"]) == {"exit-code", "has-changes"}
+    [install] = [s for s in action["runs"]["steps"] if s.get("name") == "Install reconcile"]
+    assert install["env"] == {"RECONCILE_ACTION_PATH": "${{ github.action_path }}"}
+
+
+def test_pre_commit_hook() -> None:
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert hook["id"] == "reconcile-validate"
+    assert (hook["entry"], hook["language"], hook["pass_filenames"]) == ("reconcile validate", "python", False)
+    pattern = re.compile(hook["files"])
+    assert pattern.search("connections/stripe.yaml") and pattern.search("connections/team/crm.yml")
+    assert not pattern.search("schemas/connection.schema.json") and not pattern.search("docs/connections.yaml")
+
+
+@pytest.mark.parametrize("name, subject", [("plan", ["repo:OWNER/REPO:pull_request", "repo:OWNER/REPO:ref:refs/heads/main"]), ("apply", "repo:OWNER/REPO:ref:refs/heads/main")])
+def test_oidc_trust_policies(name: str, subject: Any) -> None:
+    [statement] = json.loads((ROOT / "iam" / f"github-oidc-trust-{name}.json").read_text(encoding="utf-8"))["Statement"]
+    assert statement["Principal"] == {"Federated": "arn:aws:iam::ACCOUNT_ID:oidc-provider/token.actions.githubusercontent.com"}
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    condition = statement["Condition"]["StringEquals"]
+    assert condition["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    assert condition["token.actions.githubusercontent.com:sub"] == subject
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_matches_the_github_schema(path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", str(path)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_action_matches_the_github_schema() -> None:
+    proc = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-actions", str(ACTION)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _zizmor(*inputs: Path) -> tuple[int, list[dict[str, Any]], str]:
+    # --strict-collection: a file zizmor cannot parse is an error, not a skipped input.
+    # --no-config/--no-ignores: nothing in the repository can switch an audit off.
+    argv = [_tool("zizmor"), "--offline", "--strict-collection", "--no-config", "--no-ignores", "--min-severity", "medium", "--format", "json", "--no-progress", *map(str, inputs)]
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return proc.returncode, json.loads(proc.stdout or "[]"), proc.stderr
+
+
+def test_zizmor_finds_nothing_of_medium_severity_or_above() -> None:
+    code, findings, stderr = _zizmor(ROOT / ".github" / "workflows", ACTION)
+    assert [(f["ident"], f["determinations"]["severity"], f["locations"][0]["symbolic"]["key"]) for f in findings] == []
+    assert code == 0, stderr
+
+
+def test_zizmor_does_audit(tmp_path: Path) -> None:
+    # A control: the same invocation on a known-bad workflow reports it.
+    bad = tmp_path / ".github" / "workflows" / "bad.yml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text('on: pull_request\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: echo "${{ github.event.pull_request.title }}"\n')
+    code, findings, _ = _zizmor(bad.parent)
+    assert code != 0
+    assert {"template-injection", "unpinned-uses", "artipacked"} <= {f["ident"] for f in findings}
