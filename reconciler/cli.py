@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler import __version__
 from reconciler.aws.errors import describe_error
-from reconciler.commands import apply, import_, plan, schema, validate
+from reconciler.commands import apply, import_, plan, schema, targets, validate
 from reconciler.importer import DEFAULT_SECRET_NAME
 from reconciler.errors import ReconcileError, SpecErrors
 from reconciler.output import err, setup_logging
@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("-v", "--verbose", action="count", default=0)
     p.set_defaults(func=import_.run)
+
+    p = sub.add_parser("targets", help="list the targets (regions/accounts) of reconcile.yaml")
+    p.add_argument("--dir", default=os.environ.get("RECONCILE_DIR", "connections"))
+    p.add_argument("--config")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=targets.run, verbose=0)
 
     p = sub.add_parser("schema", help="print the connection spec JSON Schema")
     p.set_defaults(func=schema.run, verbose=0)

@@ -68,6 +68,8 @@ def resolve_targets(config_path: str | None, specs_dir: str, region: str | None,
     """The targets of this run. Command-line --prune/--prune-prefix apply to every target."""
     path = config_path or (CONFIG_FILE if os.path.exists(CONFIG_FILE) else None)
     if path is None:
+        if set(only) - {"default"}:
+            raise ReconcileError(f"unknown target(s) {', '.join(sorted(set(only) - {'default'}))}: without {CONFIG_FILE} the only target is 'default'")
         return Config([Target("default", region, specs=(specs_dir,), prune=prune, prune_prefixes=tuple(prefixes))])
     if not os.path.exists(path):
         raise SpecErrors([Problem(Location(display_path(path)), "", "config file not found")])

@@ -8,6 +8,7 @@ that knows only the forms the workflows use, so a new form fails loudly here.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -27,7 +28,7 @@ from support.fake_github import REPO, FakeGitHub, github_env, outputs
 WORKFLOWS = Path(__file__).parent.parent / ".github" / "workflows"
 ACTION = Path(__file__).parent.parent / "action.yml"
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
-_NAME = re.compile(r"\b(?:github|steps|env|vars|inputs)(?:\.[A-Za-z_][\w-]*)+")
+_NAME = re.compile(r"\b(?:github|steps|env|vars|inputs|needs|matrix)(?:\.[A-Za-z_][\w-]*)+")
 _STATUS = ("always()", "cancelled()", "failure()", "success()")
 
 
@@ -63,7 +64,8 @@ def _evaluate(expression: str, context: dict[str, Any], job: Job, env: dict[str,
     python = _NAME.sub(lookup, expression.strip())
     python = python.replace("!cancelled()", "True").replace("&&", " and ").replace("||", " or ")
     python = re.sub(r"!(?!=)", " not ", python).replace("null", "None")
-    return eval(python, {"__builtins__": {}}, {"format": lambda text, *args: text.format(*args)})  # noqa: S307 - our own files
+    functions = {"format": lambda text, *args: text.format(*args), "fromJSON": json.loads}
+    return eval(python, {"__builtins__": {}}, functions)  # noqa: S307 - our own files
 
 
 def _render(value: Any, context: dict[str, Any], job: Job, env: dict[str, str]) -> str:
@@ -122,12 +124,31 @@ def run_steps(steps: list[dict[str, Any]], job_env: dict[str, Any], context: dic
 
 
 def run_workflow(name: str, context: dict[str, Any], workspace: Path, tmp_path: Path) -> Job:
-    """The workflow's one job, skipped (nothing ran) when its `if:` is false."""
+    """Every job in file order, with `needs:` outputs and a `matrix:` expanded; returns the
+    last job that ran (failed if any job failed), or an empty Job when none ran."""
     document = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
-    [spec] = document["jobs"].values()
-    if "if" in spec and not _evaluate(_EXPR.sub(r"\1", str(spec["if"])), context, Job(), {}):
-        return Job()
-    return run_steps(spec["steps"], spec.get("env") or {}, context, workspace, tmp_path)
+    finished: dict[str, dict[str, str]] = {}
+    last, failed = Job(), False
+    for job_name, spec in document["jobs"].items():
+        needs = spec.get("needs", [])
+        needs = [needs] if isinstance(needs, str) else needs
+        if any(n not in finished for n in needs):
+            continue  # a job it needs was skipped or failed
+        job_context = {**context, **{f"needs.{n}.outputs.{k}": v for n in needs for k, v in finished[n].items()}}
+        if "if" in spec and not _evaluate(_EXPR.sub(r"\1", str(spec["if"])), job_context, Job(), {}):
+            continue
+        matrix = (spec.get("strategy") or {}).get("matrix") or {}
+        combos: list[dict[str, Any]] = [{}]
+        for key, values in matrix.items():
+            items = _evaluate(_EXPR.sub(r"\1", values), job_context, Job(), {}) if isinstance(values, str) else values
+            combos = [{**c, f"matrix.{key}": item} for c in combos for item in items]
+        for combo in combos:
+            last = run_steps(spec["steps"], spec.get("env") or {}, {**job_context, **combo}, workspace, tmp_path)
+            failed |= last.failed
+        if not last.failed:
+            finished[job_name] = {k: _render(v, job_context, last, {}) for k, v in (spec.get("outputs") or {}).items()}
+    last.failed = failed
+    return last
 
 
 def run_action(inputs: dict[str, str], context: dict[str, Any], workspace: Path, tmp_path: Path) -> tuple[Job, dict[str, str]]:

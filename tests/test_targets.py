@@ -76,3 +76,9 @@ def test_config_errors_name_file_and_line(repo: Path, capsys: pytest.CaptureFixt
     write(repo, "reconcile.yaml", CONFIG)
     unknown = run(capsys, "plan", "--target", "ap")
     assert unknown.err == "reconcile: error: unknown target(s) ap; reconcile.yaml defines us, eu\n"
+
+
+def test_targets_lists_the_matrix(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "targets", "--format", "json").out == '["us", "eu"]\n'
+    (repo / "reconcile.yaml").unlink()
+    assert run(capsys, "targets", "--format", "json").out == '["default"]\n'
