@@ -4,7 +4,8 @@ Tests and the sandbox point real boto3 clients at `Emulator.endpoint`. The
 corrections live in corrections.py (pure), connections.py (the connection
 actions), lifecycle.py (states), validation.py (model constraints),
 secret_reads.py and faults.py; this module only runs the server and exposes
-the controls.
+the controls (also over HTTP under /_emulator/, see control.py, for an
+emulator in another process: serve.py).
 
 moto keeps its state in process-wide globals, so every Emulator in one process
 shares it: reset() wipes moto for all of them.
@@ -17,12 +18,17 @@ from types import TracebackType
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from reconciler.sandbox import control
 from reconciler.sandbox.connections import ConnectionService
 from reconciler.sandbox.middleware import EmulatorApp
 from reconciler.sandbox.wire import WsgiApp
 
 
 class _QuietHandler(WSGIRequestHandler):
+    # Keep-alive, as AWS endpoints do: werkzeug's HTTP/1.0 default closes every connection,
+    # which would charge each client call a TCP connect that real use does not pay.
+    protocol_version = "HTTP/1.1"
+
     # One access-log line per request drowns test output; errors still go to werkzeug's logger.
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
@@ -40,6 +46,7 @@ class Emulator:
         self._requested_port = port
         self._connections = ConnectionService(account_id)
         self._app = EmulatorApp(account_id=account_id, default_region=region, connections=self._connections)
+        self._app.control = lambda method, path, raw: control.handle(self, method, path, raw)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -91,6 +98,14 @@ class Emulator:
         """Requests received for `action` (e.g. "DescribeConnection"), or all of them."""
         return self._app.counters.calls(action)
 
+    def calls_by_action(self) -> dict[str, int]:
+        """Requests received so far, by action."""
+        return self._app.counters.by_action()
+
+    def repeated_calls(self) -> int:
+        """Requests identical (action and body) to an earlier one since the counters were reset."""
+        return self._app.counters.repeats()
+
     def write_calls(self) -> int:
         """Requests received for mutating actions (Create*/Update*/Delete*/Put*/... in any service)."""
         return self._app.counters.writes()
@@ -140,8 +155,20 @@ class Emulator:
         """
         self._app.faults.inject(action, fault, times, seconds=seconds)
 
+    def set_throttle_rate(self, rate: float, actions: set[str] | None = None, seed: int | None = None) -> None:
+        """Answer ThrottlingException to a fraction `rate` of the calls of `actions` (None: every action).
+
+        Armed faults (inject) fire first; 0 turns the rate off. Throttled calls count
+        in calls(), faults_injected() and throttled(). `seed` fixes the draws.
+        """
+        self._app.faults.set_throttle_rate(rate, actions, seed)
+
     def faults_injected(self) -> int:
         return self._app.faults.injected()
+
+    def throttled(self) -> int:
+        """ThrottlingException replies sent, by inject("...", "throttle") or by the throttle rate."""
+        return self._app.faults.throttled()
 
 
 def _moto_app() -> WsgiApp:

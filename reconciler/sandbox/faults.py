@@ -3,10 +3,15 @@
 Adding a fault is one entry in FAULTS: a function from the request's service
 prefix and the injection's options to an outcome the middleware knows how to
 play (an error reply, a dropped connection, or a delay before normal handling).
+
+Besides faults armed for the next N calls, a throttle rate makes a fraction of
+the calls (of some actions, or all) answer ThrottlingException at random, as a
+busy account does: the load test for botocore's adaptive retry mode.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,6 +74,7 @@ FAULTS: dict[str, Callable[[str, FaultOptions], Outcome]] = {
 }
 
 ANY_ACTION = "*"
+THROTTLE = "throttle"
 
 
 @dataclass
@@ -78,13 +84,25 @@ class _Armed:
     options: FaultOptions
 
 
+@dataclass(frozen=True)
+class _ThrottleRate:
+    rate: float
+    actions: frozenset[str] | None  # None: every action
+    draws: random.Random
+
+    def hits(self, action: str) -> bool:
+        return (self.actions is None or action in self.actions) and self.draws.random() < self.rate
+
+
 class FaultPlan:
-    """Faults waiting to fire, per action, first armed first fired."""
+    """Faults waiting to fire, per action, first armed first fired; then the throttle rate."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._armed: dict[str, list[_Armed]] = {}
         self._fired = 0
+        self._throttled = 0
+        self._rate: _ThrottleRate | None = None
 
     def inject(self, action: str, fault: str, times: int = 1, *, seconds: float = 2.0) -> None:
         if fault not in FAULTS:
@@ -94,9 +112,22 @@ class FaultPlan:
         with self._lock:
             self._armed.setdefault(action, []).append(_Armed(fault, times, FaultOptions(seconds)))
 
-    def take(self, prefix: str, action: str) -> Outcome | None:
-        """The outcome for this request, if a fault is armed for its action (or for "*")."""
+    def set_throttle_rate(self, rate: float, actions: set[str] | None = None, seed: int | None = None) -> None:
+        """Throttle each call of `actions` (None: all) with probability `rate`; 0 turns it off.
+
+        `seed` makes the sequence of draws repeatable; which request meets which
+        draw still depends on the order concurrent requests arrive in.
+        """
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("rate must be between 0 and 1")
         with self._lock:
+            self._rate = _ThrottleRate(rate, frozenset(actions) if actions is not None else None, random.Random(seed)) if rate else None
+
+    def take(self, prefix: str, action: str) -> Outcome | None:
+        """The outcome for this request: an armed fault for its action (or for "*"), else maybe a throttle."""
+        with self._lock:
+            fault: str | None = None
+            options = FaultOptions(0.0)
             for key in (action, ANY_ACTION):
                 queue = self._armed.get(key)
                 if not queue:
@@ -105,15 +136,30 @@ class FaultPlan:
                 armed.remaining -= 1
                 if armed.remaining == 0:
                     queue.pop(0)
-                self._fired += 1
-                return FAULTS[armed.fault](prefix, armed.options)
-        return None
+                fault, options = armed.fault, armed.options
+                break
+            if fault is None and self._rate is not None and self._rate.hits(action):
+                fault = THROTTLE
+            if fault is None:
+                return None
+            self._fired += 1
+            if fault == THROTTLE:
+                self._throttled += 1
+            return FAULTS[fault](prefix, options)
 
     def injected(self) -> int:
+        """Every fault played so far, throttles included."""
         with self._lock:
             return self._fired
+
+    def throttled(self) -> int:
+        """ThrottlingException replies sent so far, armed or drawn by the throttle rate."""
+        with self._lock:
+            return self._throttled
 
     def clear(self) -> None:
         with self._lock:
             self._armed.clear()
             self._fired = 0
+            self._throttled = 0
+            self._rate = None

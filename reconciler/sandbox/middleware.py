@@ -7,10 +7,11 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NoReturn
 
 from reconciler.sandbox.connections import ConnectionService
+from reconciler.sandbox.control import PREFIX as CONTROL_PREFIX
 from reconciler.sandbox.faults import DelayOutcome, DropOutcome, ErrorOutcome, FaultPlan
 from reconciler.sandbox.secret_reads import GUARDED_ACTIONS, guarded_read
 from reconciler.sandbox.wire import (
@@ -29,6 +30,9 @@ from reconciler.sandbox.wire import (
 
 log = logging.getLogger(__name__)
 
+# (method, path, body) → reply for the control routes (control.py); the emulator sets it.
+ControlHandler = Callable[[str, str, bytes], Reply]
+
 # Actions that change state, whatever the service: what write_calls() adds up.
 MUTATING_PREFIXES = (
     "Create", "Update", "Delete", "Put", "Deauthorize", "Tag", "Untag", "Rotate", "Restore",
@@ -40,14 +44,29 @@ class Counters:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_action: Counter[str] = Counter()
+        self._seen: set[tuple[str, bytes]] = set()
+        self._repeats = 0
 
-    def add(self, action: str) -> None:
+    def add(self, action: str, body: bytes = b"") -> None:
         with self._lock:
             self._by_action[action] += 1
+            if (action, body) in self._seen:
+                self._repeats += 1
+            else:
+                self._seen.add((action, body))
+
+    def repeats(self) -> int:
+        """Requests identical (action and body) to an earlier one: retries, or reads made twice."""
+        with self._lock:
+            return self._repeats
 
     def calls(self, action: str | None = None) -> int:
         with self._lock:
             return sum(self._by_action.values()) if action is None else self._by_action[action]
+
+    def by_action(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._by_action)
 
     def writes(self) -> int:
         with self._lock:
@@ -56,6 +75,8 @@ class Counters:
     def clear(self) -> None:
         with self._lock:
             self._by_action.clear()
+            self._seen.clear()
+            self._repeats = 0
 
 
 class EmulatorApp:
@@ -73,6 +94,7 @@ class EmulatorApp:
         self.latency = 0.0
         self.deny_managed_secret_reads = False
         self.epoch = 0  # bumped by reset(), so a request delayed across a reset is dropped
+        self.control: ControlHandler | None = None
 
     def reset(self) -> None:
         self.faults.clear()
@@ -82,8 +104,13 @@ class EmulatorApp:
         self.epoch += 1
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = str(environ.get("PATH_INFO", ""))
+        if self.control is not None and path.startswith(CONTROL_PREFIX):
+            # Control calls steer the emulator; they are not AWS calls, so not counted, delayed or faulted.
+            raw = read_request(environ, self.default_region).raw
+            return send(self.control(str(environ.get("REQUEST_METHOD", "GET")), path, raw), start_response)
         request = read_request(environ, self.default_region)
-        self.counters.add(request.action or "unknown")
+        self.counters.add(request.action or "unknown", request.raw)
         epoch = self.epoch
         if self.latency > 0:
             time.sleep(self.latency)

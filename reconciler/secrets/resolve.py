@@ -38,7 +38,9 @@ def _matches(requested: str, entry: dict[str, Any]) -> bool:
 
 def _entry(item: dict[str, Any]) -> SecretVersion:
     text = item.get("SecretString")
-    value = Secret(text) if text is not None else None
+    # The whole string is only ever taken apart; the values taken out of it are what get
+    # registered for redaction (extract() and managed_slots()), which keeps the redactor small.
+    value = Secret(text, redact=False) if text is not None else None
     return SecretVersion(item.get("ARN", ""), item.get("Name", ""), item.get("VersionId", ""), value, item.get("CreatedDate"))
 
 
@@ -72,8 +74,13 @@ def _get_batch(client: Any, ids: list[str]) -> dict[FetchKey, SecretVersion | Re
     out: dict[FetchKey, SecretVersion | ReadFailure] = {}
     values = response.get("SecretValues", [])
     errors = response.get("Errors", [])
+    # Exact ARN or name first, by index: scanning every value for every id is 400 checks a batch.
+    exact: dict[str, dict[str, Any]] = {}
+    for value in values:
+        exact.setdefault(value.get("Name", ""), value)
+        exact.setdefault(value.get("ARN", ""), value)
     for requested in ids:
-        hit = next((v for v in values if _matches(requested, v)), None)
+        hit = exact.get(requested) or next((v for v in values if _matches(requested, v)), None)
         if hit is not None:
             out[(requested, None, None)] = _entry(hit)
             continue

@@ -1,0 +1,1 @@
+"""The benchmark for issue #5 (see README.md); not part of the installed package."""
