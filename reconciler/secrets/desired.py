@@ -49,7 +49,7 @@ def extract(ref: SecretRef, version: SecretVersion) -> Secret | str:
     if version.value is None:
         return f"secret {ref.secret_id!r} is binary; only SecretString secrets are supported"
     if ref.json_key is None:
-        return version.value
+        return Secret(version.value.reveal())
     try:
         document = json.loads(version.value.reveal())
     except ValueError:

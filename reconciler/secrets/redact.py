@@ -23,6 +23,7 @@ class Redactor:
         self._lock = threading.Lock()
         self._values: set[str] = set()
         self._ordered: list[str] = []
+        self._dirty = False
 
     def add(self, value: str) -> None:
         if len(value) < MIN_REDACT_LENGTH:
@@ -32,12 +33,16 @@ class Redactor:
         escaped = {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
         forms = {value} | escaped | {e.replace("\\", "\\\\") for e in escaped}
         with self._lock:
-            new = forms - self._values
-            if new:
-                self._values |= new
-                self._ordered = sorted(self._values, key=len, reverse=True)
+            if not forms <= self._values:
+                self._values |= forms
+                self._dirty = True  # sorted once, at the next redact(): adds come in thousands
 
     def redact(self, text: str) -> str:
+        if self._dirty:
+            with self._lock:
+                # Longest first, so a value containing another is masked whole.
+                self._ordered = sorted(self._values, key=len, reverse=True)
+                self._dirty = False
         for value in self._ordered:
             if value in text:
                 text = text.replace(value, MASK)
@@ -47,6 +52,7 @@ class Redactor:
         with self._lock:
             self._values.clear()
             self._ordered = []
+            self._dirty = False
 
 
 REDACTOR = Redactor()
@@ -57,9 +63,10 @@ class Secret:
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, redact: bool = True) -> None:
         self._value = value
-        REDACTOR.add(value)
+        if redact:
+            REDACTOR.add(value)
 
     def reveal(self) -> str:
         return self._value
