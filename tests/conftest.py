@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,3 +70,26 @@ def events(aws: Emulator) -> EventBridgeClient:
 @pytest.fixture
 def secrets(aws: Emulator) -> SecretsManagerClient:
     return boto3.session.Session().client("secretsmanager")
+
+
+# --- Fault tally (issue #7): how many injected faults the suite met, and survived -------
+
+_fault_tally = {"injected": 0, "survived": 0}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    # Read the count after the test body and before the next test's `aws` resets it.
+    funcargs = getattr(item, "funcargs", {})
+    emulator = funcargs.get("aws") or funcargs.get("emulator")
+    if call.when == "call" and isinstance(emulator, Emulator):
+        injected = emulator.faults_injected()
+        _fault_tally["injected"] += injected
+        if report.passed:
+            _fault_tally["survived"] += injected
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.write_line(f"faults injected: {_fault_tally['injected']}, survived: {_fault_tally['survived']}")

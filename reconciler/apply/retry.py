@@ -36,6 +36,11 @@ def with_retries(call: Callable[[], T], before_retry: Callable[[], None] | None 
             delay = random.uniform(0, min(MAX_DELAY, BASE_DELAY * 2 ** (attempt - 1)))
             if time.monotonic() + delay > deadline or (stop is not None and stop.is_set()):
                 raise
-            time.sleep(delay)
+            if stop is not None:
+                stop.wait(delay)  # a signal ends the backoff at once
+            else:
+                time.sleep(delay)
             if concurrent and before_retry is not None:
                 before_retry()
+            if stop is not None and stop.is_set():
+                raise  # interrupted: send nothing more

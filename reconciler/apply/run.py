@@ -9,14 +9,15 @@ from __future__ import annotations
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler.apply.requests import create_request, update_request
 from reconciler.apply.retry import with_retries
 from reconciler.apply.wait import Unsettled, wait_settled
-from reconciler.aws.errors import describe_error, error_code
+from reconciler.aws.errors import ALREADY_EXISTS, NOT_FOUND, describe_error, error_code, may_have_taken_effect
+from reconciler.aws.live import describe
 from reconciler.model import Action
 from reconciler.pipeline import Run, TargetRun
 from reconciler.plan.model import ConnectionPlan
@@ -33,35 +34,62 @@ class WriteResult:
     started: bool = True
 
 
+def _lost_reply_tolerant(call: Callable[[], Any], done_code: str) -> Callable[[], None]:
+    """`call` for with_retries, where a retry that meets the effect of an earlier attempt
+    counts as done: AWS may act on a request whose reply timed out or was cut off, and the
+    retried create then gets ResourceAlreadyExistsException (a delete, ResourceNotFound)."""
+    lost = False
+
+    def attempt() -> None:
+        nonlocal lost
+        try:
+            call()
+        except (ClientError, BotoCoreError) as exc:
+            if lost and error_code(exc) == done_code:
+                return
+            lost = lost or may_have_taken_effect(exc)
+            raise
+
+    return attempt
+
+
 def _write(target: TargetRun, conn: ConnectionPlan, wait_timeout: float, stop: threading.Event) -> WriteResult:
     clients = target.clients
     spec = target.specs.get(conn.name)
     try:
         if conn.action is Action.DELETE:
-            with_retries(lambda: clients.events_writer.delete_connection(Name=conn.name), stop=stop)
+            delete = _lost_reply_tolerant(lambda: clients.events_writer.delete_connection(Name=conn.name), NOT_FOUND)
+            with_retries(delete, stop=stop)
             return WriteResult(conn.name, target.name, conn.action, True, "deleted")
         assert spec is not None
         desired = target.desired[conn.name]
         if conn.action is Action.CREATE:
             request = create_request(spec, desired)
-            with_retries(lambda: clients.events_writer.create_connection(**request), stop=stop)
+            with_retries(_lost_reply_tolerant(lambda: clients.events_writer.create_connection(**request), ALREADY_EXISTS), stop=stop)
         else:
             live = target.live[conn.name]
             assert live is not None
             request = update_request(spec, desired, live)
 
             def reread() -> None:
-                # Someone else is changing it: let their change settle, then send ours.
+                # Someone else is changing it: let their change settle, then rebuild ours from
+                # what is there now (which fields need clearing depends on the live connection).
+                nonlocal request
                 try:
                     wait_settled(clients.events, conn.name, min(wait_timeout, 30.0), stop)
                 except Unsettled:
                     pass
+                fresh = describe(clients.events, conn.name)
+                if fresh is not None:
+                    request = update_request(spec, desired, fresh)
 
             with_retries(lambda: clients.events_writer.update_connection(**request), before_retry=reread, stop=stop)
         del request
         state = wait_settled(clients.events, conn.name, wait_timeout, stop)
         return WriteResult(conn.name, target.name, conn.action, True, state)
     except Unsettled as exc:
+        if exc.interrupted:
+            return WriteResult(conn.name, target.name, conn.action, False, f"sent, but still {exc.state} when interrupted; rerun plan to see how it settled", "Interrupted")
         if exc.timed_out:
             return WriteResult(conn.name, target.name, conn.action, False, f"still {exc.state} after {wait_timeout:g}s (--wait-timeout)", "Timeout")
         reason = f": {exc.reason}" if exc.reason else ""

@@ -11,11 +11,12 @@ from reconciler.plan.model import SETTLED_OK, TRANSITIONAL
 
 FIRST_POLL = 0.2
 MAX_POLL = 5.0
+STOP_GRACE = 5.0  # seconds a wait in flight goes on after SIGINT/SIGTERM
 
 
 class Unsettled(Exception):
-    def __init__(self, state: str, reason: str, timed_out: bool) -> None:
-        self.state, self.reason, self.timed_out = state, reason, timed_out
+    def __init__(self, state: str, reason: str, timed_out: bool, interrupted: bool = False) -> None:
+        self.state, self.reason, self.timed_out, self.interrupted = state, reason, timed_out, interrupted
         super().__init__(state)
 
 
@@ -23,10 +24,14 @@ def wait_settled(client: Any, name: str, timeout: float, stop: threading.Event |
     """The settled state (AUTHORIZED or ACTIVE), or `Unsettled` for any other outcome.
 
     DEAUTHORIZED and FAILED_CONNECTIVITY are failures, not successes: EventBridge could
-    not authorize or reach the endpoint (AWS docs, connection states).
+    not authorize or reach the endpoint (AWS docs, connection states). Once `stop` is set
+    the wait goes on for at most STOP_GRACE more seconds, then ends as interrupted: the
+    write was sent, and a private OAuth connection can take many minutes to settle,
+    longer than anyone waits after Ctrl-C.
     """
     deadline = time.monotonic() + timeout
     delay = first_poll
+    interrupted = False
     while True:
         live = describe(client, name)
         state = live.state if live else "DELETED"
@@ -35,7 +40,16 @@ def wait_settled(client: Any, name: str, timeout: float, stop: threading.Event |
             return state
         if state not in TRANSITIONAL:
             raise Unsettled(state, reason, timed_out=False)
-        if time.monotonic() + delay > deadline or (stop is not None and stop.is_set() and time.monotonic() > deadline):
-            raise Unsettled(state, reason, timed_out=True)
-        time.sleep(delay)
+        now = time.monotonic()
+        if stop is not None and stop.is_set() and not interrupted and now + STOP_GRACE < deadline:
+            deadline, interrupted = now + STOP_GRACE, True
+        remaining = deadline - now
+        if remaining <= 0:
+            raise Unsettled(state, reason, timed_out=not interrupted, interrupted=interrupted)
+        # The last sleep is cut to the deadline so "still X after Ns" is true, not early;
+        # a stop wakes the sleep so the grace period starts at once.
+        if stop is not None and not stop.is_set():
+            stop.wait(min(delay, remaining))
+        else:
+            time.sleep(min(delay, remaining))
         delay = min(MAX_POLL, delay * 2)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, NoCredentialsError, ReadTimeoutError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError, NoCredentialsError, ReadTimeoutError
 
 NOT_FOUND = "ResourceNotFoundException"
+ALREADY_EXISTS = "ResourceAlreadyExistsException"
 THROTTLING = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
 CONCURRENT = "ConcurrentModificationException"
 # Retrying these never helps; say what to do instead.
@@ -34,7 +35,18 @@ def is_transient(exc: BaseException) -> bool:
         code = error_code(exc)
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         return code in THROTTLING or status >= 500 or code in ("InternalException", "InternalFailure", "ServiceUnavailable")
-    return isinstance(exc, (ConnectionError, ReadTimeoutError))
+    # A reset arrives as ConnectionClosedError, an HTTPClientError rather than a
+    # ConnectionError (botocore/exceptions.py); botocore's own retries treat both as
+    # transient (retries/standard.py, TransientRetryableChecker), and so do we.
+    return isinstance(exc, (ConnectionError, HTTPClientError))
+
+
+def may_have_taken_effect(exc: BaseException) -> bool:
+    """The request reached AWS but its reply was lost or failed: AWS may have acted on it,
+    so a retry can meet that effect (ResourceAlreadyExistsException after a create)."""
+    if isinstance(exc, ClientError):
+        return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)) >= 500
+    return isinstance(exc, HTTPClientError)
 
 
 def describe_error(exc: BaseException) -> str:

@@ -59,6 +59,8 @@ def result_line(result: WriteResult) -> str:
         return f"✓ {result.name}: {verb} ({result.detail})"
     if not result.started:
         return f"- {result.name}: {result.action.value} {result.detail}"
+    if result.code == "Interrupted":
+        return f"! {result.name}: {result.action.value} interrupted: {result.detail}"
     return f"✗ {result.name}: {result.action.value} failed: {result.detail}"
 
 

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 from reconciler.errors import Location, Problem
 from reconciler.load.discover import display_path, find_spec_files
-from reconciler.load.yaml_loader import decode, load_documents
+from reconciler.load.yaml_loader import MAX_BYTES, decode, load_documents
 from reconciler.model import Spec
 
 
 def load_file(path: str) -> tuple[list[Spec], list[Problem]]:
     shown = display_path(path)
     try:
+        # A FIFO would block open() forever and a device (a link to /dev/zero) never ends.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return [], [Problem(Location(shown), "", "not a regular file")]
         with open(path, "rb") as handle:
-            raw = handle.read()
+            # One byte past the limit is enough to know it is too big; never read it all.
+            raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         return [], [Problem(Location(shown), "", f"cannot read file: {exc.strerror}")]
     text, problems = decode(raw, shown)

@@ -99,7 +99,16 @@ class _Builder:
         if tag == _TAG + "null":
             return None
         if tag in (_TAG + "bool", _TAG + "int", _TAG + "float"):
-            return _constructor.construct_object(node, deep=False)
+            try:
+                # The tag's own constructor, not construct_object(): that one caches every node
+                # in the shared constructor for good, and leaves a node behind when it raises.
+                return _constructor.yaml_constructors[tag](_constructor, node)
+            except ValueError:
+                # YAML 1.1 resolves "0x_" and "0b_" as ints that int() then rejects, and
+                # Python refuses ints of more than 4,300 digits.
+                kind = tag[len(_TAG) :]
+                self.problem(node, path, f"not a valid {kind}; quote it if it is meant as text")
+                return None
         if tag == _TAG + "timestamp":
             # A date in a Description is meant as text; keep what was written.
             return node.value
@@ -114,8 +123,15 @@ def dotted(path: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            out += f".{_printable(part)}" if out else _printable(part)
     return out
+
+
+def _printable(key: Any) -> str:
+    """Keys come from the file: a CR or an escape sequence in one would split the one-line
+    message or drive the terminal, so those are shown escaped."""
+    text = str(key)
+    return text if text.isprintable() else repr(text)[1:-1]
 
 
 def decode(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
@@ -154,6 +170,19 @@ def _too_deep(text: str, file: str) -> Problem | None:
     return None
 
 
+def _position_location(text: str, file: str, position: int) -> Location:
+    if _Loader is not yaml.SafeLoader:
+        # libyaml counts bytes of the UTF-8 text it was given; PyYAML's reader counts characters.
+        position = len(text.encode("utf-8")[:position].decode("utf-8", "ignore"))
+    line = text.count("\n", 0, position) + 1
+    return Location(file, line, position - (text.rfind("\n", 0, position) + 1) + 1)
+
+
+def _character_problem(exc: yaml.reader.ReaderError) -> str:
+    code = ord(exc.character) if isinstance(exc.character, str) else exc.character
+    return f"character #x{code:04x}: {exc.reason}" if isinstance(code, int) else str(exc.reason)
+
+
 def load_documents(text: str, file: str) -> tuple[list[Document], list[Problem]]:
     """Every non-empty document of a YAML stream, or the problems that stopped it."""
     problems: list[Problem] = []
@@ -178,8 +207,11 @@ def load_documents(text: str, file: str) -> tuple[list[Document], list[Problem]]
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "invalid YAML"
         problems.append(Problem(_mark_location(file, mark), "", f"invalid YAML: {what}"))
+    except yaml.reader.ReaderError as exc:
+        # Not a MarkedYAMLError: its str() spans two lines and names "<unicode string>".
+        problems.append(Problem(_position_location(text, file, exc.position), "", f"invalid YAML: {_character_problem(exc)}"))
     except yaml.YAMLError as exc:
-        problems.append(Problem(Location(file), "", f"invalid YAML: {exc}"))
+        problems.append(Problem(Location(file), "", "invalid YAML: " + " ".join(str(exc).split())))
     except RecursionError:
         problems.append(Problem(Location(file), "", "invalid YAML: nesting too deep"))
     return documents, problems
