@@ -16,6 +16,7 @@ from reconciler.commands import apply, import_, plan, schema, targets, validate
 from reconciler.importer import DEFAULT_SECRET_NAME
 from reconciler.errors import ReconcileError, SpecErrors
 from reconciler.output import err, setup_logging
+from reconciler.secrets.redact import REDACTOR
 
 log = logging.getLogger("reconciler")
 
@@ -129,6 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("internal error", exc_info=True)
         err(f"reconcile: internal error: {type(exc).__name__} (a bug in reconcile; rerun with -vv for details and report it)")
         return 1
+    finally:
+        # Secret values are needed only for the run that read them.
+        REDACTOR.clear()
 
 
 def main_entry() -> NoReturn:

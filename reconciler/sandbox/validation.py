@@ -9,6 +9,8 @@ constraint" form but never quote the value: many of these members are secrets.
 
 from __future__ import annotations
 
+from reconciler.patterns import compiled
+
 import functools
 import re
 from typing import Any
@@ -111,7 +113,7 @@ def _length(length: int, spec: Shape, path: str) -> list[tuple[str, str]]:
 @functools.lru_cache(maxsize=None)
 def _compile(pattern: str) -> re.Pattern[str] | None:
     try:
-        return re.compile(pattern)
+        return compiled(pattern)  # linear-time form: the model's own backtracks exponentially
     except re.error:
         # A Java-only construct: better to skip the check than reject valid input.
         return None

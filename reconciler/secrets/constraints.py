@@ -8,11 +8,11 @@ a clear error that names the reference and never the value.
 from __future__ import annotations
 
 import functools
-import re
 from typing import Any
 
 import botocore.session
 
+from reconciler.patterns import matches
 from reconciler.secrets.redact import Secret
 
 _MEMBER_SHAPES = {
@@ -26,12 +26,12 @@ _MEMBER_SHAPES = {
 
 
 @functools.cache
-def _rules(kind: str) -> tuple[int, int | None, re.Pattern[str] | None]:
+def _rules(kind: str) -> tuple[int, int | None, str | None]:
     model = botocore.session.get_session().get_service_model("events")
     structure, member = _MEMBER_SHAPES[kind]
     meta: dict[str, Any] = model.shape_for(structure).members[member].metadata
     pattern = meta.get("pattern")
-    return int(meta.get("min", 0)), meta.get("max"), re.compile(pattern) if pattern else None
+    return int(meta.get("min", 0)), meta.get("max"), pattern
 
 
 def check_resolved(path: tuple[Any, ...], value: Secret) -> str | None:
@@ -42,6 +42,6 @@ def check_resolved(path: tuple[Any, ...], value: Secret) -> str | None:
         return f"is shorter than {low} character(s)"
     if high is not None and len(text) > high:
         return f"is longer than {high} characters ({len(text)})"
-    if pattern is not None and not pattern.fullmatch(text):
-        return f"does not match what AWS accepts for {kind} (pattern {pattern.pattern})"
+    if pattern is not None and not matches(pattern, text):
+        return f"does not match what AWS accepts for {kind} (pattern {pattern})"
     return None

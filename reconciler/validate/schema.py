@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import difflib
 import functools
-from typing import Any
+from typing import Any, Iterator
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from reconciler.errors import Problem
 from reconciler.load.yaml_loader import dotted
 from reconciler.model import Spec
+from reconciler.patterns import matches
 from reconciler.schema import load_schema
 from reconciler.secrets.refs import FIXED_SECRET_FIELDS
 
@@ -23,9 +24,18 @@ AUTH_BLOCKS = {"API_KEY": "ApiKeyAuthParameters", "BASIC": "BasicAuthParameters"
 _TYPE_NAMES = {"string": "a string", "object": "a mapping", "array": "a list", "boolean": "true or false", "integer": "a whole number", "number": "a number"}
 
 
+def _whole_value_pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    """`pattern`, in linear time and on the whole value (see reconciler/patterns.py)."""
+    if isinstance(instance, str) and not matches(pattern, instance):
+        yield ValidationError(f"does not match {pattern!r}")
+
+
+_Validator = validators.extend(Draft202012Validator, {"pattern": _whole_value_pattern})
+
+
 @functools.cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(load_schema())
+def _validator() -> Any:
+    return _Validator(load_schema())
 
 
 def _kind(value: Any) -> str:
