@@ -40,11 +40,13 @@ class Clients:
 
 
 def _config(pool: int, attempts: int, mode: str, validate: bool = True) -> Config:
+    # Typed loosely: botocore-stubs' _RetryDict has changed shape between releases.
+    retries: Any = {"mode": mode, "total_max_attempts": attempts}
     return Config(
         parameter_validation=validate,
         connect_timeout=float(os.environ.get("RECONCILE_CONNECT_TIMEOUT", CONNECT_TIMEOUT)),
         read_timeout=float(os.environ.get("RECONCILE_READ_TIMEOUT", READ_TIMEOUT)),
-        retries={"mode": mode, "total_max_attempts": attempts},
+        retries=retries,
         max_pool_connections=pool,
         user_agent_extra="reconcile",
     )

@@ -29,7 +29,8 @@ _MEMBER_SHAPES = {
 def _rules(kind: str) -> tuple[int, int | None, str | None]:
     model = botocore.session.get_session().get_service_model("events")
     structure, member = _MEMBER_SHAPES[kind]
-    meta: dict[str, Any] = model.shape_for(structure).members[member].metadata
+    shape: Any = model.shape_for(structure)  # a StructureShape; the stubs type it as Shape
+    meta: dict[str, Any] = shape.members[member].metadata
     pattern = meta.get("pattern")
     return int(meta.get("min", 0)), meta.get("max"), pattern
 
