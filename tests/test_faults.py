@@ -15,7 +15,7 @@ import pytest
 
 from reconciler.aws.clients import READ_ATTEMPTS, AwsOptions, make_clients
 from reconciler.sandbox.emulator import Emulator
-from support.cli import Result, api_key_spec, apply, plan, run, write
+from support.cli import Result, api_key_spec, apply, oauth_spec, plan, run, write
 
 TRANSIENT = ["throttle", "500", "503", "reset", "timeout"]
 READS = ["DescribeConnection", "BatchGetSecretValue", "GetSecretValue"]
@@ -25,17 +25,6 @@ WRITES = ["CreateConnection", "UpdateConnection"]
 WRITE_FAULTS = 2
 READ_FAULTS = 1
 
-OAUTH_SPEC = """
-Name: {name}
-AuthorizationType: OAUTH_CLIENT_CREDENTIALS
-AuthParameters:
-  OAuthParameters:
-    AuthorizationEndpoint: https://login.example.com/token
-    HttpMethod: POST
-    ClientParameters:
-      ClientID: app
-      ClientSecret: "{{{{resolve:secretsmanager:prod/shared}}}}"
-"""
 
 
 @pytest.fixture(autouse=True)
@@ -255,7 +244,7 @@ def test_one_failure_never_stops_the_others(aws: Emulator, specs: Path, secrets:
 
 def test_oauth_stuck_authorizing_ends_in_a_clear_timeout(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     secrets.create_secret(Name="prod/shared", SecretString="value-shared")
-    write(specs, "crm.yaml", OAUTH_SPEC.format(name="crm").lstrip())
+    write(specs, "crm.yaml", oauth_spec(client_secret="prod/shared", tenant_header=False))
     write(specs, "other.yaml", api_key_spec(name="other", secret="prod/shared"))
     aws.settle_into("crm", "AUTHORIZING")
     started = time.monotonic()

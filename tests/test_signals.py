@@ -18,7 +18,7 @@ from typing import IO, Any
 import pytest
 
 from reconciler.sandbox.emulator import Emulator
-from support.cli import api_key_spec, apply, plan, write
+from support.cli import api_key_spec, apply, oauth_spec, plan, write
 
 CONNECTIONS = 12  # more than apply's 8 writers, so some are still waiting when the signal comes
 WRITE_SECONDS = 2.0
@@ -87,22 +87,11 @@ def test_signal_during_apply_stops_new_writes_and_a_rerun_converges(
     assert (final.code, final.out) == (0, f"No changes: {CONNECTIONS} connection(s) match the specs.\n")
 
 
-OAUTH_SPEC = """
-Name: crm
-AuthorizationType: OAUTH_CLIENT_CREDENTIALS
-AuthParameters:
-  OAuthParameters:
-    AuthorizationEndpoint: https://login.example.com/token
-    HttpMethod: POST
-    ClientParameters:
-      ClientID: app
-      ClientSecret: "{{resolve:secretsmanager:prod/shared}}"
-"""
 
 
 def test_signal_while_waiting_for_a_stuck_connection_ends_in_bounded_time(aws: Emulator, specs: Path, secrets: Any) -> None:
     secrets.create_secret(Name="prod/shared", SecretString="value-shared")
-    write(specs, "crm.yaml", OAUTH_SPEC)
+    write(specs, "crm.yaml", oauth_spec(client_secret="prod/shared", tenant_header=False))
     aws.settle_into("crm", "AUTHORIZING")  # would outlast the 300 s wait
     process = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "apply", "--yes", "--dir", "connections", "--wait-timeout", "300"],

@@ -51,8 +51,8 @@ def api_key_spec(name: str = "stripe", secret: str = "prod/stripe", description:
     return API_KEY_SPEC.format(name=name, secret=secret, description=description).lstrip()
 
 
-OAUTH_SECRET_HEADER_SPEC = """
-Name: crm
+OAUTH_SPEC = """
+Name: {name}
 AuthorizationType: OAUTH_CLIENT_CREDENTIALS
 AuthParameters:
   OAuthParameters:
@@ -60,18 +60,21 @@ AuthParameters:
     HttpMethod: POST
     ClientParameters:
       ClientID: app
-      ClientSecret: "{{{{resolve:secretsmanager:prod/crm:SecretString:{client_key}}}}}"
-  InvocationHttpParameters:
+      ClientSecret: "{{{{resolve:secretsmanager:{client_secret}}}}}"
+"""
+TENANT_HEADER = """  InvocationHttpParameters:
     HeaderParameters:
       - Key: X-Tenant-Token
-        Value: "{{{{resolve:secretsmanager:prod/crm:SecretString:tenant}}}}"
+        Value: "{{resolve:secretsmanager:prod/crm:SecretString:tenant}}"
         IsValueSecret: true
 """
 
 
-def oauth_spec(client_key: str = "client_secret") -> str:
-    """An OAuth connection with a secret invocation header, both from secret prod/crm."""
-    return OAUTH_SECRET_HEADER_SPEC.format(client_key=client_key).lstrip()
+def oauth_spec(client_key: str = "client_secret", *, name: str = "crm", client_secret: str | None = None, tenant_header: bool = True) -> str:
+    """An OAuth connection; by default its client secret and a secret invocation header
+    both come from secret prod/crm."""
+    text = OAUTH_SPEC.format(name=name, client_secret=client_secret or f"prod/crm:SecretString:{client_key}").lstrip()
+    return text + TENANT_HEADER if tenant_header else text
 
 
 def plan(capsys: pytest.CaptureFixture[str], *extra: str) -> Result:
