@@ -1,0 +1,25 @@
+"""The Quick start's first command: the sandbox runs plan, apply and plan against the emulator."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).parent.parent
+
+
+def test_sandbox_plans_applies_and_converges() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    proc = subprocess.run([sys.executable, "-m", "reconciler.sandbox"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert "(exit code 2: 2 means changes are pending)" in out
+    assert "(secret changed: sandbox/partners/acme key password version " in out
+    assert "(secret changed outside git: live value is not sandbox/partners/globex version " in out
+    assert '~ ConnectionState: "DEAUTHORIZED" → "AUTHORIZED"' in out
+    assert "Apply complete: 1 created, 3 updated, 0 deleted, 0 failed." in out
+    assert out.rstrip().endswith("No changes: 4 connection(s) match the specs.\n(exit code 0: 0 means everything matches the specs)".rstrip())
+    assert "Traceback" not in proc.stderr
