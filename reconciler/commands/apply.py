@@ -94,9 +94,9 @@ def _from_saved(args: argparse.Namespace) -> Run:
 
 
 def _refuse_in_use(result: Run, force: bool) -> None:
-    blocked = [c for c in result.plan.pending if c.action is Action.DELETE and any(n.startswith("in use by API destination") for n in c.notes)]
+    blocked = [c for c in result.plan.pending if c.action is Action.DELETE and c.used_by]
     if blocked and not force:
-        names = "; ".join(f"{c.name} ({c.notes[0].split(':')[0]})" for c in blocked)
+        names = "; ".join(f"{c.name} (in use by API destination(s) {', '.join(c.used_by)})" for c in blocked)
         raise ReconcileError(f"refusing to delete connections that API destinations use: {names}. Nothing was written; pass --force-delete-in-use to delete them anyway")
 
 

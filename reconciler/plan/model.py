@@ -22,6 +22,8 @@ class ConnectionPlan:
     state: str | None = None
     state_reason: str = ""
     notes: list[str] = field(default_factory=list)
+    # For a deletion: the API destinations that use the connection and would break.
+    used_by: list[str] = field(default_factory=list)
     # What the plan was made against, so a saved plan can be checked for staleness.
     live_modified: str | None = None
     secret_versions: dict[str, str] = field(default_factory=dict)

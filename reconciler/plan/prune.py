@@ -23,14 +23,12 @@ def plan_deletions(target: Target, clients: Clients, declared: set[str], plans: 
     users = destinations_by_connection(clients.events)
     deletions = []
     for item in undeclared:
-        notes = []
-        using = users.get(item.get("ConnectionArn", ""), [])
-        if using:
-            notes.append(IN_USE.format(names=", ".join(sorted(using))))
+        using = sorted(users.get(item.get("ConnectionArn", ""), []))
+        notes = [IN_USE.format(names=", ".join(using))] if using else []
         change = FieldChange("Name", Op.REMOVE, item["Name"], None, note="no spec declares it")
         modified = item.get("LastModifiedTime")
         deletions.append(ConnectionPlan(
-            item["Name"], Action.DELETE, target.name, None, [change], state=item.get("ConnectionState"), notes=notes,
+            item["Name"], Action.DELETE, target.name, None, [change], state=item.get("ConnectionState"), notes=notes, used_by=using,
             live_modified=modified.isoformat() if isinstance(modified, datetime) else None,
         ))
     return deletions
