@@ -15,11 +15,10 @@ from reconciler.config import Config, Target
 from reconciler.errors import Problem, ReconcileError, SpecErrors
 from reconciler.load.specs import load_specs
 from reconciler.model import Spec
-from reconciler.plan.build import plan_connection
+from reconciler.plan.build import ManagedRead, plan_connection
 from reconciler.plan.model import ConnectionPlan, Plan
 from reconciler.plan.prune import plan_deletions, rename_notes
 from reconciler.secrets.desired import DesiredSecrets, PreviousVersions, resolve_secrets
-from reconciler.secrets.resolve import ReadFailure
 from reconciler.validate import validate_specs
 
 
@@ -91,15 +90,14 @@ def plan_target(target: Target, specs: list[Spec], options: Options, pool: Threa
     desired, problems = resolving.result()
     if problems:
         raise SpecErrors(problems)
-    managed: dict[str, object] = {}
+    managed: dict[str, ManagedRead] = {}
     if options.verify_secrets and not options.force_secrets:
         arns = {n: c.secret_arn for n, c in live.items() if c is not None and c.secret_arn and desired[n].by_slot}
         managed = dict(read_managed_secrets(clients.secrets, arns, pool))
-    elif not options.verify_secrets:
-        managed = {n: ReadFailure("NotRequested", "--no-verify-secrets") for n in names}
     previous = PreviousVersions(clients.secrets)
     plans = [
-        plan_connection(spec, live[spec.name], desired[spec.name], managed.get(spec.name), previous, options.force_secrets)  # type: ignore[arg-type]
+        plan_connection(spec, live[spec.name], desired[spec.name], managed.get(spec.name), previous,
+                        options.force_secrets, options.verify_secrets)
         for spec in specs
     ]
     plans = plan_deletions(target, clients, set(names), plans) + plans

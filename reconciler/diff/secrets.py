@@ -18,7 +18,6 @@ from reconciler.model import FieldChange, Op
 from reconciler.secrets.desired import DesiredSecrets, ResolvedValue, short_version
 from reconciler.secrets.managed import SlotId
 from reconciler.secrets.redact import Secret
-from reconciler.secrets.resolve import ReadFailure
 
 # Reads the AWSPREVIOUS value of a source secret (for the same JSON key), or None.
 PreviousReader = Callable[[ResolvedValue], "tuple[str, Secret] | None"]
@@ -61,8 +60,9 @@ def verified(desired: DesiredSecrets, managed: dict[SlotId, Secret], previous: P
     return SecretCheck(changes, [])
 
 
-def blind(desired: DesiredSecrets, failure: ReadFailure, last_modified: datetime | None, skip: set[str]) -> SecretCheck:
-    """The managed secret is unreadable (AccessDenied, KMS): never claim the secrets match."""
+def blind(desired: DesiredSecrets, why: str, last_modified: datetime | None, skip: set[str]) -> SecretCheck:
+    """The managed secret was not read (`why`: AccessDenied, KMS, --no-verify-secrets):
+    never claim the secrets match."""
     changes = []
     for slot, want in sorted(desired.by_slot.items()):
         if _path(slot) in skip:
@@ -70,10 +70,7 @@ def blind(desired: DesiredSecrets, failure: ReadFailure, last_modified: datetime
         if want.created and last_modified and want.created > last_modified:
             marker = f"secret probably changed: {_source(want)} version {want.version_label} is newer than the connection"
             changes.append(_changed(slot, marker))
-    if failure.code == "NotRequested":
-        note = "secret values not verified (--no-verify-secrets)"
-    else:
-        note = f"secret values not verified: the connection's managed secret could not be read ({failure.code})"
+    note = f"secret values not verified: {why}"
     if not changes and desired.by_slot:
         note += "; no source secret changed since the connection was last modified"
     return SecretCheck(changes, [note] if desired.by_slot else [])

@@ -16,6 +16,8 @@ from reconciler.secrets.redact import Secret
 from reconciler.secrets.resolve import ReadFailure
 from reconciler.aws.live import Live
 
+# What reading the connection's managed secret gave: its values, why it failed, or
+# None when it was not read (--no-verify-secrets, or the connection has no SecretArn).
 ManagedRead = dict[SlotId, Secret] | ReadFailure | None
 
 
@@ -53,7 +55,10 @@ def _parse_time(value: Any) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
-def plan_connection(spec: Spec, live: Live | None, desired: DesiredSecrets, managed: ManagedRead, previous: PreviousReader, force_secrets: bool = False) -> ConnectionPlan:
+def plan_connection(
+    spec: Spec, live: Live | None, desired: DesiredSecrets, managed: ManagedRead, previous: PreviousReader,
+    force_secrets: bool = False, verify_secrets: bool = True,
+) -> ConnectionPlan:
     want = comparable(spec.body)
     versions = _secret_versions(desired)
     if live is None:
@@ -62,12 +67,15 @@ def plan_connection(spec: Spec, live: Live | None, desired: DesiredSecrets, mana
     changes = _annotate_secret_adds(compare(comparable(live.data), want), desired)
     skip = {c.path for c in changes if c.secret}
     check: SecretCheck
+    last_modified = _parse_time(live.data.get("LastModifiedTime"))
     if force_secrets:
         check = forced(desired, skip)
+    elif not verify_secrets:
+        check = blind(desired, "--no-verify-secrets", last_modified, skip)
     elif isinstance(managed, ReadFailure):
-        check = blind(desired, managed, _parse_time(live.data.get("LastModifiedTime")), skip)
+        check = blind(desired, f"the connection's managed secret could not be read ({managed.code})", last_modified, skip)
     elif managed is None:
-        check = blind(desired, ReadFailure("NoSecretArn", "the connection reports no SecretArn"), None, skip)
+        check = blind(desired, "the connection reports no SecretArn", last_modified, skip)
     else:
         check = verified(desired, managed, previous, skip)
     health, notes = _health(live)
