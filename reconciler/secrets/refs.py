@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from reconciler.secrets.resolve import is_current
+
 _REF = re.compile(r"^\{\{resolve:secretsmanager:(?P<body>[^{}]*)\}\}$")
 _ARN_PARTS = 7  # arn:partition:secretsmanager:region:account:secret:name-suffix
 
@@ -44,8 +46,7 @@ class SecretRef:
 
     @property
     def batchable(self) -> bool:
-        # BatchGetSecretValue reads AWSCURRENT only.
-        return self.version_id is None and self.version_stage in (None, "AWSCURRENT")
+        return is_current(self.fetch_key)
 
     def __str__(self) -> str:
         shown = self.secret_id

@@ -84,18 +84,24 @@ def _get_batch(client: Any, ids: list[str]) -> dict[FetchKey, SecretVersion | Re
         if hit is not None:
             out[(requested, None, None)] = _entry(hit)
             continue
-        err = next((e for e in errors if e.get("SecretId") in (requested,) or _matches(requested, {"ARN": e.get("SecretId", "")})), None)
+        err = next((e for e in errors if _matches(requested, {"ARN": e.get("SecretId", "")})), None)
         code = err.get("ErrorCode", "Unknown") if err else "ResourceNotFoundException"
         message = err.get("Message", "") if err else "not returned by BatchGetSecretValue"
         out[(requested, None, None)] = ReadFailure(code, message)
     return out
 
 
+def is_current(key: FetchKey) -> bool:
+    """An AWSCURRENT read, named or implied: the only kind BatchGetSecretValue does."""
+    return key[1] in (None, "AWSCURRENT") and key[2] is None
+
+
 def read_versions(client: Any, keys: Iterable[FetchKey], pool: ThreadPoolExecutor) -> dict[FetchKey, SecretVersion | ReadFailure]:
-    """Every distinct key read exactly once: AWSCURRENT reads batched, pinned versions one by one."""
+    """Every distinct version read exactly once: AWSCURRENT reads batched, pinned ones one by one."""
     unique = list(dict.fromkeys(keys))
-    current = [k[0] for k in unique if k[1] in (None, "AWSCURRENT") and k[2] is None]
-    pinned = [k for k in unique if not (k[1] in (None, "AWSCURRENT") and k[2] is None)]
+    # `name` and `name` at stage AWSCURRENT are one read.
+    current = list(dict.fromkeys(k[0] for k in unique if is_current(k)))
+    pinned = [k for k in unique if not is_current(k)]
     batches = [current[i : i + BATCH] for i in range(0, len(current), BATCH)]
     results: dict[FetchKey, SecretVersion | ReadFailure] = {}
     futures = [pool.submit(_get_batch, client, batch) for batch in batches]
@@ -104,8 +110,7 @@ def read_versions(client: Any, keys: Iterable[FetchKey], pool: ThreadPoolExecuto
         results.update(future.result())
     for key, single in singles.items():
         results[key] = single.result()
-    # AWSCURRENT given explicitly is the same version as no stage.
     for key in unique:
-        if key not in results and key[1] == "AWSCURRENT":
+        if is_current(key):
             results[key] = results[(key[0], None, None)]
     return results
