@@ -32,7 +32,6 @@ class Target:
 @dataclass
 class Config:
     targets: list[Target] = field(default_factory=list)
-    file: str | None = None
 
 
 @functools.cache
@@ -98,4 +97,4 @@ def resolve_targets(config_path: str | None, specs_dir: str, region: str | None,
         if unknown:
             raise ReconcileError(f"unknown target(s) {', '.join(unknown)}; {display_path(path)} defines {', '.join(names)}")
         targets = [t for t in targets if t.name in only]
-    return Config(targets, display_path(path))
+    return Config(targets)
