@@ -12,6 +12,9 @@ from reconciler.github.cli import main
 from reconciler.github.client import GitHub
 from reconciler.github.comments import upsert_pr_comment
 from reconciler.render.markdown import MARKER
+from reconciler.model import Action, FieldChange, Op
+from reconciler.plan.model import ConnectionPlan, Plan
+from reconciler.render.markdown import render
 from support.fake_github import FakeGitHub, github_env, outputs
 
 PLAN_1 = f"{MARKER}\n### reconcile plan\n\n**Plan:** 1 to create, 0 to update, 0 to delete, 0 unchanged.\n"
@@ -151,3 +154,12 @@ def test_unreadable_plan_file(github: FakeGitHub, capsys: pytest.CaptureFixture[
     assert code == 1
     assert capsys.readouterr().err == f"reconcile-github: error: {tmp_path / 'missing.md'}: cannot read: No such file or directory\n"
     assert github.requests == []
+
+
+def test_a_rendered_plan_too_big_for_a_comment_is_cut_to_fit(github: FakeGitHub) -> None:
+    changes = [FieldChange(f"AuthParameters.InvocationHttpParameters.HeaderParameters[H{i}]", Op.ADD, None, "x" * 200) for i in range(100)]
+    upsert_pr_comment(7, render(Plan([ConnectionPlan(f"conn-{n}", Action.CREATE, changes=changes) for n in range(20)])))
+    body = github.comments[7][0]["body"]
+    assert len(body) <= 65_536
+    assert "✂️ **Plan truncated** to fit a GitHub comment; the job summary has all of it." in body
+    assert body.count("```") % 2 == 0

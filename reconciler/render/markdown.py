@@ -10,8 +10,6 @@ from reconciler.render.values import SYMBOL, change_line
 
 MARKER = "<!-- reconcile-plan -->"
 ICON = {Action.CREATE: "🟢 create", Action.UPDATE: "🟡 update", Action.DELETE: "🔴 delete", Action.NOOP: "⚪ no change"}
-# GitHub caps a comment at 65,536 characters; leave room for the header and table.
-DETAILS_BUDGET = 50_000
 
 
 def _cell(text: str) -> str:
@@ -50,14 +48,10 @@ def render(plan: Plan) -> str:
             target = f"{_cell(conn.target)} | " if multi else ""
             spec = f"`{_cell(conn.file)}`" if conn.file else ""
             out.append(f"| `{_cell(conn.name)}` | {target}{ICON[conn.action]} | {len(conn.changes)} | {spec} |")
-        used = 0
-        for index, conn in enumerate(shown):
-            block = _details(conn, open_=len(shown) <= 5)
-            used += sum(len(line) + 1 for line in block)
-            if used > DETAILS_BUDGET:
-                out += ["", f"_…and {len(shown) - index} more connection(s): the plan is too long for a comment; run `reconcile plan` or see the job summary for all of it._"]
-                break
-            out += block
+        # The whole plan, always: job summaries and files hold it all. A pull-request comment
+        # or issue, capped by GitHub, is cut where it is posted (reconciler/github/body.py).
+        for conn in shown:
+            out += _details(conn, open_=len(shown) <= 5)
     notes = sum(1 for c in plan.connections if c.notes)
     if notes:
         out += ["", f"⚠️ {notes} connection(s) have notes (secret verification, state or deletion)."]
