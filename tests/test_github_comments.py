@@ -11,10 +11,9 @@ from reconciler.github.body import MAX_BODY
 from reconciler.github.cli import main
 from reconciler.github.client import GitHub
 from reconciler.github.comments import upsert_pr_comment
-from reconciler.render.markdown import MARKER
 from reconciler.model import Action, FieldChange, Op
 from reconciler.plan.model import ConnectionPlan, Plan
-from reconciler.render.markdown import render
+from reconciler.render.markdown import MARKER, render
 from support.fake_github import FakeGitHub, github_env, outputs
 
 PLAN_1 = f"{MARKER}\n### reconcile plan\n\n**Plan:** 1 to create, 0 to update, 0 to delete, 0 unchanged.\n"
