@@ -16,22 +16,12 @@ from __future__ import annotations
 import threading
 from types import TracebackType
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from reconciler.sandbox import control
 from reconciler.sandbox.connections import ConnectionService
 from reconciler.sandbox.middleware import EmulatorApp
+from reconciler.sandbox.server import WSGIServer, make_server
 from reconciler.sandbox.wire import WsgiApp
-
-
-class _QuietHandler(WSGIRequestHandler):
-    # Keep-alive, as AWS endpoints do: werkzeug's HTTP/1.0 default closes every connection,
-    # which would charge each client call a TCP connect that real use does not pay.
-    protocol_version = "HTTP/1.1"
-
-    # One access-log line per request drowns test output; errors still go to werkzeug's logger.
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
 
 
 class Emulator:
@@ -47,7 +37,7 @@ class Emulator:
         self._connections = ConnectionService(account_id)
         self._app = EmulatorApp(account_id=account_id, default_region=region, connections=self._connections)
         self._app.control = lambda method, path, raw: control.handle(self, method, path, raw)
-        self._server: BaseWSGIServer | None = None
+        self._server: WSGIServer | None = None
         self._thread: threading.Thread | None = None
 
     # --- server -------------------------------------------------------------------------
@@ -62,7 +52,7 @@ class Emulator:
         if self._server is not None:
             return self
         self._app.moto_app = _moto_app()
-        server = make_server(self.host, self._requested_port, self._app, threaded=True, request_handler=_QuietHandler)
+        server = make_server(self.host, self._requested_port, self._app)
         self._thread = threading.Thread(target=server.serve_forever, name="reconcile-emulator", daemon=True)
         self._server = server
         self._thread.start()

@@ -12,6 +12,7 @@ from typing import NoReturn
 
 from reconciler.sandbox.connections import ConnectionService
 from reconciler.sandbox.control import PREFIX as CONTROL_PREFIX
+from reconciler.sandbox.server import SOCKET_KEY
 from reconciler.sandbox.faults import DelayOutcome, DropOutcome, ErrorOutcome, FaultPlan
 from reconciler.sandbox.secret_reads import GUARDED_ACTIONS, guarded_read
 from reconciler.sandbox.wire import (
@@ -166,11 +167,11 @@ def _from_moto(error: Exception) -> AwsError:
 def drop_connection(environ: Environ) -> NoReturn:
     """Close the client's socket without a response.
 
-    werkzeug treats a ConnectionError raised by the app as a dropped client and
-    stays quiet, so raising one after shutting the socket down ends the request
-    with nothing sent.
+    The server (server.py) treats a ConnectionError raised by the app as a dropped
+    client and stays quiet, so raising one after shutting the socket down ends the
+    request with nothing sent.
     """
-    sock = environ.get("werkzeug.socket")
+    sock = environ.get(SOCKET_KEY)
     if isinstance(sock, socket.socket):
         try:
             sock.shutdown(socket.SHUT_RDWR)

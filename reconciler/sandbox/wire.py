@@ -63,7 +63,10 @@ def read_request(environ: Environ, default_region: str) -> AwsRequest:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    raw = environ["wsgi.input"].read(length) if length > 0 else b""
+    if length > 0:
+        raw = environ["wsgi.input"].read(length)
+    else:  # a chunked body is read to its end too, so a kept-alive connection stays in step
+        raw = environ["wsgi.input"].read() if environ.get("wsgi.input_terminated") else b""
     environ["wsgi.input"] = io.BytesIO(raw)
     target = _TARGET.match(environ.get("HTTP_X_AMZ_TARGET", ""))
     scope = _SCOPE_REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
