@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
+
+from reconciler.aws.jsonreads import JsonReads, verify_setting
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
@@ -37,6 +40,14 @@ class Clients:
     events_writer: Any
     secrets: Any
     region: str
+    # The plan's thousands of reads (DescribeConnection, BatchGetSecretValue, GetSecretValue),
+    # with the same methods as `events` and `secrets` at a fraction of the CPU (jsonreads.py).
+    events_reads: Any = None
+    secrets_reads: Any = None
+
+    def __post_init__(self) -> None:
+        self.events_reads = self.events_reads or self.events
+        self.secrets_reads = self.secrets_reads or self.secrets
 
 
 def _config(pool: int, attempts: int, mode: str, validate: bool = True) -> Config:
@@ -52,18 +63,22 @@ def _config(pool: int, attempts: int, mode: str, validate: bool = True) -> Confi
     )
 
 
-def _session(options: AwsOptions) -> boto3.Session:
-    session = boto3.Session(profile_name=options.profile, region_name=options.region)
+def _session(options: AwsOptions) -> tuple[boto3.Session, str | bool]:
+    """The session for a target, and what TLS is verified against (as botocore decides it)."""
+    core = botocore.session.Session(profile=options.profile)
+    verify = verify_setting(core.get_config_variable("ca_bundle"))
+    session = boto3.Session(botocore_session=core, region_name=options.region)
     if not options.role_arn:
-        return session
+        return session, verify
     sts = session.client("sts")
     creds = sts.assume_role(RoleArn=options.role_arn, RoleSessionName="reconcile")["Credentials"]
-    return boto3.Session(
+    assumed = boto3.Session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
         region_name=options.region or session.region_name,
     )
+    return assumed, verify
 
 
 def _check_account(session: boto3.Session, expected: str) -> None:
@@ -76,7 +91,7 @@ def _check_account(session: boto3.Session, expected: str) -> None:
 
 
 def make_clients(options: AwsOptions) -> Clients:
-    session = _session(options)
+    session, verify = _session(options)
     region = session.region_name
     if not region:
         from reconciler.errors import ReconcileError
@@ -88,9 +103,19 @@ def make_clients(options: AwsOptions) -> Clients:
     # Reads send only names and ids reconcile built itself; skipping botocore's client-side
     # parameter validation saves ~13% of the CPU of each of the thousands of reads.
     reads = _config(pool, READ_ATTEMPTS, "adaptive", validate=False)
+    events = session.client("events", config=reads)
+    secrets = session.client("secretsmanager", config=reads)
+    credentials = session.get_credentials()
+
+    def fast(client: Any) -> JsonReads:
+        return JsonReads(client, credentials, attempts=READ_ATTEMPTS, verify=verify,
+                         connect_timeout=reads.connect_timeout, read_timeout=reads.read_timeout)
+
     return Clients(
-        events=session.client("events", config=reads),
+        events=events,
         events_writer=session.client("events", config=_config(pool, 1, "standard")),
-        secrets=session.client("secretsmanager", config=reads),
+        secrets=secrets,
         region=region,
+        events_reads=fast(events),
+        secrets_reads=fast(secrets),
     )
