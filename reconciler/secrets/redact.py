@@ -12,6 +12,8 @@ import json
 import logging
 import threading
 
+from ahocorasick_rs import AhoCorasick, MatchKind
+
 MASK = "***"
 # Shorter values would garble ordinary words in the output; the schema-level rule
 # that secrets come from Secrets Manager is the protection that covers them.
@@ -22,7 +24,7 @@ class Redactor:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._values: set[str] = set()
-        self._ordered: list[str] = []
+        self._matcher: AhoCorasick | None = None
         self._dirty = False
 
     def add(self, value: str) -> None:
@@ -35,23 +37,41 @@ class Redactor:
         with self._lock:
             if not forms <= self._values:
                 self._values |= forms
-                self._dirty = True  # sorted once, at the next redact(): adds come in thousands
+                self._dirty = True  # the matcher is rebuilt once, at the next redact(): adds come in thousands
 
     def redact(self, text: str) -> str:
-        if self._dirty:
-            with self._lock:
-                # Longest first, so a value containing another is masked whole.
-                self._ordered = sorted(self._values, key=len, reverse=True)
+        """Every character that is part of any registered value (overlaps included) becomes part of a mask.
+
+        One Aho-Corasick pass over the text, whatever the number of values: a plan of
+        3,000 connections registers about 13,000 forms, and searching the output for
+        each in turn took longer than the rest of the plan's rendering.
+        """
+        with self._lock:
+            if self._dirty:
+                self._matcher = AhoCorasick(list(self._values), matchkind=MatchKind.Standard) if self._values else None
                 self._dirty = False
-        for value in self._ordered:
-            if value in text:
-                text = text.replace(value, MASK)
-        return text
+            matcher = self._matcher
+        if matcher is None:
+            return text
+        spans: list[list[int]] = []
+        for _index, start, end in sorted(matcher.find_matches_as_indexes(text, overlapping=True), key=lambda m: m[1]):
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], end)
+            else:
+                spans.append([start, end])
+        if not spans:
+            return text
+        out, at = [], 0
+        for start, end in spans:
+            out += [text[at:start], MASK]
+            at = end
+        out.append(text[at:])
+        return "".join(out)
 
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
-            self._ordered = []
+            self._matcher = None
             self._dirty = False
 
 
