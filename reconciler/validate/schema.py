@@ -18,6 +18,7 @@ from reconciler.load.yaml_loader import dotted
 from reconciler.model import Spec
 from reconciler.patterns import matches
 from reconciler.schema import load_schema
+from reconciler.validate.quick import QuickValidator
 from reconciler.secrets.refs import FIXED_SECRET_FIELDS
 
 AUTH_BLOCKS = {"API_KEY": "ApiKeyAuthParameters", "BASIC": "BasicAuthParameters", "OAUTH_CLIENT_CREDENTIALS": "OAuthParameters"}
@@ -36,6 +37,11 @@ _Validator = validators.extend(Draft202012Validator, {"pattern": _whole_value_pa
 @functools.cache
 def _validator() -> Any:
     return _Validator(load_schema())
+
+
+@functools.cache
+def _quick() -> QuickValidator:
+    return QuickValidator(load_schema())
 
 
 def _kind(value: Any) -> str:
@@ -112,6 +118,8 @@ def _walk(errors: Any) -> Any:
 
 
 def schema_problems(spec: Spec) -> list[Problem]:
+    if _quick().is_valid(spec.body):
+        return []  # what jsonschema would find too; it is asked whenever there is any doubt
     problems: list[Problem] = []
     seen: set[tuple[tuple[Any, ...], str]] = set()
     for error in _walk(_validator().iter_errors(spec.body)):
