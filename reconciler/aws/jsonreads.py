@@ -32,6 +32,7 @@ import socket
 import ssl
 import threading
 import time
+from datetime import datetime, timezone
 from typing import Any, Callable, cast
 from urllib.parse import urlsplit
 
@@ -65,13 +66,25 @@ class _Route:
         self.signer = Signer(parts.netloc, service, region)
 
 
+def _timestamp(value: Any) -> datetime:
+    """botocore's parse_timestamp, without the dateutil tzlocal() it builds per value: for the
+    epoch seconds of the JSON protocol, the same instant in the same local offset."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value, timezone.utc).astimezone()
+        except (OSError, OverflowError, ValueError):
+            pass
+    parsed: datetime = parse_timestamp(value)
+    return parsed
+
+
 def _decoder(shape: Any) -> Decode | None:
     """A function turning the JSON of `shape` into what botocore's parser returns for it, or None
     where the JSON already is that. Like botocore, structures keep only their members, and
     drop those that are null; timestamps become datetimes, blobs bytes."""
     kind = shape.type_name
     if kind == "timestamp":
-        return parse_timestamp
+        return _timestamp
     if kind == "blob":
         return base64.b64decode
     if kind == "structure":

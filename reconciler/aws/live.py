@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +55,7 @@ def describe(client: Any, name: str) -> Live | None:
 def describe_all(client: Any, names: list[str], pool: ThreadPoolExecutor) -> dict[str, Live | None]:
     """One DescribeConnection per name, concurrently; every failure reported together."""
     futures = {name: pool.submit(describe, client, name) for name in names}
+    wait(futures.values())  # one wake-up for the lot, not one per connection
     found: dict[str, Live | None] = {}
     failures: list[str] = []
     for name, future in futures.items():

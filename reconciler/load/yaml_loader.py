@@ -63,7 +63,8 @@ class _Builder:
             raise _TooBig(node, f"document has more than {MAX_NODES} nodes (alias expansion included)")
         if depth > MAX_DEPTH:
             raise _TooBig(node, f"nesting deeper than {MAX_DEPTH} levels")
-        self.positions.setdefault(path, _loc(self.file, node))
+        if path not in self.positions:  # a mapping's value is placed at its key, recorded already
+            self.positions[path] = _loc(self.file, node)
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in (_TAG + "map", _TAG + "seq"):
             self.problem(node, path, f"unsupported YAML tag {node.tag!r}")
             return None
