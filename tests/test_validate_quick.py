@@ -109,3 +109,17 @@ def test_a_keyword_it_does_not_know_is_left_to_jsonschema() -> None:
     assert QuickValidator({"type": "object", "patternProperties": {"^x": {"type": "string"}}}).is_valid({"x": 1}) is None
     assert QuickValidator({"$ref": "https://example.com/other.json"}).is_valid({}) is None
     assert QuickValidator({"uniqueItems": True}).is_valid([1, 1]) is None
+
+
+def test_a_schema_it_cannot_compile_sends_every_spec_to_jsonschema() -> None:
+    quick = QuickValidator({"type": "object", "compile": True, "properties": {"Name": {"type": "string"}}})
+    assert quick.is_valid({"Name": "x"}) is None
+
+
+def test_a_schema_that_refers_to_itself() -> None:
+    tree = {"$defs": {"node": {"type": "object", "additionalProperties": False,
+                               "properties": {"name": {"type": "string"}, "children": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}},
+            "$ref": "#/$defs/node"}
+    quick = QuickValidator(tree)
+    assert quick.is_valid({"name": "a", "children": [{"name": "b", "children": []}]}) is True
+    assert quick.is_valid({"name": "a", "children": [{"name": 1}]}) is None

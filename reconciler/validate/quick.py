@@ -27,6 +27,11 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 }
 
 
+Check = Callable[[Any], bool]
+_KEYWORDS = {"type", "properties", "additionalProperties", "required", "enum", "const", "minLength", "maxLength",
+             "pattern", "items", "minItems", "maxItems", "allOf", "if", "$ref"}
+
+
 class Unsure(Exception):
     """The schema uses something this module does not interpret."""
 
@@ -35,103 +40,131 @@ def _same(a: Any, b: Any) -> bool:
     # JSON equality: true is not 1. Only scalars are compared here; anything else is jsonschema's.
     if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
         raise Unsure
-    return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return bool(a == b)
 
 
 class QuickValidator:
+    """The schema compiled once into nested checks; `is_valid` runs them."""
+
     def __init__(self, root: dict[str, Any]) -> None:
         self._root = root
-        self._checks: dict[str, Callable[[Any, Any, dict[str, Any]], bool]] = {
-            "type": self._type, "properties": self._properties, "additionalProperties": self._additionalProperties,
-            "required": self._required, "enum": self._enum, "const": self._const, "minLength": self._minLength,
-            "maxLength": self._maxLength, "pattern": self._pattern, "items": self._items, "minItems": self._minItems,
-            "maxItems": self._maxItems, "allOf": self._allOf, "if": self._if, "then": self._then, "else": self._then,
-            "$ref": self._ref,
-        }
+        self._defs: dict[str, Check] = {}
+        try:
+            self._check: Check | None = self._compile(root)
+        except Unsure:
+            self._check = None  # a keyword it does not know: every spec goes to jsonschema
 
     def is_valid(self, instance: Any) -> bool | None:
         """True when the instance is valid; None when jsonschema must decide."""
+        if self._check is None:
+            return None
         try:
-            return self._valid(self._root, instance) or None
+            return self._check(instance) or None
         except Unsure:
             return None
 
-    def _valid(self, schema: Any, value: Any) -> bool:
+    def _compile(self, schema: Any) -> Check:
         if schema is True or schema is False:
-            return schema
+            return lambda _value: schema
         if not isinstance(schema, dict):
             raise Unsure
+        checks: list[Check] = []
         for key, want in schema.items():
-            if key in _ANNOTATIONS:
+            if key in _ANNOTATIONS or key in ("then", "else"):  # then and else are compiled with `if`
                 continue
-            check = self._checks.get(key)
-            if check is None:
+            if key not in _KEYWORDS:
                 raise Unsure
-            if not check(want, value, schema):
-                return False
-        return True
+            checks.append(getattr(self, "_" + key.replace("$", "dollar_"))(want, schema))
+        if len(checks) == 1:
+            return checks[0]
 
-    def _type(self, want: Any, value: Any, _schema: dict[str, Any]) -> bool:
+        def every(value: Any) -> bool:
+            for check in checks:
+                if not check(value):
+                    return False
+            return True
+
+        return every
+
+    def _type(self, want: Any, _schema: dict[str, Any]) -> Check:
         kinds = want if isinstance(want, list) else [want]
         if any(k not in _TYPES for k in kinds):
             raise Unsure
-        return any(_TYPES[k](value) for k in kinds)
+        tests = [_TYPES[k] for k in kinds]
+        return tests[0] if len(tests) == 1 else (lambda value: any(test(value) for test in tests))
 
-    def _properties(self, want: dict[str, Any], value: Any, _schema: dict[str, Any]) -> bool:
-        if not isinstance(value, dict):
+    def _properties(self, want: dict[str, Any], _schema: dict[str, Any]) -> Check:
+        members = [(key, self._compile(sub)) for key, sub in want.items()]
+
+        def properties(value: Any) -> bool:
+            if isinstance(value, dict):
+                for key, check in members:
+                    if key in value and not check(value[key]):
+                        return False
             return True
-        return all(self._valid(sub, value[key]) for key, sub in want.items() if key in value)
 
-    def _additionalProperties(self, want: Any, value: Any, schema: dict[str, Any]) -> bool:
+        return properties
+
+    def _additionalProperties(self, want: Any, schema: dict[str, Any]) -> Check:
         if "patternProperties" in schema:
             raise Unsure
-        if not isinstance(value, dict):
-            return True
-        known = schema.get("properties", {})
-        return all(self._valid(want, item) for key, item in value.items() if key not in known)
+        known = set(schema.get("properties", {}))
+        if want is False:
+            return lambda value: not isinstance(value, dict) or known.issuperset(value)
+        check = self._compile(want)
+        return lambda value: not isinstance(value, dict) or all(check(item) for key, item in value.items() if key not in known)
 
-    def _required(self, want: list[str], value: Any, _schema: dict[str, Any]) -> bool:
-        return not isinstance(value, dict) or all(key in value for key in want)
+    def _required(self, want: list[str], _schema: dict[str, Any]) -> Check:
+        return lambda value: not isinstance(value, dict) or all(key in value for key in want)
 
-    def _enum(self, want: list[Any], value: Any, _schema: dict[str, Any]) -> bool:
-        return any(_same(value, choice) for choice in want)
+    def _enum(self, want: list[Any], _schema: dict[str, Any]) -> Check:
+        return lambda value: any(_same(value, choice) for choice in want)
 
-    def _const(self, want: Any, value: Any, _schema: dict[str, Any]) -> bool:
-        return _same(value, want)
+    def _const(self, want: Any, _schema: dict[str, Any]) -> Check:
+        return lambda value: _same(value, want)
 
-    def _minLength(self, want: int, value: Any, _schema: dict[str, Any]) -> bool:
-        return not isinstance(value, str) or len(value) >= want
+    def _minLength(self, want: int, _schema: dict[str, Any]) -> Check:
+        return lambda value: not isinstance(value, str) or len(value) >= want
 
-    def _maxLength(self, want: int, value: Any, _schema: dict[str, Any]) -> bool:
-        return not isinstance(value, str) or len(value) <= want
+    def _maxLength(self, want: int, _schema: dict[str, Any]) -> Check:
+        return lambda value: not isinstance(value, str) or len(value) <= want
 
-    def _pattern(self, want: str, value: Any, _schema: dict[str, Any]) -> bool:
-        return not isinstance(value, str) or matches(want, value)  # the same check as schema.py's
+    def _pattern(self, want: str, _schema: dict[str, Any]) -> Check:
+        return lambda value: not isinstance(value, str) or matches(want, value)  # the same check as schema.py's
 
-    def _items(self, want: Any, value: Any, schema: dict[str, Any]) -> bool:
+    def _items(self, want: Any, schema: dict[str, Any]) -> Check:
         if "prefixItems" in schema:
             raise Unsure
-        return not isinstance(value, list) or all(self._valid(want, item) for item in value)
+        check = self._compile(want)
+        return lambda value: not isinstance(value, list) or all(check(item) for item in value)
 
-    def _minItems(self, want: int, value: Any, _schema: dict[str, Any]) -> bool:
-        return not isinstance(value, list) or len(value) >= want
+    def _minItems(self, want: int, _schema: dict[str, Any]) -> Check:
+        return lambda value: not isinstance(value, list) or len(value) >= want
 
-    def _maxItems(self, want: int, value: Any, _schema: dict[str, Any]) -> bool:
-        return not isinstance(value, list) or len(value) <= want
+    def _maxItems(self, want: int, _schema: dict[str, Any]) -> Check:
+        return lambda value: not isinstance(value, list) or len(value) <= want
 
-    def _allOf(self, want: list[Any], value: Any, _schema: dict[str, Any]) -> bool:
-        return all(self._valid(sub, value) for sub in want)
+    def _allOf(self, want: list[Any], _schema: dict[str, Any]) -> Check:
+        checks = [self._compile(sub) for sub in want]
+        return lambda value: all(check(value) for check in checks)
 
-    def _if(self, want: Any, value: Any, schema: dict[str, Any]) -> bool:
-        branch = schema.get("then", True) if self._valid(want, value) else schema.get("else", True)
-        return self._valid(branch, value)
+    def _if(self, want: Any, schema: dict[str, Any]) -> Check:
+        condition = self._compile(want)
+        then, otherwise = self._compile(schema.get("then", True)), self._compile(schema.get("else", True))
+        return lambda value: then(value) if condition(value) else otherwise(value)
 
-    def _then(self, _want: Any, _value: Any, _schema: dict[str, Any]) -> bool:
-        return True  # then and else are applied by _if
-
-    def _ref(self, want: str, value: Any, _schema: dict[str, Any]) -> bool:
+    def _dollar_ref(self, want: str, _schema: dict[str, Any]) -> Check:
         prefix = "#/$defs/"
         defs = self._root.get("$defs", {})
-        if not want.startswith(prefix) or want[len(prefix):] not in defs:
+        name = want[len(prefix):]
+        if not want.startswith(prefix) or name not in defs:
             raise Unsure
-        return self._valid(defs[want[len(prefix):]], value)
+
+        def ref(value: Any) -> bool:
+            if name not in self._defs:  # compiled on first use, so a schema that refers to itself terminates
+                self._defs[name] = self._compile(defs[name])
+            return self._defs[name](value)
+
+        return ref
