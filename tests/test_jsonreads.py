@@ -19,7 +19,7 @@ from botocore.credentials import Credentials as BotoCredentials
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 
 from reconciler.aws.clients import READ_ATTEMPTS, AwsOptions, Clients, make_clients
-from reconciler.aws.jsonreads import JsonReads
+from reconciler.aws.jsonreads import JsonReads, UnreadableResponse
 from reconciler.aws.sigv4 import Credentials, Signer
 from reconciler.sandbox.emulator import Emulator
 
@@ -224,3 +224,38 @@ def test_secret_values_reach_no_log_and_no_error(aws: Emulator, events: EventBri
         reads.batch_get_secret_value(SecretIdList=["text", "binary"])
     texts += [r.getMessage() for r in caplog.records]  # only the fast path's calls ran while capturing
     assert texts and not [t for t in texts if "sentinel" in t]
+
+
+class _Garbled(BaseHTTPRequestHandler):
+    """Answers 200 with a body that is not JSON, as a misbehaving middlebox can."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = b'<html>sentinel-in-a-broken-body {"SecretString": "sentinel-value"</html>'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_reply_that_is_not_json_is_a_clean_error_without_the_body(aws: Emulator, events: EventBridgeClient) -> None:
+    _world(aws, events, boto3.client("secretsmanager"))
+    reads = _fast(make_clients(AwsOptions()), "secrets_reads")
+    reads.get_secret_value(SecretId="text")
+    garbled = ThreadingHTTPServer(("127.0.0.1", 0), _Garbled)
+    threading.Thread(target=garbled.serve_forever, daemon=True).start()
+    try:
+        route = reads._route
+        assert route is not None
+        route.port = garbled.server_port
+        reads._local.conn = None
+        with pytest.raises(UnreadableResponse) as caught:
+            reads.get_secret_value(SecretId="text")
+    finally:
+        garbled.shutdown()
+    assert "GetSecretValue" in str(caught.value) and "sentinel" not in str(caught.value) + repr(caught.value)

@@ -36,7 +36,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, cast
 from urllib.parse import urlsplit
 
-from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 from botocore.httpsession import get_cert_path
 from botocore.parsers import create_parser
 from botocore.utils import get_environ_proxies, parse_timestamp
@@ -216,9 +216,13 @@ class JsonReads:
             shape = self._model.operation_model(operation).output_shape
             error = self._error_parser.parse({"status_code": response.status, "headers": _Headers(response), "body": data}, shape)
             raise ClientError(error, operation)
-        parsed: dict[str, Any] = json.loads(data) if data else {}
         decode = self._decoders[operation]
-        return decode(parsed) if decode is not None else parsed
+        try:
+            parsed: dict[str, Any] = json.loads(data) if data else {}
+            return decode(parsed) if decode is not None else parsed
+        except (ValueError, AttributeError, TypeError) as exc:
+            # Never the body in the message: it may hold secret values.
+            raise UnreadableResponse(operation=operation, error=type(exc).__name__) from None
 
     # --- learning the route from botocore ------------------------------------------------
 
@@ -237,6 +241,10 @@ class JsonReads:
         if route.tls:
             self._tls = ssl.create_default_context(cafile=get_cert_path(self._verify))
         self._route = route
+
+
+class UnreadableResponse(BotoCoreError):
+    fmt = "the {operation} response is not the JSON AWS sends ({error})"
 
 
 class _Headers(dict[str, str]):
