@@ -42,12 +42,8 @@ class Clients:
     region: str
     # The plan's thousands of reads (DescribeConnection, BatchGetSecretValue, GetSecretValue),
     # with the same methods as `events` and `secrets` at a fraction of the CPU (jsonreads.py).
-    events_reads: Any = None
-    secrets_reads: Any = None
-
-    def __post_init__(self) -> None:
-        self.events_reads = self.events_reads or self.events
-        self.secrets_reads = self.secrets_reads or self.secrets
+    events_reads: Any
+    secrets_reads: Any
 
 
 def _config(pool: int, attempts: int, mode: str, validate: bool = True) -> Config:
