@@ -51,3 +51,13 @@ def test_quota_error_is_one_call_and_a_clean_message(aws: Emulator, tmp_path: Pa
     run.quota_error(aws, aws.endpoint, tmp_path, report)
     assert report.failures == []
     assert aws.calls("CreateConnection") == 1
+
+
+def test_the_stage_breakdown_times_every_stage() -> None:
+    from bench import stages
+
+    totals, total = stages.measure_stages(6)
+    labels = [label for *_x, label in stages.STAGES]
+    assert set(totals) == set(labels)  # every stage ran, and was timed
+    assert 0 < sum(totals.values()) <= total
+    assert stages.pipeline.ThreadPoolExecutor is not stages.InlinePool  # put back for whatever runs next
