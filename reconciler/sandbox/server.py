@@ -79,6 +79,9 @@ class _KeepAliveHandler(WSGIRequestHandler):
 class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 overflows when a client opens a pool of
+    # connections at once; a dropped SYN is retried after 1 s (Linux), stalling the run.
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that went away mid-request
