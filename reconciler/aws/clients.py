@@ -1,8 +1,10 @@
 """boto3 clients built once per target and shared across threads.
 
 Sessions are not thread-safe but clients are, so each target gets one session and its
-clients up front. Reads use botocore's adaptive mode (retries with backoff and a
-client-side rate limiter that slows down on throttling). Writes get no botocore
+clients up front. The plan's bulk reads go through `events_reads` and `secrets_reads`
+(jsonreads.py: the same calls at a fraction of botocore's CPU, with their own retries and
+rate limiter); other reads (listing, waiting) use botocore's adaptive mode (retries with
+backoff and a client-side rate limiter that slows down on throttling). Writes get no botocore
 retries: standard/adaptive count `LimitExceededException` (the connection quota) as
 throttling and would spin on it (hashicorp/terraform-provider-aws#49845), and no mode
 retries `ConcurrentModificationException`; `apply/retry.py` retries writes itself.
