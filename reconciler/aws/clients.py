@@ -48,13 +48,20 @@ class Clients:
     secrets_reads: Any
 
 
+def _timeouts() -> tuple[float, float]:
+    """Connect and read timeouts in seconds (RECONCILE_CONNECT_TIMEOUT, RECONCILE_READ_TIMEOUT)."""
+    return (float(os.environ.get("RECONCILE_CONNECT_TIMEOUT", CONNECT_TIMEOUT)),
+            float(os.environ.get("RECONCILE_READ_TIMEOUT", READ_TIMEOUT)))
+
+
 def _config(pool: int, attempts: int, mode: str, validate: bool = True) -> Config:
     # Typed loosely: botocore-stubs' _RetryDict has changed shape between releases.
     retries: Any = {"mode": mode, "total_max_attempts": attempts}
+    connect, read = _timeouts()
     return Config(
         parameter_validation=validate,
-        connect_timeout=float(os.environ.get("RECONCILE_CONNECT_TIMEOUT", CONNECT_TIMEOUT)),
-        read_timeout=float(os.environ.get("RECONCILE_READ_TIMEOUT", READ_TIMEOUT)),
+        connect_timeout=connect,
+        read_timeout=read,
         retries=retries,
         max_pool_connections=pool,
         user_agent_extra="reconcile",
@@ -105,9 +112,10 @@ def make_clients(options: AwsOptions) -> Clients:
     secrets = session.client("secretsmanager", config=reads)
     credentials = session.get_credentials()
 
+    connect, read = _timeouts()
+
     def fast(client: Any) -> JsonReads:
-        return JsonReads(client, credentials, attempts=READ_ATTEMPTS, verify=verify,
-                         connect_timeout=reads.connect_timeout, read_timeout=reads.read_timeout)
+        return JsonReads(client, credentials, attempts=READ_ATTEMPTS, verify=verify, connect_timeout=connect, read_timeout=read)
 
     return Clients(
         events=events,

@@ -239,7 +239,9 @@ class JsonReads:
             return
         route = _Route(request.url, authorization)
         if route.tls:
-            self._tls = ssl.create_default_context(cafile=get_cert_path(self._verify))
+            # A CA bundle setting is used as it is; otherwise botocore's default (certifi's, or its own).
+            cafile = self._verify if isinstance(self._verify, str) else get_cert_path(True)
+            self._tls = ssl.create_default_context(cafile=cafile)
         self._route = route
 
 
