@@ -54,10 +54,10 @@ def _timeouts() -> tuple[float, float]:
             float(os.environ.get("RECONCILE_READ_TIMEOUT", READ_TIMEOUT)))
 
 
-def _config(pool: int, attempts: int, mode: str, validate: bool = True) -> Config:
+def _config(pool: int, attempts: int, mode: str, timeouts: tuple[float, float], validate: bool = True) -> Config:
     # Typed loosely: botocore-stubs' _RetryDict has changed shape between releases.
     retries: Any = {"mode": mode, "total_max_attempts": attempts}
-    connect, read = _timeouts()
+    connect, read = timeouts
     return Config(
         parameter_validation=validate,
         connect_timeout=connect,
@@ -107,19 +107,19 @@ def make_clients(options: AwsOptions) -> Clients:
     pool = max(10, options.max_workers + 2)
     # Reads send only names and ids reconcile built itself; skipping botocore's client-side
     # parameter validation saves ~13% of the CPU of each of the thousands of reads.
-    reads = _config(pool, READ_ATTEMPTS, "adaptive", validate=False)
+    timeouts = _timeouts()
+    connect, read = timeouts
+    reads = _config(pool, READ_ATTEMPTS, "adaptive", timeouts, validate=False)
     events = session.client("events", config=reads)
     secrets = session.client("secretsmanager", config=reads)
     credentials = session.get_credentials()
-
-    connect, read = _timeouts()
 
     def fast(client: Any) -> JsonReads:
         return JsonReads(client, credentials, attempts=READ_ATTEMPTS, verify=verify, connect_timeout=connect, read_timeout=read)
 
     return Clients(
         events=events,
-        events_writer=session.client("events", config=_config(pool, 1, "standard")),
+        events_writer=session.client("events", config=_config(pool, 1, "standard", timeouts)),
         secrets=secrets,
         region=region,
         events_reads=fast(events),

@@ -16,7 +16,6 @@ from __future__ import annotations
 import threading
 from types import TracebackType
 
-
 from reconciler.sandbox import control
 from reconciler.sandbox.connections import ConnectionService
 from reconciler.sandbox.middleware import EmulatorApp
