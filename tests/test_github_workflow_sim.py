@@ -80,7 +80,11 @@ def _runner(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A runner's temp dir and environment: this interpreter as `python` and `reconcile`."""
     run_dir = tmp_path / f"runner-{len(list(tmp_path.glob('runner-*')))}"
     (run_dir / "bin").mkdir(parents=True)
-    (run_dir / "bin" / "python").symlink_to(sys.executable)
+    # A wrapper, not a link: an interpreter reached through a symlink outside its venv (pyenv's,
+    # a distro's) starts without the venv's site-packages.
+    python = run_dir / "bin" / "python"
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
     reconcile = run_dir / "bin" / "reconcile"
     reconcile.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m reconciler "$@"\n')
     reconcile.chmod(0o755)
