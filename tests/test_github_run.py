@@ -49,7 +49,7 @@ def test_in_sync_is_success_without_changes(ws: Path, secrets: Any, events: Any,
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     auth = {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "sk-value-1"}}
     events.create_connection(Name="stripe", Description="Stripe", AuthorizationType="API_KEY", AuthParameters=auth)
-    events.describe_connection(Name="stripe")  # past CREATING
+    events.describe_connection(Name="stripe")  # settled already: AUTHORIZED at once, as recorded from AWS
     assert _run_plan(ws) == 0
     assert outputs(ws / "github-output") == {"exit-code": "0", "has-changes": "false", "plan-file": str(ws / "plan.md")}
     assert "✅ **No changes.** 1 connection(s) match the specs." in (ws / "plan.md").read_text(encoding="utf-8")

@@ -34,7 +34,7 @@ def _create(events: Any, name: str, *, description: str = "Stripe", value: str =
     if headers is not None:
         auth["InvocationHttpParameters"] = {"HeaderParameters": headers}
     events.create_connection(Name=name, Description=description, AuthorizationType="API_KEY", AuthParameters=auth)
-    events.describe_connection(Name=name)  # past CREATING: the emulator shows it for one describe
+    events.describe_connection(Name=name)  # settled already: API_KEY is AUTHORIZED at once, as recorded from AWS
 
 
 def test_missing_connection_plans_create_and_apply_creates_it(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from reconciler.sandbox import corrections as fix
-from reconciler.sandbox.lifecycle import STATES, ConnectionRecord, settled_state
+from reconciler.sandbox.lifecycle import (
+    DELETE_REPLY_STATE,
+    STATES,
+    ConnectionRecord,
+    settled_state,
+    transitional_states,
+)
 from reconciler.sandbox.validation import validate_input, validate_value
 from reconciler.sandbox.wire import AwsError
 
@@ -42,6 +48,10 @@ class ConnectionService:
         self._overrides: dict[str, tuple[str, str]] = {}  # by name: how its next settle ends
         self.transition_polls = 1
         self.quota = DEFAULT_QUOTA
+        self.managed_secret_layout = fix.SecretLayout.SNAKE
+        # moto 5.2 lists every connection whatever the NamePrefix (shared AWS-NOTES.md, "moto");
+        # tests turn this on to show pruning never relies on the server honouring the prefix.
+        self.ignore_name_prefix = False
 
     def handle(self, action: str, region: str, body: Body) -> Body:
         validate_input(action, body)
@@ -65,7 +75,7 @@ class ConnectionService:
             kms_key_identifier=body.get("KmsKeyIdentifier") or None,
             invocation_connectivity=copy.deepcopy(body.get("InvocationConnectivityParameters")),
         )
-        record.last_modified = conn.creation_time  # created is the first modification
+        record.stamp_created(conn.creation_time)
         self._records[conn.arn] = record
         self._replace_managed_secret(region, conn, record)
         self._begin(conn, record, "CREATING")
@@ -106,7 +116,7 @@ class ConnectionService:
         }
 
     def describe(self, region: str, body: Body) -> Body:
-        conn = self._get(region, body["Name"])
+        conn = self._get(region, body["Name"], describing=True)
         record = self._record(conn)
         # What this call shows is decided before it counts as a poll (which may settle the connection).
         state, reason, stamps = record.lifecycle.current, record.lifecycle.current_reason, record.timestamps()
@@ -133,7 +143,7 @@ class ConnectionService:
 
     def list_connections(self, region: str, body: Body) -> Body:
         events = self._events(region)
-        prefix = body.get("NamePrefix") or ""
+        prefix = "" if self.ignore_name_prefix else body.get("NamePrefix") or ""
         wanted_state = body.get("ConnectionState")
         limit = body.get("Limit") or fix.DEFAULT_PAGE_SIZE
         after = fix.page_after(body.get("NextToken"))
@@ -154,10 +164,9 @@ class ConnectionService:
     def delete(self, region: str, body: Body) -> Body:
         conn = self._get(region, body["Name"])
         record = self._records.pop(conn.arn, None) or self._record(conn)
-        # The reply carries the state before deletion (DeleteConnection API reference).
         out = {
             "ConnectionArn": conn.arn,
-            "ConnectionState": record.lifecycle.current,
+            "ConnectionState": DELETE_REPLY_STATE,
             "CreationTime": conn.creation_time,
             **record.timestamps(),
         }
@@ -180,7 +189,8 @@ class ConnectionService:
 
     def _begin(self, conn: Connection, record: ConnectionRecord, kind: str) -> None:
         oauth = conn.authorization_type == "OAUTH_CLIENT_CREDENTIALS"
-        record.lifecycle.begin(kind, oauth, self.transition_polls)
+        private = bool(record.invocation_connectivity)
+        record.lifecycle.begin(transitional_states(kind, oauth=oauth, private=private, polls=self.transition_polls))
         self._settle_if_due(conn, record)
 
     def _settle_if_due(self, conn: Connection, record: ConnectionRecord) -> None:
@@ -206,14 +216,15 @@ class ConnectionService:
         """Swap moto's secret for one named and filled as EventBridge does.
 
         AWS names it events!connection/<name>/<uuid> (moto adds "/auth") and
-        writes the flat snake_case JSON of corrections.managed_secret_json.
+        writes the flat snake_case JSON of corrections.managed_secret_json, its
+        parameter lists spelled as `managed_secret_layout` says.
         """
         secrets = self._secrets(region)
         moto_secret_arn = conn.secret_arn
         secret = secrets.create_managed_secret(
             service_name="events",
             secret_id=f"events!connection/{conn.name}/{conn.uuid}",
-            secret_string=fix.managed_secret_json(conn.authorization_type, conn.auth_parameters),
+            secret_string=self._managed_secret_json(conn),
             description=f"Auth parameters for EventBridge connection {conn.name}/{conn.uuid}",
             kms_key_id=record.kms_key_identifier,
         )
@@ -225,7 +236,7 @@ class ConnectionService:
         secrets = self._secrets(region)
         secrets.put_secret_value(
             secret_id=conn.secret_arn,
-            secret_string=fix.managed_secret_json(conn.authorization_type, conn.auth_parameters),
+            secret_string=self._managed_secret_json(conn),
             secret_binary=None,  # type: ignore[arg-type]  # moto's annotation is narrower than its code
             client_request_token=None,  # type: ignore[arg-type]
             version_stages=["AWSCURRENT"],
@@ -233,15 +244,19 @@ class ConnectionService:
         secret = secrets.secrets[conn.secret_arn]
         secret.kms_key_id = record.kms_key_identifier or secrets.DEFAULT_KMS_KEY_ALIAS  # type: ignore[union-attr]
 
-    def _get(self, region: str, name: str) -> Connection:
+    def _managed_secret_json(self, conn: Connection) -> str:
+        return fix.managed_secret_json(conn.authorization_type, conn.auth_parameters, self.managed_secret_layout)
+
+    def _get(self, region: str, name: str, *, describing: bool = False) -> Connection:
         conn = self._events(region).connections.get(name)
         if conn is None:
-            raise AwsError("ResourceNotFoundException", f"Connection '{name}' does not exist.")
+            raise AwsError("ResourceNotFoundException", not_found_message(name, describing=describing))
         return conn
 
     def _record(self, conn: Connection) -> ConnectionRecord:
         # A connection made behind the emulator's back (moto used directly) counts as settled.
-        return self._records.setdefault(conn.arn, ConnectionRecord(last_modified=conn.creation_time))
+        made = ConnectionRecord(last_modified=conn.creation_time, last_authorized=conn.creation_time)
+        return self._records.setdefault(conn.arn, made)
 
     def _events(self, region: str) -> EventsBackend:
         from moto.events.models import events_backends
@@ -252,3 +267,14 @@ class ConnectionService:
         from moto.secretsmanager.models import secretsmanager_backends
 
         return secretsmanager_backends[self.account_id][region]
+
+
+def not_found_message(name: str, *, describing: bool) -> str:
+    """The text of the ResourceNotFoundException for a missing connection.
+
+    Recorded for DescribeConnection (lifecycle.RECORDING, test_delete_connection):
+    "Failed to describe the connection(s). Connection '<name>' does not exist." The other
+    actions' text is not recorded. reconcile reads the error code only, never this text.
+    """
+    missing = f"Connection '{name}' does not exist."
+    return f"Failed to describe the connection(s). {missing}" if describing else missing

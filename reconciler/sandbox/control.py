@@ -11,6 +11,7 @@ AWS call goes, and are never counted, delayed or faulted:
     POST /_emulator/throttle          {"rate": 0.35, "actions": ["DescribeConnection"] | null, "seed": 1 | null}
     POST /_emulator/inject            {"action": "CreateConnection", "fault": "limit", "times": 1, "seconds": 2.0}
     POST /_emulator/transition-polls  {"n": 0}
+    POST /_emulator/managed-secret-layout  {"layout": "snake" | "pascal" | "pascal-no-oauth-http"}
     POST /_emulator/reset-counters    {}
     POST /_emulator/reset             {}
 
@@ -45,6 +46,7 @@ class Controls(Protocol):
     def set_latency(self, seconds: float) -> None: ...
     def set_throttle_rate(self, rate: float, actions: set[str] | None = None, seed: int | None = None) -> None: ...
     def set_transition_polls(self, n: int) -> None: ...
+    def set_managed_secret_layout(self, layout: str) -> None: ...
     def inject(self, action: str, fault: str, times: int = 1, *, seconds: float = 2.0) -> None: ...
 
 
@@ -72,6 +74,7 @@ def _routes(target: Controls) -> dict[tuple[str, str], Callable[[dict[str, Any]]
             str(body["action"]), str(body["fault"]), int(body.get("times", 1)), seconds=float(body.get("seconds", 2.0))
         ),
         ("POST", "transition-polls"): lambda body: target.set_transition_polls(int(body["n"])),
+        ("POST", "managed-secret-layout"): lambda body: target.set_managed_secret_layout(str(body["layout"])),
         ("POST", "reset-counters"): lambda _body: target.reset_counters(),
         ("POST", "reset"): lambda _body: target.reset(),
     }
@@ -148,6 +151,9 @@ class RemoteEmulator:
 
     def set_transition_polls(self, n: int) -> None:
         self._call("POST", "transition-polls", {"n": n})
+
+    def set_managed_secret_layout(self, layout: str) -> None:
+        self._call("POST", "managed-secret-layout", {"layout": layout})
 
     def inject(self, action: str, fault: str, times: int = 1, *, seconds: float = 2.0) -> None:
         self._call("POST", "inject", {"action": action, "fault": fault, "times": times, "seconds": seconds})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import enum
 import hashlib
 import json
 from dataclasses import dataclass
@@ -125,13 +126,47 @@ def require_auth_block(authorization_type: str, auth: dict[str, Any]) -> None:
 # --- 2. The managed secret follows the connection --------------------------------------
 
 
-def managed_secret_json(authorization_type: str, auth: dict[str, Any]) -> str:
+class SecretLayout(str, enum.Enum):
+    """How the managed secret spells its HTTP parameter blocks.
+
+    The top-level fields are recorded from AWS (snake_case, AWS-NOTES "Recorded AWS
+    responses"); the parameter lists inside the blocks are not (AWS-NOTES "The managed
+    secret"), so the emulator can write each layout another implementation uses:
+
+    - SNAKE: moto's snake_case, `header_parameters` with `key`/`value`/`is_value_secret`,
+      and `oauth_http_parameters` at the top level. The default.
+    - PASCAL: the lists and items as the request spelled them (`HeaderParameters` with
+      `Key`/`Value`/`IsValueSecret`), as LocalStack's EventBridge provider writes
+      `invocation_http_parameters` (AWS-NOTES "LocalStack"; localstack-core
+      services/events/connection.py, `_get_secret_value`). OAuth HTTP parameters are
+      kept the same way under `oauth_http_parameters`.
+    - PASCAL_NO_OAUTH_HTTP: LocalStack as it is: PASCAL, with OAuth HTTP parameters not
+      kept at all.
+    """
+
+    SNAKE = "snake"
+    PASCAL = "pascal"
+    PASCAL_NO_OAUTH_HTTP = "pascal-no-oauth-http"
+
+    @classmethod
+    def named(cls, name: str) -> SecretLayout:
+        try:
+            return cls(name)
+        except ValueError:
+            choices = ", ".join(layout.value for layout in cls)
+            raise ValueError(f"unknown managed secret layout {name!r} (one of: {choices})") from None
+
+
+def managed_secret_json(
+    authorization_type: str, auth: dict[str, Any], layout: SecretLayout = SecretLayout.SNAKE
+) -> str:
     """The SecretString EventBridge keeps in the connection's managed secret.
 
     Flat snake_case per auth type, plus the HTTP parameter blocks (AWS
-    recording noted in shared AWS-NOTES.md). moto writes OAuth as a nested
-    "client_parameters" and "o_auth_http_parameters" (a camel-to-snake slip),
-    and never rewrites the secret on update.
+    recording noted in shared AWS-NOTES.md), whose lists are spelled as `layout`
+    says. moto writes OAuth as a nested "client_parameters" and
+    "o_auth_http_parameters" (a camel-to-snake slip), and never rewrites the
+    secret on update.
     """
     secret: dict[str, Any] = {}
     if authorization_type == "BASIC":
@@ -149,14 +184,16 @@ def managed_secret_json(authorization_type: str, auth: dict[str, Any]) -> str:
             authorization_endpoint=oauth.get("AuthorizationEndpoint"),
             http_method=oauth.get("HttpMethod"),
         )
-        if oauth.get("OAuthHttpParameters") is not None:
-            secret["oauth_http_parameters"] = _http_parameters_json(oauth["OAuthHttpParameters"])
+        if oauth.get("OAuthHttpParameters") is not None and layout is not SecretLayout.PASCAL_NO_OAUTH_HTTP:
+            secret["oauth_http_parameters"] = _http_parameters_json(oauth["OAuthHttpParameters"], layout)
     if auth.get("InvocationHttpParameters") is not None:
-        secret["invocation_http_parameters"] = _http_parameters_json(auth["InvocationHttpParameters"])
+        secret["invocation_http_parameters"] = _http_parameters_json(auth["InvocationHttpParameters"], layout)
     return json.dumps(secret)
 
 
-def _http_parameters_json(block: dict[str, Any]) -> dict[str, Any]:
+def _http_parameters_json(block: dict[str, Any], layout: SecretLayout) -> dict[str, Any]:
+    if layout is not SecretLayout.SNAKE:
+        return copy.deepcopy(block)  # LocalStack stores the request's block as given
     out: dict[str, Any] = {}
     for member, key in _PARAMETER_LISTS:
         if block.get(member) is not None:

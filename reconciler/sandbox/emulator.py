@@ -18,6 +18,7 @@ from types import TracebackType
 
 from reconciler.sandbox import control
 from reconciler.sandbox.connections import ConnectionService
+from reconciler.sandbox.corrections import SecretLayout
 from reconciler.sandbox.middleware import EmulatorApp
 from reconciler.sandbox.server import WSGIServer, make_server
 from reconciler.sandbox.wire import WsgiApp
@@ -95,6 +96,10 @@ class Emulator:
         """Requests identical (action and body) to an earlier one since the counters were reset."""
         return self._app.counters.repeats()
 
+    def user_agents(self) -> dict[str, int]:
+        """Requests received so far, by User-Agent header."""
+        return self._app.counters.user_agents()
+
     def write_calls(self) -> int:
         """Requests received for mutating actions (Create*/Update*/Delete*/Put*/... in any service)."""
         return self._app.counters.writes()
@@ -127,12 +132,29 @@ class Emulator:
     def deny_managed_secret_reads(self, deny: bool = True) -> None:
         self._app.deny_managed_secret_reads = deny
 
+    def set_managed_secret_layout(self, layout: str) -> None:
+        """How managed secrets written from now on spell their HTTP parameter lists.
+
+        "snake" (moto's, the default), "pascal" (as the request spelled them, as LocalStack
+        writes them) or "pascal-no-oauth-http" (LocalStack as it is: OAuth HTTP parameters
+        not kept). No AWS recording shows which AWS does (shared AWS-NOTES.md, "The managed
+        secret" and "LocalStack"); see corrections.SecretLayout.
+        """
+        chosen = SecretLayout.named(layout)
+        with self._app.lock:
+            self._connections.managed_secret_layout = chosen
+
     def set_latency(self, seconds: float) -> None:
         self._app.latency = max(0.0, seconds)
 
     def set_connection_quota(self, n: int) -> None:
         with self._app.lock:
             self._connections.quota = n
+
+    def ignore_list_name_prefix(self, ignore: bool = True) -> None:
+        """ListConnections answers every connection, whatever its NamePrefix, as moto does."""
+        with self._app.lock:
+            self._connections.ignore_name_prefix = ignore
 
     # --- faults ---------------------------------------------------------------------------
 

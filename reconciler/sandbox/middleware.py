@@ -47,10 +47,12 @@ class Counters:
         self._by_action: Counter[str] = Counter()
         self._seen: set[tuple[str, bytes]] = set()
         self._repeats = 0
+        self._user_agents: Counter[str] = Counter()
 
-    def add(self, action: str, body: bytes = b"") -> None:
+    def add(self, action: str, body: bytes = b"", user_agent: str = "") -> None:
         with self._lock:
             self._by_action[action] += 1
+            self._user_agents[user_agent] += 1
             if (action, body) in self._seen:
                 self._repeats += 1
             else:
@@ -69,6 +71,10 @@ class Counters:
         with self._lock:
             return dict(self._by_action)
 
+    def user_agents(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._user_agents)
+
     def writes(self) -> int:
         with self._lock:
             return sum(n for action, n in self._by_action.items() if action.startswith(MUTATING_PREFIXES))
@@ -78,6 +84,7 @@ class Counters:
             self._by_action.clear()
             self._seen.clear()
             self._repeats = 0
+            self._user_agents.clear()
 
 
 class EmulatorApp:
@@ -111,7 +118,7 @@ class EmulatorApp:
             raw = read_request(environ, self.default_region).raw
             return send(self.control(str(environ.get("REQUEST_METHOD", "GET")), path, raw), start_response)
         request = read_request(environ, self.default_region)
-        self.counters.add(request.action or "unknown", request.raw)
+        self.counters.add(request.action or "unknown", request.raw, str(environ.get("HTTP_USER_AGENT", "")))
         epoch = self.epoch
         if self.latency > 0:
             time.sleep(self.latency)

@@ -3,8 +3,9 @@
 botocore checks types, required members and minimum lengths client-side; AWS
 also enforces maximum lengths, patterns and enums, answering 400
 ValidationException. The constraints are read from botocore's bundled model,
-not copied. Messages follow AWS's "Value at '<path>' failed to satisfy
-constraint" form but never quote the value: many of these members are secrets.
+not copied. Messages follow AWS's "Value '<value>' at '<path>' failed to
+satisfy constraint" form (shown_value), and never quote a member the model
+marks sensitive: those are the secrets.
 """
 
 from __future__ import annotations
@@ -13,12 +14,22 @@ from reconciler.patterns import compiled
 
 import functools
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.model import ListShape, Shape, StructureShape
 
 from reconciler.sandbox.model import input_shape, shape
 from reconciler.sandbox.wire import AwsError
+
+
+class Problem(NamedTuple):
+    path: str
+    rule: str
+    shown: str | None = None  # the rejected value as the message quotes it; None: not quoted
+
+    def text(self) -> str:
+        value = "" if self.shown is None else f" '{self.shown}'"
+        return f"Value{value} at '{self.path}' failed to satisfy constraint: {self.rule}"
 
 
 def validate_input(operation: str, body: dict[str, Any]) -> None:
@@ -34,19 +45,19 @@ def validate_value(value: Any, shape_name: str, path: str) -> None:
 
 def require(condition: bool, path: str) -> None:
     if not condition:
-        _raise_if([(path, "Member must not be null")])
+        _raise_if([Problem(path, "Member must not be null")])
 
 
-def _raise_if(problems: list[tuple[str, str]]) -> None:
+def _raise_if(problems: list[Problem]) -> None:
     if not problems:
         return
     count = len(problems)
     noun = "error" if count == 1 else "errors"
-    details = "; ".join(f"Value at '{path}' failed to satisfy constraint: {rule}" for path, rule in problems)
+    details = "; ".join(problem.text() for problem in problems)
     raise AwsError("ValidationException", f"{count} validation {noun} detected: {details}")
 
 
-def _check(value: Any, spec: Shape, path: str) -> list[tuple[str, str]]:
+def _check(value: Any, spec: Shape, path: str) -> list[Problem]:
     if isinstance(spec, StructureShape):
         return _check_structure(value, spec, path)
     if isinstance(spec, ListShape):
@@ -58,11 +69,13 @@ def _check(value: Any, spec: Shape, path: str) -> list[tuple[str, str]]:
     return []
 
 
-def _check_structure(value: Any, spec: StructureShape, path: str) -> list[tuple[str, str]]:
+def _check_structure(value: Any, spec: StructureShape, path: str) -> list[Problem]:
     if not isinstance(value, dict):
         return []
     problems = [
-        (_join(path, name), "Member must not be null") for name in spec.required_members if value.get(name) is None
+        Problem(_join(path, name), "Member must not be null")
+        for name in spec.required_members
+        if value.get(name) is None
     ]
     for name, member in spec.members.items():
         if value.get(name) is not None:
@@ -70,7 +83,7 @@ def _check_structure(value: Any, spec: StructureShape, path: str) -> list[tuple[
     return problems
 
 
-def _check_list(value: Any, spec: ListShape, path: str) -> list[tuple[str, str]]:
+def _check_list(value: Any, spec: ListShape, path: str) -> list[Problem]:
     if not isinstance(value, list):
         return []
     problems = _length(len(value), spec, path)
@@ -79,34 +92,47 @@ def _check_list(value: Any, spec: ListShape, path: str) -> list[tuple[str, str]]
     return problems
 
 
-def _check_string(value: str, spec: Shape, path: str) -> list[tuple[str, str]]:
-    problems = _length(len(value), spec, path)
+def _check_string(value: str, spec: Shape, path: str) -> list[Problem]:
+    shown = shown_value(value, spec)
+    problems = _length(len(value), spec, path, shown)
     enum = getattr(spec, "enum", None) or []
     if enum and value not in enum:
-        problems.append((path, f"Member must satisfy enum value set: [{', '.join(enum)}]"))
+        problems.append(Problem(path, f"Member must satisfy enum value set: [{', '.join(enum)}]", shown))
     pattern = spec.metadata.get("pattern")
     compiled = _compile(pattern) if pattern else None
     # AWS patterns are Java regexes applied with matches(): the whole value must match.
     if compiled is not None and not compiled.fullmatch(value):
-        problems.append((path, f"Member must satisfy regular expression pattern: {pattern}"))
+        problems.append(Problem(path, f"Member must satisfy regular expression pattern: {pattern}", shown))
     return problems
 
 
-def _check_range(value: int, spec: Shape, path: str) -> list[tuple[str, str]]:
+def shown_value(value: str, spec: Shape) -> str | None:
+    """The rejected string as the message quotes it: the value itself, unless the model marks it sensitive.
+
+    Recorded from AWS (lifecycle.RECORDING): "1 validation error detected: Value 'Invalid Name
+    With Spaces!' at 'name' failed to satisfy constraint: Member must satisfy regular
+    expression pattern: [\\.\\-_A-Za-z0-9]+", and "Value 'INVALID_AUTH_TYPE' at
+    'authorizationType'" for the enum. Sensitive members (Password, ApiKeyValue,
+    ClientSecret, parameter values) are named by path only, so no secret is echoed back.
+    """
+    return None if spec.metadata.get("sensitive") else value
+
+
+def _check_range(value: int, spec: Shape, path: str) -> list[Problem]:
     low, high = spec.metadata.get("min"), spec.metadata.get("max")
     if low is not None and value < low:
-        return [(path, f"Member must have value greater than or equal to {low}")]
+        return [Problem(path, f"Member must have value greater than or equal to {low}")]
     if high is not None and value > high:
-        return [(path, f"Member must have value less than or equal to {high}")]
+        return [Problem(path, f"Member must have value less than or equal to {high}")]
     return []
 
 
-def _length(length: int, spec: Shape, path: str) -> list[tuple[str, str]]:
+def _length(length: int, spec: Shape, path: str, shown: str | None = None) -> list[Problem]:
     low, high = spec.metadata.get("min"), spec.metadata.get("max")
     if low is not None and length < low:
-        return [(path, f"Member must have length greater than or equal to {low}")]
+        return [Problem(path, f"Member must have length greater than or equal to {low}", shown)]
     if high is not None and length > high:
-        return [(path, f"Member must have length less than or equal to {high}")]
+        return [Problem(path, f"Member must have length less than or equal to {high}", shown)]
     return []
 
 

@@ -6,6 +6,7 @@ import io
 import json
 import re
 import uuid
+from urllib.parse import parse_qs
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,11 +81,20 @@ def read_request(environ: Environ, default_region: str) -> AwsRequest:
             body = loaded
     return AwsRequest(
         prefix=target.group("prefix") if target else "",
-        action=target.group("action") if target else "",
+        action=target.group("action") if target else _query_action(raw),
         region=scope.group("region") if scope else default_region,
         raw=raw,
         body=body,
     )
+
+
+def _query_action(raw: bytes) -> str:
+    """The Action of a query-protocol request (STS: a form body, `Action=AssumeRole&...`)."""
+    try:
+        values = parse_qs(raw.decode("ascii")).get("Action") or [""]
+    except UnicodeDecodeError:
+        return ""
+    return values[0]
 
 
 def json_reply(payload: dict[str, Any], status: int = 200) -> Reply:
