@@ -5,6 +5,8 @@ a rotated or tampered secret. The managed secret holds what EventBridge uses; va
 are compared in memory, in constant time, and only masked markers leave this module.
 When the managed secret can't be read, the plan says so per connection and falls back
 to metadata: a source secret version created after the connection was last modified.
+A parameter value that can't be placed in a readable managed secret is "not verified",
+never a change: no AWS recording shows where those values are kept.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from typing import Callable
 from reconciler.diff.compare import field_path
 from reconciler.model import FieldChange, Op
 from reconciler.secrets.desired import DesiredSecrets, ResolvedValue, short_version
-from reconciler.secrets.managed import SlotId
+from reconciler.secrets.managed import SlotId, recorded
 from reconciler.secrets.redact import Secret
 
 # Reads the AWSPREVIOUS value of a source secret (for the same JSON key), or None.
 PreviousReader = Callable[[ResolvedValue], "tuple[str, Secret] | None"]
+
+_UNPLACED = "has no recognised place in the connection's managed secret"
 
 
 @dataclass
@@ -42,13 +46,20 @@ def _changed(slot: SlotId, marker: str) -> FieldChange:
     return FieldChange(_path(slot), Op.CHANGE, "(secret)", f"({marker})", secret=True)
 
 
-def verified(desired: DesiredSecrets, managed: dict[SlotId, Secret], previous: PreviousReader, skip: set[str]) -> SecretCheck:
+def verified(
+    desired: DesiredSecrets, managed: dict[SlotId, Secret], previous: PreviousReader, skip: set[str]
+) -> SecretCheck:
     changes = []
+    notes = []
     for slot, want in sorted(desired.by_slot.items()):
         if _path(slot) in skip:
             continue  # already shown as added or re-typed by the field diff
         have = managed.get(slot)
-        if have is None:
+        if have is None and not recorded(slot):
+            # No AWS recording shows where parameter values are kept (AWS-NOTES, "The managed
+            # secret"): planning a change here could plan it again after every apply.
+            notes.append(f"secret value not verified: {_path(slot)} {_UNPLACED}")
+        elif have is None:
             changes.append(_changed(slot, f"secret set: {_source(want)} version {want.version_label}"))
         elif not have.same_as(want.value):
             before = previous(want)
@@ -57,7 +68,7 @@ def verified(desired: DesiredSecrets, managed: dict[SlotId, Secret], previous: P
             else:
                 marker = f"secret changed outside git: live value is not {_source(want)} version {want.version_label}"
             changes.append(_changed(slot, marker))
-    return SecretCheck(changes, [])
+    return SecretCheck(changes, notes)
 
 
 def blind(desired: DesiredSecrets, why: str, last_modified: datetime | None, skip: set[str]) -> SecretCheck:

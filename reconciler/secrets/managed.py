@@ -1,9 +1,9 @@
 """The connection's managed secret, read as slot → value.
 
 EventBridge keeps a connection's auth parameters in a Secrets Manager secret
-`events!connection/<name>/<uuid>` in snake_case JSON (AWS recording, LocalStack
-snapshot tests, Dec 2024). It is the only place the live secret values can be seen,
-so it is how rotated or tampered secrets are detected. Values are wrapped at once.
+`events!connection/<name>/<uuid>` (AWS recording, LocalStack snapshot tests, Dec 2024).
+It is the only place the live secret values can be seen, so it is how rotated or
+tampered secrets are detected. Values are wrapped at once.
 """
 
 from __future__ import annotations
@@ -11,45 +11,73 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.secrets.redact import Secret
-from reconciler.secrets.refs import PARAMETER_LISTS
+from reconciler.secrets.refs import FIXED_SECRET_FIELDS, PARAMETER_BLOCKS, PARAMETER_LISTS
 
 # A secret's place in a spec, with parameter list positions replaced by the parameter
 # Key, so that order does not matter: ("AuthParameters", ..., "HeaderParameters", "X-Token", "Value").
 SlotId = tuple[str, ...]
 
-_FIXED: dict[str, SlotId] = {
+# Recorded from AWS: these sit at the top level, in snake_case (AWS-NOTES, "Recorded AWS responses").
+_RECORDED: dict[str, SlotId] = {
     "api_key_value": ("AuthParameters", "ApiKeyAuthParameters", "ApiKeyValue"),
     "password": ("AuthParameters", "BasicAuthParameters", "Password"),
     "client_secret": ("AuthParameters", "OAuthParameters", "ClientParameters", "ClientSecret"),
 }
-_BLOCKS: dict[str, SlotId] = {
-    "invocation_http_parameters": ("AuthParameters", "InvocationHttpParameters"),
-    "oauth_http_parameters": ("AuthParameters", "OAuthParameters", "OAuthHttpParameters"),
+assert set(_RECORDED.values()) == set(FIXED_SECRET_FIELDS)
+
+# Not recorded: how the HTTP parameter blocks, their lists and items are spelled. moto writes
+# snake_case, LocalStack the request's own spelling (AWS-NOTES, "The managed secret"), so both
+# are read: the spec's name, or its snake_case form from this table.
+_SNAKE = {
+    "InvocationHttpParameters": "invocation_http_parameters",
+    "OAuthHttpParameters": "oauth_http_parameters",
+    "HeaderParameters": "header_parameters",
+    "QueryStringParameters": "query_string_parameters",
+    "BodyParameters": "body_parameters",
+    "Key": "key",
+    "Value": "value",
+    "IsValueSecret": "is_value_secret",
 }
-_LISTS = {"header_parameters": "HeaderParameters", "query_string_parameters": "QueryStringParameters", "body_parameters": "BodyParameters"}
-assert set(_LISTS.values()) == set(PARAMETER_LISTS)
+assert {block[-1] for block in PARAMETER_BLOCKS} | set(PARAMETER_LISTS) <= set(_SNAKE)
+
+
+def _get(node: Any, name: str) -> Any:
+    """Member `name` (spelled as in a spec) of `node` in either spelling, snake_case first."""
+    if not isinstance(node, dict):
+        return None
+    value = node.get(_SNAKE[name])
+    return node.get(name) if value is None else value
 
 
 def managed_slots(document: Any) -> dict[SlotId, Secret]:
     slots: dict[SlotId, Secret] = {}
     if not isinstance(document, dict):
         return slots
-    for field, slot in _FIXED.items():
+    for field, slot in _RECORDED.items():
         value = document.get(field)
         if isinstance(value, str):
             slots[slot] = Secret(value)
-    for block_name, block_slot in _BLOCKS.items():
-        block = document.get(block_name)
+    for block_slot in PARAMETER_BLOCKS:
+        block = _get(document, block_slot[-1])
         # Some recordings nest OAuth parameters under "oauth"; accept both places.
-        if block is None and isinstance(document.get("oauth"), dict):
-            block = document["oauth"].get(block_name)
-        if not isinstance(block, dict):
-            continue
-        for list_name, spec_list in _LISTS.items():
-            for item in block.get(list_name) or []:
-                if isinstance(item, dict) and item.get("is_value_secret") and isinstance(item.get("value"), str):
-                    slots[block_slot + (spec_list, str(item.get("key")), "Value")] = Secret(item["value"])
+        if block is None:
+            block = _get(document.get("oauth"), block_slot[-1])
+        for list_name in PARAMETER_LISTS:
+            items = _get(block, list_name)
+            for item in items if isinstance(items, list) else []:
+                value = _get(item, "Value")
+                if _get(item, "IsValueSecret") is True and isinstance(value, str):
+                    slots[block_slot + (list_name, str(_get(item, "Key")), "Value")] = Secret(value)
     return slots
+
+
+def recorded(slot: SlotId) -> bool:
+    """Whether AWS recordings show where this slot's value sits in the managed secret.
+
+    Only such a value can be missing for sure; a parameter value may sit in a layout
+    no recording shows, so not finding it proves nothing.
+    """
+    return slot in _RECORDED.values()
 
 
 def slot_of(path: tuple[Any, ...], body: dict[str, Any]) -> SlotId:
