@@ -1,8 +1,9 @@
-"""Benchmark for issue #5, "Scale and speed": `python bench/run.py [--quick]`.
+"""Benchmark: `python bench/run.py [--quick]`.
 
 Starts the emulator in its own process, seeds it, and measures `reconcile plan` against
 a hand-written sequential boto3 loop, the calls the plan makes, reconcile's own CPU as
-the number of connections grows, and the plan under 35% throttling. Prints a report and
+the number of connections grows (measured; the API quota, not CPU, bounds a plan), and
+the plan under 35% throttling. Prints a report and
 exits 1 when a target is missed. See bench/README.md.
 """
 
@@ -28,7 +29,7 @@ LATENCY = 0.05  # seconds per AWS call for the speed and throttling runs
 SPEED_N = 200
 RATIO_TARGET = 15.0
 CPU_SIZES = (100, 1000, 3000)
-CPU_TARGET_MS = 1.0  # per connection, beyond interpreter start-up
+EVENTBRIDGE_QUOTA = 50  # requests per second per account and region (EventBridge quotas page)
 THROTTLE_RATE = 0.35
 READS = {"DescribeConnection", "BatchGetSecretValue", "GetSecretValue"}
 
@@ -105,9 +106,11 @@ def scaling(controls: Controls, endpoint: str, work: Path, report: Report) -> No
         if problems:
             report.check(False, f"call counts at {n}: " + "; ".join(problems))
         if n == max(CPU_SIZES):
-            ok = fresh_ms <= CPU_TARGET_MS
-            print(f"  CPU at {n}: {fresh_ms:.2f} ms/conn (target <= {CPU_TARGET_MS} ms) -> "
-                  + report.check(ok, f"CPU {fresh_ms:.2f} ms/connection > {CPU_TARGET_MS} ms at {n}"))
+            # Measured, not a target: at EventBridge's 50 requests/s a plan of N connections needs
+            # N / 50 s of describes (60 s at 3,000), far above its CPU (issue #11).
+            quota_s = n / EVENTBRIDGE_QUOTA
+            print(f"  CPU at {n}: {fresh_ms:.2f} ms/conn, {fresh_ms * n / 1000:.1f} s in all, against "
+                  f"{quota_s:.0f} s of describes at the API quota of {EVENTBRIDGE_QUOTA}/s (measured, no target)")
 
 
 def throttling(controls: Controls, endpoint: str, work: Path, baseline: Measured, report: Report) -> None:

@@ -85,16 +85,16 @@ def plan_target(target: Target, specs: list[Spec], options: Options, pool: Threa
         raise ReconcileError(f"refusing to prune target {target.name}: its specs folder holds no specs, and pruning would delete every connection")
     names = [s.name for s in specs]
     # Secrets and live connections are independent reads: run them side by side.
-    resolving = pool.submit(resolve_secrets, specs, clients.secrets_reads, pool)
-    live = describe_all(clients.events_reads, names, pool)
+    resolving = pool.submit(resolve_secrets, specs, clients.secrets, pool)
+    live = describe_all(clients.events, names, pool)
     desired, problems = resolving.result()
     if problems:
         raise SpecErrors(problems)
     managed: dict[str, ManagedRead] = {}
     if options.verify_secrets and not options.force_secrets:
         arns = {n: c.secret_arn for n, c in live.items() if c is not None and c.secret_arn and desired[n].by_slot}
-        managed = dict(read_managed_secrets(clients.secrets_reads, arns, pool))
-    previous = PreviousVersions(clients.secrets_reads)
+        managed = dict(read_managed_secrets(clients.secrets, arns, pool))
+    previous = PreviousVersions(clients.secrets)
     plans = [
         plan_connection(spec, live[spec.name], desired[spec.name], managed.get(spec.name), previous,
                         options.force_secrets, options.verify_secrets)

@@ -1,6 +1,6 @@
 """Reliability under faults injected at the emulator's HTTP layer (issue #7).
 
-Reads retry in botocore's adaptive mode, writes in apply/retry.py; either way a
+Reads retry in botocore's standard mode, writes in apply/retry.py; either way a
 plan under faults prints exactly what a fault-free plan prints, and apply converges.
 """
 
@@ -112,7 +112,6 @@ def test_random_throttling_everywhere_still_converges(aws: Emulator, specs: Path
     _world(specs, secrets, events)
     clean = plan(capsys)
     aws.set_throttle_rate(0.2, seed=7)
-    # Slow on purpose: after a throttle, adaptive mode's client-side limiter starts low.
     assert plan(capsys) == clean
     applied = apply(capsys)
     assert applied.code == 0, applied.out + applied.err
@@ -125,7 +124,7 @@ def test_read_clients_are_bounded(aws: Emulator) -> None:
     clients = make_clients(AwsOptions())
     for client in (clients.events, clients.secrets):
         config = client.meta.config
-        assert config.retries == {"mode": "adaptive", "total_max_attempts": READ_ATTEMPTS}
+        assert config.retries == {"mode": "standard", "total_max_attempts": READ_ATTEMPTS}
         assert (config.connect_timeout, config.read_timeout) == (5.0, 1.0)
     # Writes: botocore makes one attempt; apply/retry.py owns the retries.
     assert clients.events_writer.meta.config.retries == {"mode": "standard", "total_max_attempts": 1}
@@ -213,7 +212,8 @@ def test_access_denied_on_read_is_not_retried(aws: Emulator, specs: Path, secret
     planned = plan(capsys)
     assert planned.code == 1
     assert aws.calls("DescribeConnection") == 1
-    assert planned.err.startswith("reconcile: error: could not read connections:\n  stripe: AccessDeniedException: the credentials lack permission")
+    assert planned.err.startswith("reconcile: error: could not read connections:\n  AccessDeniedException: the credentials lack permission")
+    assert planned.err_lines[1].endswith("(1 connection: stripe)")
     assert "Traceback" not in planned.err
 
 

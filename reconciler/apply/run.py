@@ -59,13 +59,13 @@ def _write(target: TargetRun, conn: ConnectionPlan, wait_timeout: float, stop: t
     try:
         if conn.action is Action.DELETE:
             delete = _lost_reply_tolerant(lambda: clients.events_writer.delete_connection(Name=conn.name), NOT_FOUND)
-            with_retries(delete, stop=stop)
+            with_retries(delete, stop=stop, quota=clients.write_quota)
             return WriteResult(conn.name, target.name, conn.action, True, "deleted")
         assert spec is not None
         desired = target.desired[conn.name]
         if conn.action is Action.CREATE:
             request = create_request(spec, desired)
-            with_retries(_lost_reply_tolerant(lambda: clients.events_writer.create_connection(**request), ALREADY_EXISTS), stop=stop)
+            with_retries(_lost_reply_tolerant(lambda: clients.events_writer.create_connection(**request), ALREADY_EXISTS), stop=stop, quota=clients.write_quota)
         else:
             live = target.live[conn.name]
             assert live is not None
@@ -83,7 +83,7 @@ def _write(target: TargetRun, conn: ConnectionPlan, wait_timeout: float, stop: t
                 if fresh is not None:
                     request = update_request(spec, desired, fresh)
 
-            with_retries(lambda: clients.events_writer.update_connection(**request), before_retry=reread, stop=stop)
+            with_retries(lambda: clients.events_writer.update_connection(**request), before_retry=reread, stop=stop, quota=clients.write_quota)
         del request
         state = wait_settled(clients.events, conn.name, wait_timeout, stop)
         return WriteResult(conn.name, target.name, conn.action, True, state)

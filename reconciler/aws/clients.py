@@ -1,30 +1,50 @@
-"""boto3 clients built once per target and shared across threads.
+"""botocore clients, built once per target and shared by its threads.
 
-Sessions are not thread-safe but clients are, so each target gets one session and its
-clients up front. The plan's bulk reads go through `events_reads` and `secrets_reads`
-(jsonreads.py: the same calls at a fraction of botocore's CPU, with their own retries and
-rate limiter); other reads (listing, waiting) use botocore's adaptive mode (retries with
-backoff and a client-side rate limiter that slows down on throttling). Writes get no botocore
-retries: standard/adaptive count `LimitExceededException` (the connection quota) as
-throttling and would spin on it (hashicorp/terraform-provider-aws#49845), and no mode
-retries `ConcurrentModificationException`; `apply/retry.py` retries writes itself.
+Every AWS request goes through botocore: its HTTP, signing, TLS, proxies, endpoint rules,
+credentials and retries. Sessions are not thread-safe but clients are, so each target gets
+one session and its clients up front.
+
+Reads use botocore's standard retry mode: exponential backoff with jitter, at most
+READ_ATTEMPTS attempts, and the client's retry quota (botocore/retries/quota.py), which
+stops retrying once failures outnumber successes: a sustained outage costs about one
+request per call plus the quota's worth of retries, not calls × attempts. Writes get no
+botocore retries: standard/adaptive count `LimitExceededException` (the connection quota)
+as throttling and would spin on it (hashicorp/terraform-provider-aws#49845), and no mode
+retries `ConcurrentModificationException`; `apply/retry.py` retries writes itself, under
+the target's own retry quota (`Clients.write_quota`).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
 
 import boto3
 import botocore.session
 from botocore.config import Config
+from botocore.credentials import AssumeRoleCredentialFetcher, CredentialProvider, DeferredRefreshableCredentials
+from botocore.retries.quota import RetryQuota
 
-from reconciler.aws.jsonreads import JsonReads, verify_setting
+from reconciler import __version__
+from reconciler.errors import ReconcileError
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
-READ_ATTEMPTS = 12  # at 35% throttling, 0.35**12 per call: a run of thousands of reads still completes
+# A throttled read backs off 1 s, 2 s, 4 s … (capped at 20 s): eight attempts ride out a
+# long burst of throttling, and the retry quota still bounds what an outage costs.
+READ_ATTEMPTS = 8
+# CloudTrail's userAgent shows "app/reconcile-<version>" for every call reconcile makes.
+USER_AGENT_APPID = f"reconcile-{__version__}"
+ROLE_SESSION_NAME = "reconcile"
+ROLE_SESSION_SECONDS = 3600  # AWS's default, and within every role's MaxSessionDuration (1-12 h)
+
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -38,14 +58,12 @@ class AwsOptions:
 
 @dataclass
 class Clients:
-    events: Any
-    events_writer: Any
+    events: Any  # reads (describe, list, waiting), retried by botocore
+    events_writer: Any  # writes: one attempt each, retried by apply/retry.py
     secrets: Any
     region: str
-    # The plan's thousands of reads (DescribeConnection, BatchGetSecretValue, GetSecretValue),
-    # with the same methods as `events` and `secrets` at a fraction of the CPU (jsonreads.py).
-    events_reads: Any
-    secrets_reads: Any
+    # Shared by every write retry of the target, as botocore's quota is by a client's reads.
+    write_quota: RetryQuota = field(default_factory=RetryQuota)
 
 
 def _timeouts() -> tuple[float, float]:
@@ -54,74 +72,86 @@ def _timeouts() -> tuple[float, float]:
             float(os.environ.get("RECONCILE_READ_TIMEOUT", READ_TIMEOUT)))
 
 
-def _config(pool: int, attempts: int, mode: str, timeouts: tuple[float, float], validate: bool = True) -> Config:
-    # Typed loosely: botocore-stubs' _RetryDict has changed shape between releases.
-    retries: Any = {"mode": mode, "total_max_attempts": attempts}
+def client_config(pool: int, attempts: int, timeouts: tuple[float, float]) -> Config:
     connect, read = timeouts
-    return Config(
-        parameter_validation=validate,
-        connect_timeout=connect,
-        read_timeout=read,
-        retries=retries,
-        max_pool_connections=pool,
-        user_agent_extra="reconcile",
+    # Typed loosely: botocore-stubs' _RetryDict has changed shape between releases.
+    retries: Any = {"mode": "standard", "total_max_attempts": attempts}
+    return Config(connect_timeout=connect, read_timeout=read, max_pool_connections=pool, retries=retries)
+
+
+class _AssumedRole(CredentialProvider):
+    """The target's role, assumed with the profile's own credentials and refreshed before it
+    expires (botocore's assume-role fetcher), so a run longer than the role session goes on."""
+
+    METHOD = "reconcile-assume-role"
+
+    def __init__(self, fetcher: AssumeRoleCredentialFetcher, clock: Clock) -> None:
+        super().__init__()
+        self._fetcher = fetcher
+        self._clock = clock
+
+    def load(self) -> DeferredRefreshableCredentials:
+        return DeferredRefreshableCredentials(self._fetcher.fetch_credentials, self.METHOD, time_fetcher=self._clock)
+
+
+class _NoCache(dict[str, Any]):
+    """The fetcher's cache, kept empty: the refreshable credentials hold the current keys, so
+    one clock (theirs) alone decides when the role is assumed again."""
+
+    def __contains__(self, key: object) -> bool:
+        return False
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        pass
+
+
+def _assume_role(core: botocore.session.Session, role_arn: str, clock: Clock) -> None:
+    """Put the role first in the session's credential chain. The session keeps the profile's
+    other settings (region, FIPS and dual-stack endpoints, ca_bundle, proxies) for every
+    client, the STS client that assumes the role included."""
+    resolver = core.get_component("credential_provider")
+    source = resolver.load_credentials()
+    if source is None:
+        raise ReconcileError(f"no AWS credentials found to assume {role_arn} with: configure a profile, environment variables or a role")
+    fetcher = AssumeRoleCredentialFetcher(
+        client_creator=core.create_client, source_credentials=source, role_arn=role_arn,
+        extra_args={"RoleSessionName": ROLE_SESSION_NAME, "DurationSeconds": ROLE_SESSION_SECONDS}, cache=_NoCache(),
     )
+    resolver.insert_before(resolver.providers[0].METHOD, _AssumedRole(fetcher, clock))
 
 
-def _session(options: AwsOptions) -> tuple[boto3.Session, str | bool]:
-    """The session for a target, and what TLS is verified against (as botocore decides it)."""
+def target_session(options: AwsOptions, clock: Clock = _now) -> boto3.Session:
+    """One session per target; `clock` tells assumed-role credentials when they expire."""
     core = botocore.session.Session(profile=options.profile)
-    verify = verify_setting(core.get_config_variable("ca_bundle"))
-    session = boto3.Session(botocore_session=core, region_name=options.region)
-    if not options.role_arn:
-        return session, verify
-    sts = session.client("sts")
-    creds = sts.assume_role(RoleArn=options.role_arn, RoleSessionName="reconcile")["Credentials"]
-    assumed = boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=options.region or session.region_name,
-    )
-    return assumed, verify
+    # Set on the session, so every client has it: STS's for the role and the account check too.
+    core.set_config_variable("user_agent_appid", USER_AGENT_APPID)
+    if options.region:
+        core.set_config_variable("region", options.region)
+    if options.role_arn:
+        _assume_role(core, options.role_arn, clock)
+    return boto3.Session(botocore_session=core)
 
 
-def _check_account(session: boto3.Session, expected: str) -> None:
+def _check_account(session: boto3.Session, expected: str, config: Config) -> None:
     """A target that names its account never runs with another account's credentials."""
-    from reconciler.errors import ReconcileError
-
-    actual = session.client("sts").get_caller_identity()["Account"]
+    actual = session.client("sts", config=config).get_caller_identity()["Account"]
     if actual != expected:
         raise ReconcileError(f"credentials are for account {actual}, but the target expects {expected}; refusing to continue")
 
 
 def make_clients(options: AwsOptions) -> Clients:
-    session, verify = _session(options)
+    session = target_session(options)
     region = session.region_name
     if not region:
-        from reconciler.errors import ReconcileError
-
         raise ReconcileError("no AWS region: pass --region, set AWS_REGION, or set one in your profile or reconcile.yaml")
-    if options.account:
-        _check_account(session, options.account)
     pool = max(10, options.max_workers + 2)
-    # Reads send only names and ids reconcile built itself; skipping botocore's client-side
-    # parameter validation saves ~13% of the CPU of each of the thousands of reads.
     timeouts = _timeouts()
-    connect, read = timeouts
-    reads = _config(pool, READ_ATTEMPTS, "adaptive", timeouts, validate=False)
-    events = session.client("events", config=reads)
-    secrets = session.client("secretsmanager", config=reads)
-    credentials = session.get_credentials()
-
-    def fast(client: Any) -> JsonReads:
-        return JsonReads(client, credentials, attempts=READ_ATTEMPTS, verify=verify, connect_timeout=connect, read_timeout=read)
-
+    reads = client_config(pool, READ_ATTEMPTS, timeouts)
+    if options.account:
+        _check_account(session, options.account, reads)
     return Clients(
-        events=events,
-        events_writer=session.client("events", config=_config(pool, 1, "standard", timeouts)),
-        secrets=secrets,
+        events=session.client("events", config=reads),
+        events_writer=session.client("events", config=client_config(pool, 1, timeouts)),
+        secrets=session.client("secretsmanager", config=reads),
         region=region,
-        events_reads=fast(events),
-        secrets_reads=fast(secrets),
     )

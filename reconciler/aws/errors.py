@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError, NoCredentialsError, ReadTimeoutError
 
+from reconciler.errors import AwsError
+
 NOT_FOUND = "ResourceNotFoundException"
 ALREADY_EXISTS = "ResourceAlreadyExistsException"
 THROTTLING = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
@@ -63,3 +65,18 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, BotoCoreError):
         return f"{code}: {exc}"
     return f"{code}: {message}" if message else code
+
+
+def _names(names: list[str], noun: str) -> str:
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"{len(names)} {noun}{'' if len(names) == 1 else 's'}: {shown}"
+
+
+def grouped_failure(action: str, noun: str, failures: list[tuple[str, BaseException]]) -> AwsError:
+    """One line per cause, naming a few of the things it hit: an outage that fails every
+    call of a plan of 3,000 connections is one line, not 3,000."""
+    by_cause: dict[str, list[str]] = {}
+    for name, exc in failures:
+        by_cause.setdefault(describe_error(exc), []).append(name)
+    lines = [f"{cause} ({_names(names, noun)})" for cause, names in by_cause.items()]
+    return AwsError(action, f"could not read {noun}s:\n  " + "\n  ".join(lines))

@@ -24,7 +24,10 @@ def list_connections(client: Any, prefixes: tuple[str, ...] = ()) -> list[dict[s
     found: dict[str, dict[str, Any]] = {}
     for prefix in prefixes:
         for item in _pages(client.list_connections, "Connections", NamePrefix=prefix):
-            found[item["Name"]] = item
+            # Filtered here too: pruning deletes what this returns, and must never leave its
+            # prefix because a server (moto, a proxy, a changed API) ignored NamePrefix.
+            if item["Name"].startswith(prefix):
+                found[item["Name"]] = item
     return [found[name] for name in sorted(found)]
 
 

@@ -10,8 +10,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from reconciler.aws.errors import NOT_FOUND, describe_error, error_code
-from reconciler.errors import AwsError
+from reconciler.aws.errors import NOT_FOUND, error_code, grouped_failure
 from reconciler.secrets.managed import SlotId, managed_slots
 from reconciler.secrets.redact import Secret
 from reconciler.secrets.resolve import ReadFailure, SecretVersion, read_versions
@@ -57,14 +56,14 @@ def describe_all(client: Any, names: list[str], pool: ThreadPoolExecutor) -> dic
     futures = {name: pool.submit(describe, client, name) for name in names}
     wait(futures.values())  # one wake-up for the lot, not one per connection
     found: dict[str, Live | None] = {}
-    failures: list[str] = []
+    failures: list[tuple[str, BaseException]] = []
     for name, future in futures.items():
         try:
             found[name] = future.result()
         except (ClientError, BotoCoreError) as exc:
-            failures.append(f"{name}: {describe_error(exc)}")
+            failures.append((name, exc))
     if failures:
-        raise AwsError("DescribeConnection", "could not read connections:\n  " + "\n  ".join(failures))
+        raise grouped_failure("DescribeConnection", "connection", failures)
     return found
 
 

@@ -29,7 +29,7 @@ from reconciler.secrets.resolve import ReadFailure
 
 def _copy_values(imported: list[Imported], clients: Any, arns: dict[str, str], pool: ThreadPoolExecutor) -> list[str]:
     """Managed secret values → the new source secrets. All read before any is written."""
-    managed = read_managed_secrets(clients.secrets_reads, arns, pool)
+    managed = read_managed_secrets(clients.secrets, arns, pool)
     failures = [f"{name}: {got.code}" for name, got in managed.items() if isinstance(got, ReadFailure)]
     if failures:
         raise ReconcileError("cannot read the managed secret of: " + ", ".join(failures) + "; nothing was written (see iam/import-policy.json)")
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if not names:
         raise ReconcileError(f"no live connections{' starting with ' + repr(args.prefix) if args.prefix else ''} in {clients.region}; nothing imported")
     with ThreadPoolExecutor(max_workers=max(2, args.concurrency)) as pool:
-        live = describe_all(clients.events_reads, names, pool)
+        live = describe_all(clients.events, names, pool)
         imported = [import_connection(data.data, args.secret_name) for data in live.values() if data is not None]
         paths = {item.name: os.path.join(args.dir, f"{item.name}.yaml") for item in imported}
         existing = sorted(display_path(p) for p in paths.values() if os.path.exists(p))

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 from botocore.exceptions import ClientError
 
+from reconciler.aws.errors import is_transient
 from reconciler.secrets.redact import Secret
 
 BATCH = 20  # BatchGetSecretValue takes 1–20 ids (AWS API reference)
@@ -45,6 +46,10 @@ def _entry(item: dict[str, Any]) -> SecretVersion:
 
 
 def _client_error(exc: ClientError) -> ReadFailure:
+    """What a spec error names about a secret that can't be read. An outage (throttling or
+    5xx after botocore's retries) is no fact about the spec: it ends the run as one error."""
+    if is_transient(exc):
+        raise exc
     error = exc.response.get("Error", {})
     return ReadFailure(error.get("Code", "Unknown"), error.get("Message", ""))
 
