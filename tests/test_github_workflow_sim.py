@@ -1,9 +1,11 @@
 """The workflows, run locally: each `run:` step of the real workflow file, in bash, in order.
 
-`uses:` steps (checkout, setup-python, AWS credentials) and the pip install are what a runner
-provides; here the checkout is tmp_path, reconcile is this interpreter's, AWS is the emulator
-and GitHub is the fake. Expressions in `if:` and `env:` are evaluated by a small evaluator
-that knows only the forms the workflows use, so a new form fails loudly here.
+A `uses: $/` step (this repository's composite action) runs the action's own steps the same
+way, with its inputs from the step's `with:`. Other `uses:` steps (checkout, setup-python,
+AWS credentials) and the pip install are what a runner provides; here the checkout is
+tmp_path, reconcile is this interpreter's, AWS is the emulator and GitHub is the fake.
+Expressions in `if:`, `env:` and `with:` are evaluated by a small evaluator that knows only
+the forms the workflows use, so a new form fails loudly here.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ import pytest
 import yaml
 
 from reconciler.github.drift import LABEL
-from reconciler.sandbox.emulator import Emulator
 from support.cli import api_key_spec, write
 from support.fake_github import REPO, FakeGitHub, github_env, outputs
+from testing.emulator import TestEmulator
 
 WORKFLOWS = Path(__file__).parent.parent / ".github" / "workflows"
 ACTION = Path(__file__).parent.parent / "action.yml"
@@ -49,6 +51,10 @@ def github(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeGitH
 
 
 def _evaluate(expression: str, context: dict[str, Any], job: Job, env: dict[str, str]) -> Any:
+    # Names become variables, not literals, so that operators inside their values (an input
+    # holding `&&` or `!`) are never rewritten.
+    values: dict[str, Any] = {}
+
     def lookup(match: re.Match[str]) -> str:
         name = match.group(0)
         parts = name.split(".")
@@ -59,13 +65,14 @@ def _evaluate(expression: str, context: dict[str, Any], job: Job, env: dict[str,
             value = env.get(parts[1], "")
         else:
             value = context.get(name)
-        return repr(value)
+        values[f"_value{len(values)}"] = value
+        return f"_value{len(values) - 1}"
 
     python = _NAME.sub(lookup, expression.strip())
     python = python.replace("!cancelled()", "True").replace("&&", " and ").replace("||", " or ")
     python = re.sub(r"!(?!=)", " not ", python).replace("null", "None")
     functions = {"format": lambda text, *args: text.format(*args), "fromJSON": json.loads}
-    return eval(python, {"__builtins__": {}}, functions)  # noqa: S307 - our own files
+    return eval(python, {"__builtins__": {}}, {**functions, **values})  # noqa: S307 - our own files
 
 
 def _render(value: Any, context: dict[str, Any], job: Job, env: dict[str, str]) -> str:
@@ -94,37 +101,76 @@ def _runner(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     return run_dir, base
 
 
+@dataclass
+class Runner:
+    """One job's machine: its temp dir (RUNNER_TEMP, the step summary) and base environment."""
+
+    run_dir: Path
+    env: dict[str, str]
+    workspace: Path
+
+
 def run_steps(steps: list[dict[str, Any]], job_env: dict[str, Any], context: dict[str, Any], workspace: Path, tmp_path: Path) -> Job:
-    """Run `run:` steps in order with a runner's `if:` rules; `uses:` steps and pip install count as done."""
+    """Run `run:` steps in order with a runner's `if:` rules; `uses: $/` runs the composite
+    action; other `uses:` steps and pip install count as done."""
     job = Job()
     run_dir, base = _runner(tmp_path)
     rendered_job_env = {k: _render(v, context, job, {}) for k, v in job_env.items()}
+    _run(steps, Runner(run_dir, {**base, **rendered_job_env}, workspace), context, job)
+    summary = run_dir / "summary.md"
+    job.summary = summary.read_text(encoding="utf-8") if summary.exists() else ""
+    return job
+
+
+def _action_context(with_: dict[str, str], context: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The action's definition, and the context its steps see: inputs (defaults filled in)."""
+    action = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
+    unknown = set(with_) - set(action["inputs"])
+    assert not unknown, f"inputs the action does not declare: {sorted(unknown)}"
+    given = {f"inputs.{k}": with_.get(k, _render(v.get("default", ""), context, Job(), {})) for k, v in action["inputs"].items()}
+    return action, {**context, **given, "github.action_path": str(ACTION.parent)}
+
+
+def _run_action(step: dict[str, Any], runner: Runner, context: dict[str, Any], job: Job, env: dict[str, str]) -> dict[str, str]:
+    """A `uses: $/` step: the composite action's steps, listed in `job.ran` as "step / inner step"."""
+    with_ = {k: _render(v, context, job, env) for k, v in (step.get("with") or {}).items()}
+    action, inner_context = _action_context(with_, context)
+    inner = Job()
+    _run(action["runs"]["steps"], runner, inner_context, inner)
+    job.ran += [f"{step['name']} / {name}" for name in inner.ran]
+    job.out += inner.out
+    outs = {k: _render(v["value"], inner_context, inner, {}) for k, v in action["outputs"].items()}
+    return {**outs, "__outcome__": "failure" if inner.failed else "success"}
+
+
+def _run(steps: list[dict[str, Any]], runner: Runner, context: dict[str, Any], job: Job) -> None:
     for index, step in enumerate(steps):
         step_id = step.get("id", f"step{index}")
         condition = str(step.get("if", "success()"))
         if not any(status in condition for status in _STATUS):
             condition = f"success() && ({condition})"
         condition = condition.replace("success()", str(not job.failed))
-        env = {**base, **rendered_job_env}
+        env = dict(runner.env)
         if not _evaluate(_EXPR.sub(r"\1", condition), context, job, env):
             job.outputs[step_id] = {"__outcome__": "skipped"}
             continue
         job.ran.append(step["name"])
+        if step.get("uses") == "$/":
+            job.outputs[step_id] = _run_action(step, runner, context, job, env)
+            job.failed |= job.outputs[step_id]["__outcome__"] == "failure"
+            continue
         if "uses" in step or "pip install" in step["run"]:
             job.outputs[step_id] = {"__outcome__": "success"}
             continue
         assert step.get("shell", "bash") == "bash"
         env.update({k: _render(v, context, job, env) for k, v in (step.get("env") or {}).items()})
-        output = run_dir / f"output-{index}"
+        output = runner.run_dir / f"output-{len(list(runner.run_dir.glob('output-*')))}"
         output.touch()
         env["GITHUB_OUTPUT"] = str(output)
-        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=workspace, env=env, capture_output=True, text=True, check=False)
+        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=runner.workspace, env=env, capture_output=True, text=True, check=False)
         job.out += proc.stdout + proc.stderr
         job.outputs[step_id] = {**outputs(output), "__outcome__": "success" if proc.returncode == 0 else "failure"}
         job.failed |= proc.returncode != 0
-    summary = run_dir / "summary.md"
-    job.summary = summary.read_text(encoding="utf-8") if summary.exists() else ""
-    return job
 
 
 def run_workflow(name: str, context: dict[str, Any], workspace: Path, tmp_path: Path) -> Job:
@@ -157,15 +203,14 @@ def run_workflow(name: str, context: dict[str, Any], workspace: Path, tmp_path: 
 
 def run_action(inputs: dict[str, str], context: dict[str, Any], workspace: Path, tmp_path: Path) -> tuple[Job, dict[str, str]]:
     """The composite action with these inputs (defaults filled in); returns the job and the action's outputs."""
-    action = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
-    given = {f"inputs.{k}": inputs.get(k, _render(v.get("default", ""), context, Job(), {})) for k, v in action["inputs"].items()}
-    context = {**context, **given, "github.action_path": str(ACTION.parent)}
+    action, context = _action_context(inputs, context)
     job = run_steps(action["runs"]["steps"], {}, context, workspace, tmp_path)
     return job, {k: _render(v["value"], context, job, {}) for k, v in action["outputs"].items()}
 
 
 def _pr(number: int = 7, head_repo: str = REPO) -> dict[str, Any]:
     return {
+        "github.event_name": "pull_request",
         "github.event.pull_request.number": number,
         "github.event.pull_request.head.repo.full_name": head_repo,
         "github.repository": REPO,
@@ -183,8 +228,22 @@ def _main(event: str) -> dict[str, Any]:
         "github.repository": REPO,
         "github.token": "ghs_fake-token-0123456789",
         "vars.RECONCILE_APPLY_ROLE_ARN": "arn:aws:iam::123456789012:role/reconcile-apply",
+        "vars.RECONCILE_PLAN_ROLE_ARN": "arn:aws:iam::123456789012:role/reconcile-plan",
         "vars.AWS_REGION": "us-east-1",
     }
+
+
+def _in_action(step: str, *inner: str) -> list[str]:
+    """`job.ran` for a `uses: $/` step named `step` whose action ran these steps."""
+    return [step, *(f"{step} / {name}" for name in inner)]
+
+
+_SET_UP = ("Check the command input", "Set up Python", "Install reconcile", "Read the arguments")
+
+
+def _outputs(**values: str) -> dict[str, str]:
+    """The action's outputs: these values (exit_code for exit-code), the rest as the action leaves them."""
+    return {"exit-code": "", "has-changes": "false", "drift": "", "issue": "", "targets": "", **{k.replace("_", "-"): v for k, v in values.items()}}
 
 
 @pytest.fixture
@@ -195,12 +254,12 @@ def workspace(tmp_path: Path, secrets: Any) -> Path:
     return checkout
 
 
-def test_pull_request_flow(aws: Emulator, github: FakeGitHub, workspace: Path, tmp_path: Path) -> None:
+def test_pull_request_flow(aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path) -> None:
     aws.reset_counters()
     first = run_workflow("reconcile-plan.yml", _pr(), workspace, tmp_path)
     assert not first.failed, first.out
-    assert first.ran == ["Check out", "Set up Python", "Install reconcile", "Validate specs", "Configure AWS credentials (OIDC, plan role)", "Plan", "Comment the plan on the pull request"]
-    assert first.outputs["plan"]["exit-code"] == "2"
+    assert first.ran == ["Check out", *_in_action("Validate and plan", *_SET_UP, "Validate", "Configure AWS credentials (OIDC)", "Plan", "Comment the plan on the pull request")]
+    assert first.outputs["reconcile"]["exit-code"] == "2"
     [comment] = github.comments[7]
     assert "**Plan:** 1 to create, 0 to update, 0 to delete, 0 unchanged." in comment["body"]
     assert first.summary.startswith("<!-- reconcile-plan -->") and "| `stripe` | 🟢 create |" in first.summary
@@ -217,28 +276,31 @@ def test_pull_request_flow(aws: Emulator, github: FakeGitHub, workspace: Path, t
     third = run_workflow("reconcile-plan.yml", _pr(), workspace, tmp_path)
     assert third.failed
     assert "::error file=connections/stripe.yaml,line=2,col=1,title=reconcile validate::AuthorizationType: must be one of" in third.out
-    assert third.outputs["plan"]["exit-code"] == "1"
+    assert third.outputs["reconcile"]["exit-code"] == "1"
+    assert "Validate and plan / Plan" in third.ran
     assert len(github.comments[7]) == 1
     assert "❌ **The plan failed** (exit 1)" in github.comments[7][0]["body"]
     assert aws.write_calls() == 0
 
 
-def test_pull_request_from_a_fork_only_validates(aws: Emulator, github: FakeGitHub, workspace: Path, tmp_path: Path) -> None:
+def test_pull_request_from_a_fork_only_validates(aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path) -> None:
     job = run_workflow("reconcile-plan.yml", _pr(head_repo="mallory/connections"), workspace, tmp_path)
     assert not job.failed, job.out
-    assert job.ran == ["Check out", "Set up Python", "Install reconcile", "Validate specs"]
+    assert job.ran == ["Check out", *_in_action("Validate and plan", *_SET_UP, "Validate")]
     assert github.requests == []
 
 
-def test_apply_then_drift_flow(aws: Emulator, github: FakeGitHub, workspace: Path, events: Any, tmp_path: Path) -> None:
+def test_apply_then_drift_flow(aws: TestEmulator, github: FakeGitHub, workspace: Path, events: Any, tmp_path: Path) -> None:
     applied = run_workflow("reconcile-apply.yml", _main("push"), workspace, tmp_path)
     assert not applied.failed, applied.out
+    assert applied.ran == ["Check out", *_in_action("Apply", *_SET_UP, "Validate", "Configure AWS credentials (OIDC)", "Apply")]
     assert "| `stripe` | create | ✅ AUTHORIZED |" in applied.summary
     assert "Apply complete: 1 created, 0 updated, 0 deleted, 0 failed." in applied.summary
 
     clean = run_workflow("reconcile-drift.yml", _main("schedule"), workspace, tmp_path)
     assert not clean.failed, clean.out
-    assert (clean.outputs["plan"]["exit-code"], clean.outputs["drift"]["drift"]) == ("0", "false")
+    assert clean.ran == ["Check out", *_in_action("Drift check", *_SET_UP, "Configure AWS credentials (OIDC)", "Plan", "Open, update or close the drift issue")]
+    assert (clean.outputs["drift"]["exit-code"], clean.outputs["drift"]["drift"]) == ("0", "false")
     assert github.issues == {}
 
     # Someone edits the connection in the console: the check opens one issue, then updates it.
@@ -246,7 +308,7 @@ def test_apply_then_drift_flow(aws: Emulator, github: FakeGitHub, workspace: Pat
     for _ in range(2):
         drifted = run_workflow("reconcile-drift.yml", _main("workflow_dispatch"), workspace, tmp_path)
         assert not drifted.failed, drifted.out
-        assert drifted.outputs["drift"] == {"drift": "true", "issue": "1", "__outcome__": "success"}
+        assert drifted.outputs["drift"] == {**_outputs(exit_code="2", has_changes="true", drift="true", issue="1"), "__outcome__": "success"}
         assert "::warning title=reconcile drift::Live connections differ from the specs; see issue #1." in drifted.out
     [issue] = github.open_issues()
     assert [label["name"] for label in issue["labels"]] == [LABEL]
@@ -257,7 +319,7 @@ def test_apply_then_drift_flow(aws: Emulator, github: FakeGitHub, workspace: Pat
     write(workspace / "connections", "stripe.yaml", "Name: [\n")
     broken = run_workflow("reconcile-drift.yml", _main("schedule"), workspace, tmp_path)
     assert broken.failed
-    assert broken.ran[-1] == "Plan"
+    assert broken.ran[-1] == "Drift check / Plan"
     assert [i["number"] for i in github.open_issues()] == [1]
     (workspace / "connections" / "stripe.yaml").write_text(good)
 
@@ -270,16 +332,16 @@ def test_apply_then_drift_flow(aws: Emulator, github: FakeGitHub, workspace: Pat
     assert github.issues[1]["state_reason"] == "completed"
 
 
-def test_apply_failure_fails_the_job_and_is_in_the_summary(aws: Emulator, github: FakeGitHub, workspace: Path, tmp_path: Path) -> None:
+def test_apply_failure_fails_the_job_and_is_in_the_summary(aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path) -> None:
     aws.settle_into("stripe", "DEAUTHORIZED", "Invalid API key")
     job = run_workflow("reconcile-apply.yml", _main("push"), workspace, tmp_path)
     assert job.failed
-    assert job.ran[-1] == "Apply"
+    assert job.ran[-1] == "Apply / Apply"
     assert "| `stripe` | create | ❌ `DEAUTHORIZED` DEAUTHORIZED: Invalid API key |" in job.summary
     assert "Apply complete: 0 created, 0 updated, 0 deleted, 1 failed." in job.summary
 
 
-def test_apply_and_drift_skip_other_branches(aws: Emulator, github: FakeGitHub, workspace: Path, tmp_path: Path) -> None:
+def test_apply_and_drift_skip_other_branches(aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path) -> None:
     aws.reset_counters()
     context = {**_main("workflow_dispatch"), "github.ref": "refs/heads/feature"}
     assert run_workflow("reconcile-apply.yml", context, workspace, tmp_path).ran == []
@@ -287,25 +349,30 @@ def test_apply_and_drift_skip_other_branches(aws: Emulator, github: FakeGitHub, 
     assert aws.write_calls() == 0
 
 
-def test_composite_action(aws: Emulator, github: FakeGitHub, workspace: Path, events: Any, tmp_path: Path) -> None:
+def test_composite_action(aws: TestEmulator, github: FakeGitHub, workspace: Path, events: Any, tmp_path: Path) -> None:
     pr = {**_pr(), "github.event_name": "pull_request"}
     job, outs = run_action({"command": "validate"}, pr, workspace, tmp_path)
-    assert (job.failed, outs) == (False, {"exit-code": "0", "has-changes": "false"})
-    assert "Configure AWS credentials (OIDC)" not in job.ran
+    assert (job.failed, outs) == (False, _outputs(exit_code="0"))
+    assert job.ran == [*_SET_UP, "Validate"]
 
     job, outs = run_action({"command": "plan", "role-to-assume": "arn:aws:iam::123456789012:role/x", "aws-region": "us-east-1"}, pr, workspace, tmp_path)
-    assert (job.failed, outs) == (False, {"exit-code": "2", "has-changes": "true"}), job.out
-    assert "Configure AWS credentials (OIDC)" in job.ran
+    assert (job.failed, outs) == (False, _outputs(exit_code="2", has_changes="true")), job.out
+    assert job.ran == [*_SET_UP, "Validate", "Configure AWS credentials (OIDC)", "Plan", "Comment the plan on the pull request"]
     assert len(github.comments[7]) == 1
 
+    # Apply validates first.
     job, outs = run_action({"command": "apply"}, _main("push"), workspace, tmp_path)
-    assert (job.failed, outs) == (False, {"exit-code": "0", "has-changes": "false"}), job.out
+    assert (job.failed, outs) == (False, _outputs(exit_code="0")), job.out
+    assert job.ran == [*_SET_UP, "Validate", "Apply"]
     assert "Apply complete: 1 created" in job.summary
 
     events.update_connection(Name="stripe", Description="edited in the console")
     job, outs = run_action({"command": "drift"}, _main("schedule"), workspace, tmp_path)
-    assert (job.failed, outs) == (False, {"exit-code": "2", "has-changes": "true"}), job.out
+    assert (job.failed, outs) == (False, _outputs(exit_code="2", has_changes="true", drift="true", issue="1")), job.out
     assert len(github.open_issues()) == 1
+
+    job, outs = run_action({"command": "targets"}, _main("push"), workspace, tmp_path)
+    assert (job.failed, outs) == (False, _outputs(exit_code="0", targets='["default"]')), job.out
 
     # Another folder through the `dir` input; a bad command is refused before anything runs.
     write(workspace / "other", "bad.yaml", "Name: [\n")
@@ -314,4 +381,66 @@ def test_composite_action(aws: Emulator, github: FakeGitHub, workspace: Path, ev
     assert "::error file=other/bad.yaml" in job.out
     job, _ = run_action({"command": "destroy"}, pr, workspace, tmp_path)
     assert job.failed and job.ran == ["Check the command input"]
-    assert "reconcile: the command input must be validate, plan, apply or drift" in job.out
+    assert "reconcile: the command input must be validate, plan, apply, drift or targets" in job.out
+
+
+def test_action_targets_config_and_args(aws: TestEmulator, github: FakeGitHub, workspace: Path, secrets: Any, tmp_path: Path) -> None:
+    write(workspace, "deploy.yaml", """
+        targets:
+          - name: blue
+            region: us-east-1
+            specs: [blue]
+          - name: green
+            region: us-east-1
+            specs: [green]
+    """)
+    write(workspace / "blue", "one.yaml", api_key_spec(name="blue-one"))
+    write(workspace / "green", "two.yaml", api_key_spec(name="green-two"))
+
+    job, outs = run_action({"command": "targets", "config": "deploy.yaml"}, _main("push"), workspace, tmp_path)
+    assert (job.failed, outs) == (False, _outputs(exit_code="0", targets='["blue", "green"]')), job.out
+
+    # Only the target asked for; args split like words of a shell, quotes grouping them.
+    aws.reset_counters()
+    args = {"command": "plan", "config": "deploy.yaml", "targets": "green", "args": '--out "saved plan.json" --concurrency 4'}
+    job, outs = run_action(args, _main("push"), workspace, tmp_path)
+    assert (job.failed, outs) == (False, _outputs(exit_code="2", has_changes="true")), job.out
+    assert "green-two" in job.summary and "blue-one" not in job.summary
+    assert (workspace / "saved plan.json").is_file()
+
+    # Both targets, and apply writes both; its validation sees the config too.
+    job, outs = run_action({"command": "apply", "config": "deploy.yaml", "targets": "blue,\ngreen"}, _main("push"), workspace, tmp_path)
+    assert (job.failed, outs["exit-code"]) == (False, "0"), job.out
+    assert "Apply complete: 2 created" in job.summary
+    assert aws.write_calls() == 2
+
+
+@pytest.mark.parametrize("inputs, error", [
+    ({"args": "--concurrency 4 $(touch pwned-1) ; touch pwned-2 `touch pwned-3` && touch pwned-4 > pwned-5"}, "unrecognized arguments: $(touch pwned-1) ; touch pwned-2 `touch pwned-3` && touch pwned-4 > pwned-5"),
+    ({"targets": "green;touch pwned-1 $(touch pwned-2)"}, "green;touch"),
+    ({"config": "$(touch pwned-1); touch pwned-2"}, "$(touch pwned-1); touch pwned-2"),
+])
+def test_action_inputs_are_never_run_by_a_shell(aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path, inputs: dict[str, str], error: str) -> None:
+    job, outs = run_action({"command": "plan", **inputs}, _main("push"), workspace, tmp_path)
+    assert (job.failed, outs["exit-code"]) == (True, "1")
+    assert error in job.out
+    assert sorted(p.name for p in tmp_path.rglob("pwned*")) == []
+
+
+def test_action_refuses_args_it_cannot_split(aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path) -> None:
+    aws.reset_counters()
+    job, outs = run_action({"command": "apply", "args": '--out "unclosed', "role-to-assume": "arn:aws:iam::123456789012:role/x"}, _main("push"), workspace, tmp_path)
+    assert (job.failed, outs["exit-code"]) == (True, "")
+    assert job.ran == list(_SET_UP)
+    assert "reconcile: the args input cannot be split: No closing quotation" in job.out
+    assert aws.write_calls() == 0
+
+
+def test_action_apply_validates_first_and_assumes_no_role_for_invalid_specs(aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path) -> None:
+    aws.reset_counters()
+    write(workspace / "connections", "stripe.yaml", "Name: stripe\nAuthorizationType: NOPE\n")
+    job, outs = run_action({"command": "apply", "role-to-assume": "arn:aws:iam::123456789012:role/apply", "aws-region": "us-east-1"}, _main("push"), workspace, tmp_path)
+    assert (job.failed, outs["exit-code"]) == (True, "1")
+    assert job.ran == [*_SET_UP, "Validate"]
+    assert "::error file=connections/stripe.yaml,line=2,col=1,title=reconcile validate::AuthorizationType: must be one of" in job.out
+    assert aws.write_calls() == 0

@@ -1,4 +1,5 @@
-"""The workflows, the composite action and the hook: schema-valid, pinned, least privilege, zizmor-clean."""
+"""The workflows, the composite action, dependabot and the hook: schema-valid, pinned, least
+privilege, zizmor-clean; the reconcile workflows run reconcile only through the action."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ import yaml
 
 ROOT = Path(__file__).parent.parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
+RECONCILE_WORKFLOWS = [p for p in WORKFLOWS if p.name.startswith("reconcile-")]
 ACTION = ROOT / "action.yml"
+DEPENDABOT = ROOT / ".github" / "dependabot.yml"
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+# GitHub's self-repository syntax: this repository's action.yml at the workflow's own commit.
+SELF = "$/"
 SPEC_PATHS = ["connections/**", "schemas/**", "reconcile.yaml"]
 
 
@@ -46,8 +51,8 @@ def _tool(name: str) -> str:
     return found
 
 
-def test_the_three_workflows_exist() -> None:
-    assert [p.name for p in WORKFLOWS] == ["reconcile-apply.yml", "reconcile-drift.yml", "reconcile-plan.yml"]
+def test_the_workflows_exist() -> None:
+    assert [p.name for p in WORKFLOWS] == ["reconcile-apply.yml", "reconcile-drift.yml", "reconcile-plan.yml", "release.yml"]
 
 
 @pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
@@ -55,7 +60,10 @@ def test_every_action_is_pinned_to_a_commit_with_its_tag(path: Path) -> None:
     lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
     uses = [line.split("uses:", 1)[1].strip() for line in lines if re.match(r"^(- )?uses:", line)]
     assert uses
-    assert [u for u in uses if not PINNED.match(u)] == []
+    # A workflow may also call this repository's own action at its own commit; the action
+    # itself calls nothing unpinned.
+    allowed = {SELF} if path in WORKFLOWS else set()
+    assert [u for u in uses if not PINNED.match(u) and u not in allowed] == []
 
 
 @pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
@@ -65,13 +73,28 @@ def test_no_expression_is_interpolated_into_a_script(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_checkout_keeps_no_credentials_and_python_is_pinned(path: Path) -> None:
-    steps = _steps(path)
-    checkouts = [s for s in steps if s.get("uses", "").startswith("actions/checkout@")]
+def test_checkout_keeps_no_credentials(path: Path) -> None:
+    checkouts = [s for s in _steps(path) if s.get("uses", "").startswith("actions/checkout@")]
     assert checkouts and all(s["with"]["persist-credentials"] is False for s in checkouts)
-    pythons = [s for s in steps if s.get("uses", "").startswith("actions/setup-python@")]
-    assert pythons and all(s["with"]["python-version"] == "3.11" for s in pythons)
-    assert "python -m pip install ." in [s.get("run") for s in steps]
+
+
+@pytest.mark.parametrize("path", RECONCILE_WORKFLOWS, ids=lambda p: p.name)
+def test_reconcile_workflows_run_reconcile_only_through_the_action(path: Path) -> None:
+    # So that a specs repository can copy them as they are, replacing `$/` with a pinned ref:
+    # every job checks out, then calls the action; no Python, pip or reconcile of its own.
+    for name, job in _load(path)["jobs"].items():
+        steps = job["steps"]
+        assert steps[0]["uses"].startswith("actions/checkout@"), name
+        assert [s["uses"] for s in steps[1:] if "uses" in s] == [SELF], name
+        assert [s["run"] for s in steps if re.search(r"\b(python|pip)\b|^reconcile ", s.get("run", ""), re.MULTILINE)] == [], name
+        with_ = next(s["with"] for s in steps if s.get("uses") == SELF)
+        assert with_["command"] and set(with_) <= set(_load(ACTION)["inputs"]), name
+
+
+def test_python_is_pinned() -> None:
+    pythons = [s for path in [*WORKFLOWS, ACTION] for s in _steps(path) if s.get("uses", "").startswith("actions/setup-python@")]
+    assert [s["with"]["python-version"] for s in pythons] == ["3.11", "${{ inputs.python-version }}"]
+    assert _load(ACTION)["inputs"]["python-version"]["default"] == "3.11"
 
 
 @pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
@@ -82,6 +105,8 @@ def test_aws_access_is_oidc_only(path: Path) -> None:
         if step.get("uses", "").startswith("aws-actions/configure-aws-credentials@"):
             assert set(step["with"]) == {"role-to-assume", "aws-region", "role-session-name"}
             assert step["with"]["role-to-assume"].startswith(("${{ vars.", "${{ inputs."))
+        if step.get("uses") == SELF and step["with"]["command"] != "targets":
+            assert step["with"]["role-to-assume"].startswith("${{ vars.")
 
 
 def test_permissions_are_least_privilege() -> None:
@@ -90,6 +115,8 @@ def test_permissions_are_least_privilege() -> None:
         # Listing the targets needs no AWS access; each target's apply job does.
         "reconcile-apply.yml": {"targets": {"contents": "read"}, "apply": {"contents": "read", "id-token": "write"}},
         "reconcile-drift.yml": {"drift": {"contents": "read", "id-token": "write", "issues": "write"}},
+        # Only the job that uploads gets an OIDC token (for PyPI); the build runs without one.
+        "release.yml": {"build": {"contents": "read"}, "publish": {"id-token": "write"}},
     }
     for name, jobs in expected.items():
         workflow = _workflow(name)
@@ -105,16 +132,48 @@ def test_triggers() -> None:
     assert apply["concurrency"] == {"group": "reconcile-apply", "cancel-in-progress": False}
     drift = _workflow("reconcile-drift.yml")["on"]
     assert set(drift) == {"schedule", "workflow_dispatch"} and drift["schedule"][0]["cron"]
+    assert _workflow("release.yml")["on"] == {"push": {"tags": ["v[0-9]+.[0-9]+.[0-9]+"]}}
 
 
 def test_action_inputs_and_outputs() -> None:
     action = _load(ACTION)
     assert action["runs"]["using"] == "composite"
-    assert set(action["inputs"]) == {"command", "dir", "role-to-assume", "aws-region", "github-token", "python-version"}
+    assert set(action["inputs"]) == {"command", "targets", "config", "dir", "args", "role-to-assume", "aws-region", "github-token", "python-version"}
     assert action["inputs"]["dir"]["default"] == "connections"
-    assert set(action["outputs"]) == {"exit-code", "has-changes"}
-    [install] = [s for s in action["runs"]["steps"] if s.get("name") == "Install reconcile"]
+    assert [action["inputs"][k]["default"] for k in ("targets", "config", "args")] == ["", "", ""]
+    assert set(action["outputs"]) == {"exit-code", "has-changes", "drift", "issue", "targets"}
+
+
+def test_action_installs_itself_with_the_pinned_dependencies() -> None:
+    # The action's own ref (never an index's newest reconcile), under constraints.txt.
+    [install] = [s for s in _steps(ACTION) if s.get("name") == "Install reconcile"]
     assert install["env"] == {"RECONCILE_ACTION_PATH": "${{ github.action_path }}"}
+    assert install["run"] == 'python -m pip install --constraint "$RECONCILE_ACTION_PATH/constraints.txt" "$RECONCILE_ACTION_PATH"'
+    assert (ROOT / "constraints.txt").is_file()
+
+
+def test_action_passes_its_inputs_through_the_environment_only() -> None:
+    # targets, config and args reach the scripts as variables and become argument lists;
+    # no script names an input, and none re-parses a value with eval or an unquoted expansion.
+    steps = _steps(ACTION)
+    [read] = [s for s in steps if s.get("id") == "arguments"]
+    assert {k: v for k, v in read["env"].items() if k != "RECONCILE_COMMAND"} == {
+        "RECONCILE_TARGETS": "${{ inputs.targets }}", "RECONCILE_CONFIG": "${{ inputs.config }}", "RECONCILE_ARGS": "${{ inputs.args }}",
+    }
+    assert "shlex.split(os.environ[\"RECONCILE_ARGS\"])" in read["run"]
+    runs = [s["run"] for s in steps if "run" in s]
+    assert [r for r in runs if re.search(r"\beval\b|\$RECONCILE_(ARGS|TARGETS|CONFIG)\b", r)] == []
+    assert sum('"${args[@]}"' in r for r in runs) == 4  # validate, targets, apply, plan
+
+
+def test_action_validates_before_it_applies() -> None:
+    steps = _steps(ACTION)
+    names = [s.get("id") for s in steps]
+    assert names.index("validate") < names.index("credentials") < names.index("apply")
+    [validate] = [s for s in steps if s.get("id") == "validate"]
+    assert "'apply'" in validate["if"] and "'plan'" in validate["if"]
+    [apply] = [s for s in steps if s.get("id") == "apply"]
+    assert apply["if"] == "inputs.command == 'apply'"  # and implicitly success(): validation passed
 
 
 def test_pre_commit_hook() -> None:
@@ -136,6 +195,13 @@ def test_oidc_trust_policies(name: str, subject: Any) -> None:
     assert condition["token.actions.githubusercontent.com:sub"] == subject
 
 
+def test_dependabot_matches_its_schema_and_waits_a_week() -> None:
+    proc = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.dependabot", str(DEPENDABOT)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    updates = _load(DEPENDABOT)["updates"]
+    assert [(u["package-ecosystem"], u["cooldown"]["default-days"]) for u in updates] == [("github-actions", 7), ("pip", 7)]
+
+
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_workflow_matches_the_github_schema(path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", str(path)], capture_output=True, text=True, check=False)
@@ -150,22 +216,26 @@ def test_action_matches_the_github_schema() -> None:
 def _zizmor(*inputs: Path) -> tuple[int, list[dict[str, Any]], str]:
     # --strict-collection: a file zizmor cannot parse is an error, not a skipped input.
     # --no-config/--no-ignores: nothing in the repository can switch an audit off.
-    argv = [_tool("zizmor"), "--offline", "--strict-collection", "--no-config", "--no-ignores", "--min-severity", "medium", "--format", "json", "--no-progress", *map(str, inputs)]
+    # --min-severity informational: every finding counts, down to the low "help" ones.
+    argv = [_tool("zizmor"), "--offline", "--strict-collection", "--no-config", "--no-ignores", "--min-severity", "informational", "--format", "json", "--no-progress", *map(str, inputs)]
     proc = subprocess.run(argv, capture_output=True, text=True, check=False)
     return proc.returncode, json.loads(proc.stdout or "[]"), proc.stderr
 
 
-def test_zizmor_finds_nothing_of_medium_severity_or_above() -> None:
-    code, findings, stderr = _zizmor(ROOT / ".github" / "workflows", ACTION)
+def test_zizmor_finds_nothing() -> None:
+    # All of .github/ (the workflows and dependabot.yml) and the action.
+    code, findings, stderr = _zizmor(ROOT / ".github", ACTION)
     assert [(f["ident"], f["determinations"]["severity"], f["locations"][0]["symbolic"]["key"]) for f in findings] == []
     assert code == 0, stderr
 
 
 def test_zizmor_does_audit(tmp_path: Path) -> None:
-    # A control: the same invocation on a known-bad workflow reports it.
+    # A control: the same invocation on a known-bad .github/ reports its workflow and its
+    # dependabot.yml.
     bad = tmp_path / ".github" / "workflows" / "bad.yml"
     bad.parent.mkdir(parents=True)
-    bad.write_text('on: pull_request\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: echo "${{ github.event.pull_request.title }}"\n')
-    code, findings, _ = _zizmor(bad.parent)
+    bad.write_text('on: pull_request\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: echo "${{ github.event.pull_request.title }}"\n      - uses: ./\n')
+    (tmp_path / ".github" / "dependabot.yml").write_text("version: 2\nupdates:\n  - package-ecosystem: pip\n    directory: /\n    schedule:\n      interval: weekly\n")
+    code, findings, _ = _zizmor(tmp_path / ".github")
     assert code != 0
-    assert {"template-injection", "unpinned-uses", "artipacked"} <= {f["ident"] for f in findings}
+    assert {"template-injection", "unpinned-uses", "artipacked", "self-repository", "dependabot-cooldown"} <= {f["ident"] for f in findings}
