@@ -14,8 +14,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from reconciler import __version__
 from reconciler.aws.errors import describe_error
 from reconciler.commands import apply, import_, plan, schema, targets, validate
-from reconciler.importer import DEFAULT_SECRET_NAME
 from reconciler.errors import ReconcileError, SpecErrors
+from reconciler.importer import DEFAULT_SECRET_NAME
+from reconciler.options import (
+    ApplyCommand, ImportCommand, PlanCommand, PlanOptions, Sources, TargetsCommand, ValidateCommand,
+)
 from reconciler.output import err, setup_logging
 from reconciler.secrets.redact import REDACTOR
 
@@ -47,6 +50,18 @@ def _common(parser: argparse.ArgumentParser, aws: bool = True) -> None:
         parser.add_argument("--prune-prefix", action="append", metavar="P", help="prune only names starting with P (repeatable)")
 
 
+def _sources(args: argparse.Namespace) -> Sources:
+    return Sources(args.dir, args.config, tuple(getattr(args, "target", None) or ()))
+
+
+def _plan_options(args: argparse.Namespace) -> PlanOptions:
+    return PlanOptions(
+        sources=_sources(args), region=args.region, profile=args.profile, prune=args.prune,
+        prune_prefixes=tuple(args.prune_prefix or ()), force_secrets=args.force_secrets,
+        verify_secrets=not args.no_verify_secrets, concurrency=max(2, args.concurrency),
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="reconcile", description="Declarative reconciler for Amazon EventBridge connections.")
     parser.add_argument("--version", action="version", version=f"reconcile {__version__}")
@@ -56,14 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, aws=False)
     p.add_argument("--config", help="repository config mapping specs to targets (default: ./reconcile.yaml if present)")
     p.add_argument("--format", choices=("text", "github", "json"), default="text")
-    p.set_defaults(func=validate.run)
+    p.set_defaults(func=lambda a: validate.command(ValidateCommand(_sources(a), a.format)))
 
     p = sub.add_parser("plan", help="show what apply would change (exit 0 in sync, 2 changes, 1 error)")
     _common(p)
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     p.add_argument("--summary", metavar="FILE", help="also append the markdown plan to FILE (e.g. $GITHUB_STEP_SUMMARY)")
     p.add_argument("--out", metavar="FILE", help="save the plan for `reconcile apply FILE` (holds no secret values)")
-    p.set_defaults(func=plan.run)
+    p.set_defaults(func=lambda a: plan.command(PlanCommand(_plan_options(a), a.format, a.summary, a.out)))
 
     p = sub.add_parser("apply", help="write drifted connections and create missing ones")
     _common(p)
@@ -72,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", "-y", action="store_true", help="don't ask for confirmation")
     p.add_argument("--wait-timeout", type=float, default=300.0, help="seconds to wait for each connection to settle (default 300)")
     p.add_argument("--summary", metavar="FILE", help="also append the plan and each result, in markdown, to FILE (e.g. $GITHUB_STEP_SUMMARY)")
-    p.set_defaults(func=apply.run)
+    p.set_defaults(func=lambda a: apply.command(ApplyCommand(
+        _plan_options(a), a.plan_file, a.yes, a.wait_timeout, a.summary, a.force_delete_in_use)))
 
     p = sub.add_parser("import", help="write a spec for each live connection (secrets as references)")
     p.add_argument("--dir", required=True, help="folder to write specs into")
@@ -84,16 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile")
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("-v", "--verbose", action="count", default=0)
-    p.set_defaults(func=import_.run)
+    p.set_defaults(func=lambda a: import_.command(ImportCommand(
+        a.dir, a.prefix, a.secret_name, a.copy_secret_values, a.overwrite, a.region, a.profile, a.concurrency)))
 
     p = sub.add_parser("targets", help="list the targets (regions/accounts) of reconcile.yaml")
     p.add_argument("--dir", default=os.environ.get("RECONCILE_DIR", "connections"))
     p.add_argument("--config")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.set_defaults(func=targets.run, verbose=0)
+    p.set_defaults(func=lambda a: targets.command(TargetsCommand(_sources(a), a.format)), verbose=0)
 
     p = sub.add_parser("schema", help="print the connection spec JSON Schema")
-    p.set_defaults(func=schema.run, verbose=0)
+    p.set_defaults(func=lambda a: schema.command(), verbose=0)
     return parser
 
 

@@ -28,6 +28,10 @@ class Target:
     prune: bool = False
     prune_prefixes: tuple[str, ...] = ()
 
+    def prunes(self, name: str) -> bool:
+        """Whether pruning may delete a live connection of this name (when no spec declares it)."""
+        return self.prune and (not self.prune_prefixes or name.startswith(self.prune_prefixes))
+
 
 @dataclass
 class Config:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from reconciler.errors import Location
+from reconciler.secrets.redact import Secret
 
 
 @dataclass
@@ -42,12 +44,128 @@ class Op(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class Masked:
+    """Where a secret value would be: a marker for people, never the value.
+
+    A type of its own, so no text a user writes (a Description of "(secret)") is ever taken
+    for one. `text` is what every format shows; `secret_id` and `version` name the source
+    secret version it stands for, `previous` the version the connection holds after a rotation.
+    """
+
+    text: str = "(secret)"
+    secret_id: str | None = None
+    version: str | None = None
+    previous: str | None = None
+
+
+# The placeholder in comparable records wherever a secret value is set (diff/normalize.py).
+SECRET = Masked()
+
+
+@dataclass(frozen=True)
 class FieldChange:
-    """One field of one connection that differs. Secret fields carry masked text only."""
+    """One field of one connection that differs. Secret fields carry `Masked` values only."""
 
     path: str
     op: Op
     before: Any = None
     after: Any = None
-    secret: bool = False
     note: str = ""
+
+    @property
+    def secret(self) -> bool:
+        return isinstance(self.before, Masked) or isinstance(self.after, Masked)
+
+
+# --- what the read step brings back ----------------------------------------------------
+
+
+@dataclass
+class Live:
+    """One connection as DescribeConnection shows it (never with secret values)."""
+
+    data: dict[str, Any]
+
+    @property
+    def state(self) -> str:
+        return str(self.data.get("ConnectionState", ""))
+
+    @property
+    def state_reason(self) -> str:
+        return str(self.data.get("StateReason", ""))
+
+    @property
+    def secret_arn(self) -> str | None:
+        return self.data.get("SecretArn")
+
+    @property
+    def last_modified(self) -> str | None:
+        value = self.data.get("LastModifiedTime") or self.data.get("CreationTime")
+        return value.isoformat() if isinstance(value, datetime) else None
+
+
+@dataclass(frozen=True)
+class SecretVersion:
+    arn: str
+    name: str
+    version_id: str
+    value: Secret | None  # None for a binary secret
+    created: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    """Why a secret could not be read: its error code and AWS's message."""
+
+    code: str
+    message: str
+
+
+# --- the plan -----------------------------------------------------------------------------
+
+SETTLED_OK = ("AUTHORIZED", "ACTIVE")
+UNHEALTHY = ("DEAUTHORIZED", "FAILED_CONNECTIVITY")
+TRANSITIONAL = ("CREATING", "UPDATING", "AUTHORIZING", "DEAUTHORIZING", "DELETING")
+
+
+@dataclass
+class ConnectionPlan:
+    name: str
+    action: Action
+    target: str = "default"
+    file: str | None = None
+    changes: list[FieldChange] = field(default_factory=list)
+    state: str | None = None
+    state_reason: str = ""
+    notes: list[str] = field(default_factory=list)
+    # For a deletion: the API destinations that use the connection and would break.
+    used_by: list[str] = field(default_factory=list)
+    # What the plan was made against, so a saved plan can be checked for staleness.
+    live_modified: str | None = None
+    secret_versions: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    connections: list[ConnectionPlan]
+    targets: list[str] = field(default_factory=lambda: ["default"])
+
+    def count(self, action: Action) -> int:
+        return sum(1 for c in self.connections if c.action is action)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.action is not Action.NOOP for c in self.connections)
+
+    @property
+    def pending(self) -> list[ConnectionPlan]:
+        # Deletions first, so a rename frees its name and quota before the create.
+        order = {Action.DELETE: 0, Action.CREATE: 1, Action.UPDATE: 2}
+        todo = [c for c in self.connections if c.action is not Action.NOOP]
+        return sorted(todo, key=lambda c: (order[c.action], c.target, c.name))
+
+    def summary(self) -> str:
+        return (
+            f"{self.count(Action.CREATE)} to create, {self.count(Action.UPDATE)} to update, "
+            f"{self.count(Action.DELETE)} to delete, {self.count(Action.NOOP)} unchanged"
+        )

@@ -1,43 +1,36 @@
-"""The pipeline: load → validate → resolve secrets → fetch live → normalize → diff → plan.
+"""The pipeline: load → validate → read (per target) → plan. Render and apply read its result.
 
-Only `resolve` and `fetch` talk to AWS (reads only); the rest is pure. Each target (a
-region, optionally another account) runs with its own clients, all targets at once.
+Only the read step talks to AWS; planning is a pure function of specs and snapshot. Each
+target (a region, optionally another account) has its own clients; targets are read side
+by side, on the pool the command owns.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from reconciler.aws.clients import AwsOptions, Clients, make_clients
-from reconciler.aws.live import Live, describe_all, read_managed_secrets
-from reconciler.config import Config, Target
+from reconciler.config import Config, Target, resolve_targets
 from reconciler.errors import Problem, ReconcileError, SpecErrors
 from reconciler.load.specs import load_specs
-from reconciler.model import Spec
-from reconciler.plan.build import ManagedRead, plan_connection
-from reconciler.plan.model import ConnectionPlan, Plan
-from reconciler.plan.prune import plan_deletions, rename_notes
-from reconciler.secrets.desired import DesiredSecrets, PreviousVersions, resolve_secrets
+from reconciler.model import ConnectionPlan, Plan, Spec
+from reconciler.options import PlanOptions
+from reconciler.plan.target import plan_target
+from reconciler.read.snapshot import Snapshot, read_target
 from reconciler.validate import validate_specs
 
 
 @dataclass
-class Options:
-    aws: AwsOptions = field(default_factory=AwsOptions)
-    force_secrets: bool = False
-    verify_secrets: bool = True
-
-
-@dataclass
-class TargetRun:
-    """Everything one target's plan was made from; apply writes from this."""
+class TargetPlan:
+    """One target's plan and everything it was made from; apply writes from this."""
 
     target: Target
     clients: Clients
     specs: dict[str, Spec]
-    desired: dict[str, DesiredSecrets]
-    live: dict[str, Live | None]
+    snapshot: Snapshot
     plans: list[ConnectionPlan]
 
     @property
@@ -46,10 +39,17 @@ class TargetRun:
 
 
 @dataclass
-class Run:
+class Planned:
     plan: Plan
-    targets: list[TargetRun]
-    pool: ThreadPoolExecutor
+    targets: list[TargetPlan]
+
+    def specs(self) -> dict[tuple[str, str], Spec]:
+        return {(t.name, name): spec for t in self.targets for name, spec in t.specs.items()}
+
+
+def config_of(options: PlanOptions) -> Config:
+    s = options.sources
+    return resolve_targets(s.config, s.dir, options.region, list(s.targets), options.prune, list(options.prune_prefixes))
 
 
 def load_valid_specs(specs_dir: str) -> list[Spec]:
@@ -77,46 +77,41 @@ def load_target_specs(config: Config) -> dict[str, list[Spec]]:
     return by_target
 
 
-def plan_target(target: Target, specs: list[Spec], options: Options, pool: ThreadPoolExecutor) -> TargetRun:
-    aws = AwsOptions(region=target.region or options.aws.region, profile=options.aws.profile, role_arn=target.role_arn,
-                     account=target.account, max_workers=options.aws.max_workers)
-    clients = make_clients(aws)
+def _plan_one(target: Target, specs: list[Spec], options: PlanOptions, pool: ThreadPoolExecutor) -> TargetPlan:
     if target.prune and not specs:
         raise ReconcileError(f"refusing to prune target {target.name}: its specs folder holds no specs, and pruning would delete every connection")
-    names = [s.name for s in specs]
-    # Secrets and live connections are independent reads: run them side by side.
-    resolving = pool.submit(resolve_secrets, specs, clients.secrets, pool)
-    live = describe_all(clients.events, names, pool)
-    desired, problems = resolving.result()
-    if problems:
-        raise SpecErrors(problems)
-    managed: dict[str, ManagedRead] = {}
-    if options.verify_secrets and not options.force_secrets:
-        arns = {n: c.secret_arn for n, c in live.items() if c is not None and c.secret_arn and desired[n].by_slot}
-        managed = dict(read_managed_secrets(clients.secrets, arns, pool))
-    previous = PreviousVersions(clients.secrets)
-    plans = [
-        plan_connection(spec, live[spec.name], desired[spec.name], managed.get(spec.name), previous,
-                        options.force_secrets, options.verify_secrets)
-        for spec in specs
-    ]
-    plans = plan_deletions(target, clients, set(names), plans) + plans
-    rename_notes(target, clients, set(names), plans)
-    return TargetRun(target, clients, {s.name: s for s in specs}, desired, live, plans)
+    aws = AwsOptions(region=target.region or options.region, profile=options.profile, role_arn=target.role_arn,
+                     account=target.account, max_workers=options.concurrency)
+    clients = make_clients(aws)
+    read_managed = options.verify_secrets and not options.force_secrets
+    snapshot = read_target(target, specs, clients, read_managed, pool)
+    plans = plan_target(target, specs, snapshot, options.force_secrets, options.verify_secrets)
+    return TargetPlan(target, clients, {s.name: s for s in specs}, snapshot, plans)
 
 
-def build_run(options: Options, config: Config) -> Run:
+def build_plan(options: PlanOptions, pool: ThreadPoolExecutor) -> Planned:
+    config = config_of(options)
     by_target = load_target_specs(config)
     if not any(by_target.values()) and not any(t.prune for t in config.targets):
         raise ReconcileError("no connection specs found in " + ", ".join(p for t in config.targets for p in t.specs))
-    pool = ThreadPoolExecutor(max_workers=max(2, options.aws.max_workers), thread_name_prefix="reconcile")
     if len(config.targets) == 1:
         only = config.targets[0]
-        runs = [plan_target(only, by_target[only.name], options, pool)]
+        planned = [_plan_one(only, by_target[only.name], options, pool)]
     else:
         # Targets run side by side, each on its own thread; their reads share the pool.
         with ThreadPoolExecutor(max_workers=len(config.targets), thread_name_prefix="reconcile-target") as outer:
-            futures = [outer.submit(plan_target, t, by_target[t.name], options, pool) for t in config.targets]
-            runs = [f.result() for f in futures]
-    plan = Plan([c for r in runs for c in r.plans], targets=[t.name for t in config.targets])
-    return Run(plan, runs, pool)
+            futures = [outer.submit(_plan_one, t, by_target[t.name], options, pool) for t in config.targets]
+            planned = [f.result() for f in futures]
+    plan = Plan([c for t in planned for c in t.plans], targets=[t.name for t in config.targets])
+    return Planned(plan, planned)
+
+
+@contextmanager
+def read_pool(options: PlanOptions) -> Iterator[ThreadPoolExecutor]:
+    """The pool a command owns for the AWS reads of its plan. However the block ends, no
+    thread outlives it: reads not yet started are cancelled, those in flight finish."""
+    pool = ThreadPoolExecutor(max_workers=max(2, options.concurrency), thread_name_prefix="reconcile")
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -14,14 +14,17 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.config import CONFIG_FILE
 from reconciler.errors import ReconcileError
-from reconciler.model import Spec
+from reconciler.model import ConnectionPlan, Plan, Spec
+from reconciler.options import PlanOptions
 from reconciler.output import write_file
-from reconciler.plan.model import ConnectionPlan, Plan
 from reconciler.render.json_format import connection_record
 
 KIND = "reconcile-plan"
-VERSION = 1
+# 2: options stored as typed PlanOptions fields. 1: options stored under command-line names.
+VERSION = 2
+READABLE = (1, 2)
 
 
 def spec_digest(spec: Spec | None) -> str | None:
@@ -33,8 +36,31 @@ def spec_digest(spec: Spec | None) -> str | None:
 
 @dataclass
 class SavedPlan:
-    options: dict[str, Any]
+    options: dict[str, Any]  # PlanOptions.replayable()
     connections: list[dict[str, Any]]
+
+
+def _options_v1(old: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 file's options (command-line names) as version 2 stores them."""
+    return {
+        "sources": {"dir": old.get("dir"), "config": old.get("config"), "targets": old.get("target") or []},
+        "region": old.get("region"),
+        "profile": old.get("profile"),
+        "prune": bool(old.get("prune")),
+        "prune_prefixes": old.get("prune_prefix") or [],
+        "force_secrets": bool(old.get("force_secrets")),
+        "verify_secrets": not old.get("no_verify_secrets"),
+    }
+
+
+def recorded_options(options: PlanOptions) -> dict[str, Any]:
+    """What the file replays; a config found by default is named, so a replay finds the same one."""
+    data = options.replayable()
+    if data["sources"]["config"] is None and os.path.exists(CONFIG_FILE):
+        data["sources"]["config"] = CONFIG_FILE
+    data["sources"]["targets"] = list(data["sources"]["targets"])
+    data["prune_prefixes"] = list(data["prune_prefixes"])
+    return data
 
 
 def _record(conn: ConnectionPlan, specs: dict[tuple[str, str], Spec]) -> dict[str, Any]:
@@ -45,11 +71,11 @@ def _record(conn: ConnectionPlan, specs: dict[tuple[str, str], Spec]) -> dict[st
     return record
 
 
-def save(path: str, plan: Plan, specs: dict[tuple[str, str], Spec], options: dict[str, Any]) -> None:
+def save(path: str, plan: Plan, specs: dict[tuple[str, str], Spec], options: PlanOptions) -> None:
     document = {
         "kind": KIND,
         "version": VERSION,
-        "options": options,
+        "options": recorded_options(options),
         "summary": plan.summary(),
         "declared": {t: sorted(n for (tt, n) in specs if tt == t) for t in plan.targets},
         "connections": [_record(c, specs) for c in plan.connections],
@@ -67,9 +93,11 @@ def load(path: str) -> tuple[SavedPlan, dict[str, Any]]:
         raise ReconcileError(f"{path}: not a saved plan (invalid JSON)") from None
     if not isinstance(document, dict) or document.get("kind") != KIND:
         raise ReconcileError(f"{path}: not a saved plan written by `reconcile plan --out`")
-    if document.get("version") != VERSION:
-        raise ReconcileError(f"{path}: saved plan format {document.get('version')} is not supported (expected {VERSION})")
-    return SavedPlan(document["options"], document["connections"]), document
+    version = document.get("version")
+    if version not in READABLE:
+        raise ReconcileError(f"{path}: saved plan format {version} is not supported (this reconcile reads {READABLE})")
+    options = _options_v1(document["options"]) if version == 1 else document["options"]
+    return SavedPlan(options, document["connections"]), document
 
 
 def _short(modified: str | None) -> str:
@@ -103,12 +131,3 @@ def staleness(saved: SavedPlan, document: dict[str, Any], fresh: Plan, specs: di
         if not reasons and connection_record(new)["fields"] != old["fields"]:
             reasons.append(f"{label}: the plan for it is different now ({old['action']} → {new.action.value})")
     return reasons
-
-
-def options_of(args_dict: dict[str, Any]) -> dict[str, Any]:
-    """What a saved plan must replay: where specs come from and what the plan was asked to do."""
-    keep = ("dir", "config", "target", "prune", "prune_prefix", "force_secrets", "no_verify_secrets", "region", "profile")
-    out = {k: args_dict.get(k) for k in keep}
-    if out["config"] is None and os.path.exists("reconcile.yaml"):
-        out["config"] = "reconcile.yaml"
-    return out

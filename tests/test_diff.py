@@ -90,7 +90,7 @@ def test_secret_parameter_is_masked_on_both_sides() -> None:
 def test_removed_secret_header_shows_masked() -> None:
     live = described(**headers(("T", "", True)))
     assert compare(comparable(live), comparable(spec())) == [
-        FieldChange("AuthParameters.InvocationHttpParameters.HeaderParameters[T]", Op.REMOVE, SECRET, None, secret=True),
+        FieldChange("AuthParameters.InvocationHttpParameters.HeaderParameters[T]", Op.REMOVE, SECRET, None),
     ]
 
 

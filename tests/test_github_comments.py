@@ -12,7 +12,7 @@ from reconciler.github.cli import main
 from reconciler.github.client import GitHub
 from reconciler.github.comments import upsert_pr_comment
 from reconciler.model import Action, FieldChange, Op
-from reconciler.plan.model import ConnectionPlan, Plan
+from reconciler.model import ConnectionPlan, Plan
 from reconciler.render.markdown import MARKER, render
 from support.fake_github import FakeGitHub, github_env, outputs
 

@@ -5,13 +5,13 @@ Regenerate after an intended change with: RECONCILE_UPDATE_GOLDEN=1 python -m py
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
-from reconciler.model import Action, FieldChange, Op
-from reconciler.plan.model import ConnectionPlan, Plan
+from reconciler.model import SECRET, Action, ConnectionPlan, FieldChange, Masked, Op, Plan
 from reconciler.render import RENDERERS
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -24,12 +24,14 @@ def sample_plan(targets: list[str] | None = None) -> Plan:
         ConnectionPlan("stripe", Action.CREATE, "default", "connections/stripe.yaml", [
             FieldChange("AuthorizationType", Op.ADD, None, "API_KEY"),
             FieldChange("AuthParameters.ApiKeyAuthParameters.ApiKeyName", Op.ADD, None, "Authorization"),
-            FieldChange("AuthParameters.ApiKeyAuthParameters.ApiKeyValue", Op.ADD, None, "(secret: prod/stripe version 1a2b3c4d…)", secret=True),
+            FieldChange("AuthParameters.ApiKeyAuthParameters.ApiKeyValue", Op.ADD, None,
+                        Masked("(secret: prod/stripe version 1a2b3c4d…)", "prod/stripe", "1a2b3c4d-full-version-id")),
         ]),
         ConnectionPlan("crm", Action.UPDATE, "default", "connections/crm.yaml", [
             FieldChange("AuthParameters.InvocationHttpParameters.HeaderParameters[X-Old]", Op.REMOVE, "1", None),
-            FieldChange("AuthParameters.OAuthParameters.ClientParameters.ClientSecret", Op.CHANGE, "(secret)",
-                        "(secret changed: prod/crm key client_secret version 1a2b3c4d… → 9f8e7d6c…)", secret=True),
+            FieldChange("AuthParameters.OAuthParameters.ClientParameters.ClientSecret", Op.CHANGE, SECRET,
+                        Masked("(secret changed: prod/crm key client_secret version 1a2b3c4d… → 9f8e7d6c…)", "prod/crm",
+                               "9f8e7d6c-full-version-id", "1a2b3c4d-full-version-id")),
             FieldChange("Description", Op.CHANGE, "old | pipe", "new"),
             FieldChange("ConnectionState", Op.CHANGE, "DEAUTHORIZED", "AUTHORIZED", note="StateReason: invalid_client"),
         ], state="DEAUTHORIZED", state_reason="invalid_client"),
@@ -59,6 +61,26 @@ def test_secret_markers_are_the_only_secret_text() -> None:
     for fmt in RENDERERS:
         rendered = RENDERERS[fmt](sample_plan())
         assert "(secret changed: prod/crm key client_secret version 1a2b3c4d… → 9f8e7d6c…)" in rendered
+
+
+def test_text_that_looks_like_a_marker_is_text() -> None:
+    # Only a Masked value is a marker: a Description a user wrote is quoted like any text.
+    plan = Plan([ConnectionPlan("c", Action.UPDATE, changes=[
+        FieldChange("Description", Op.CHANGE, "(secret)", "(secret sauce) API"),
+        FieldChange("AuthParameters.InvocationHttpParameters.HeaderParameters[X-Old]", Op.REMOVE, "1", None),
+    ])])
+    assert '~ Description: "(secret)" → "(secret sauce) API"' in RENDERERS["text"](plan)
+    fields = json.loads(RENDERERS["json"](plan))["changes"][0]["fields"]
+    assert [(f["before"], f["after"], f["secret"]) for f in fields] == [("(secret)", "(secret sauce) API", False), ("1", None, False)]
+    assert all("secret_source" not in f for f in fields)
+
+
+def test_json_secret_fields_name_their_source() -> None:
+    fields = json.loads(RENDERERS["json"](sample_plan()))["changes"][2]["fields"]
+    secret = next(f for f in fields if f["secret"])
+    assert secret["secret_source"] == {"secret_id": "prod/crm", "version": "9f8e7d6c-full-version-id",
+                                       "previous_version": "1a2b3c4d-full-version-id"}
+    assert [f["secret"] for f in fields] == [False, True, False, False]
 
 
 def test_markdown_fence_outlasts_backticks_in_values() -> None:

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 from botocore.stub import Stubber
 
-from reconciler.secrets.resolve import SecretVersion, read_versions
+from reconciler.aws.secret_versions import SecretVersion, read_versions
 
 VERSION = "a1b2c3d4-0000-4000-8000-000000000001"
 ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/stripe-AbCdEf"

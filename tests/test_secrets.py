@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.sandbox.emulator import Emulator
 from support.cli import api_key_spec, apply, oauth_spec, plan, run, write
+from testing.emulator import TestEmulator
 
 
 
@@ -26,7 +26,7 @@ def _managed(events: Any, secrets: Any, name: str) -> dict[str, Any]:
     return dict(json.loads(secrets.get_secret_value(SecretId=arn)["SecretString"]))
 
 
-def test_rotation_is_detected_pushed_and_then_clean(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rotation_is_detected_pushed_and_then_clean(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-old-value")
     assert apply(capsys).code == 0
@@ -45,7 +45,7 @@ def test_rotation_is_detected_pushed_and_then_clean(aws: Emulator, specs: Path, 
     assert plan(capsys).code == 0
 
 
-def test_secret_changed_inside_the_connection_is_drift(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_secret_changed_inside_the_connection_is_drift(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "crm.yaml", oauth_spec())
     secrets.create_secret(Name="prod/crm", SecretString=json.dumps({"client_secret": "cs-1", "tenant": "tenant-1"}))
     assert apply(capsys).code == 0
@@ -59,7 +59,7 @@ def test_secret_changed_inside_the_connection_is_drift(aws: Emulator, specs: Pat
     assert planned.out.splitlines()[:2] == [
         "~ crm: update  (connections/crm.yaml)",
         f"    ~ AuthParameters.InvocationHttpParameters.HeaderParameters[X-Tenant-Token].Value: "
-        f"(secret changed outside git: live value is not prod/crm key tenant version {version[:8]}…)",
+        f"(live value differs from prod/crm key tenant version {version[:8]}…)",
     ]
     assert "typed-in-console" not in planned.out + planned.err
     assert apply(capsys).code == 0
@@ -67,7 +67,7 @@ def test_secret_changed_inside_the_connection_is_drift(aws: Emulator, specs: Pat
     assert plan(capsys).code == 0
 
 
-def test_blind_mode_says_secrets_are_unverified(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_blind_mode_says_secrets_are_unverified(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-old-value")
     assert apply(capsys).code == 0
@@ -85,7 +85,7 @@ def test_blind_mode_says_secrets_are_unverified(aws: Emulator, specs: Path, secr
     assert document["changes"][0]["notes"][0].startswith("secret values not verified")
 
 
-def test_blind_mode_falls_back_to_source_secret_metadata(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_blind_mode_falls_back_to_source_secret_metadata(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-old-value")
     assert apply(capsys).code == 0
@@ -102,7 +102,7 @@ def test_blind_mode_falls_back_to_source_secret_metadata(aws: Emulator, specs: P
     assert apply(capsys).code == 0
 
 
-def test_force_secrets_pushes_every_secret(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_force_secrets_pushes_every_secret(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value")
     assert apply(capsys).code == 0
@@ -115,14 +115,14 @@ def test_force_secrets_pushes_every_secret(aws: Emulator, specs: Path, secrets: 
     assert plan(capsys).code == 0  # blind, nothing newer: in sync, with a note
 
 
-def test_reference_by_full_arn(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_reference_by_full_arn(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
     arn = secrets.create_secret(Name="shared/stripe", SecretString=json.dumps({"key": "sk-value"}))["ARN"]
     write(specs, "stripe.yaml", api_key_spec(secret=f"{arn}:SecretString:key"))
     assert apply(capsys).code == 0
     assert plan(capsys).code == 0
 
 
-def test_no_verify_secrets_skips_managed_secret_reads(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_verify_secrets_skips_managed_secret_reads(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value")
     assert apply(capsys).code == 0

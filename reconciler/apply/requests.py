@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from reconciler.aws.live import Live
+from reconciler.model import Live
 from reconciler.model import Spec
 from reconciler.secrets.desired import DesiredSecrets
 from reconciler.secrets.refs import PARAMETER_LISTS

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from typing import Callable, TypeVar
 
 from botocore.exceptions import ClientError
 from botocore.retries.quota import RetryQuota
 
 from reconciler.aws.errors import CONCURRENT, error_code, is_transient
+from reconciler.clock import REAL, Clock
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 5
@@ -26,13 +26,13 @@ NO_RETRY_INCREMENT = 1
 
 def with_retries(
     call: Callable[[], T], before_retry: Callable[[], None] | None = None, stop: threading.Event | None = None,
-    quota: RetryQuota | None = None,
+    quota: RetryQuota | None = None, clock: Clock = REAL,
 ) -> T:
     """Retry throttling, 5xx, resets, timeouts and ConcurrentModificationException
     (after `before_retry`, which re-reads the connection), with full-jitter backoff,
     at most MAX_ATTEMPTS times and MAX_SECONDS, while `quota` has room. Everything else
     is raised at once: retrying the quota error or AccessDenied never helps."""
-    deadline = time.monotonic() + MAX_SECONDS
+    deadline = clock.now() + MAX_SECONDS
     attempt = 0
     while True:
         attempt += 1
@@ -43,14 +43,11 @@ def with_retries(
             if not (concurrent or is_transient(exc)) or attempt >= MAX_ATTEMPTS:
                 raise
             delay = random.uniform(0, min(MAX_DELAY, BASE_DELAY * 2 ** (attempt - 1)))
-            if time.monotonic() + delay > deadline or (stop is not None and stop.is_set()):
+            if clock.now() + delay > deadline or (stop is not None and stop.is_set()):
                 raise
             if quota is not None and not quota.acquire(RETRY_COST):
                 raise
-            if stop is not None:
-                stop.wait(delay)  # a signal ends the backoff at once
-            else:
-                time.sleep(delay)
+            clock.pause(delay, stop)  # a signal ends the backoff at once
             if concurrent and before_retry is not None:
                 before_retry()
             if stop is not None and stop.is_set():

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 from reconciler.aws.live import describe
-from reconciler.plan.model import SETTLED_OK, TRANSITIONAL
+from reconciler.clock import REAL, Clock
+from reconciler.model import SETTLED_OK, TRANSITIONAL
 
 FIRST_POLL = 0.2
 MAX_POLL = 5.0
@@ -20,7 +20,8 @@ class Unsettled(Exception):
         super().__init__(state)
 
 
-def wait_settled(client: Any, name: str, timeout: float, stop: threading.Event | None = None, first_poll: float = FIRST_POLL) -> str:
+def wait_settled(client: Any, name: str, timeout: float, stop: threading.Event | None = None,
+                 first_poll: float = FIRST_POLL, clock: Clock = REAL) -> str:
     """The settled state (AUTHORIZED or ACTIVE), or `Unsettled` for any other outcome.
 
     DEAUTHORIZED and FAILED_CONNECTIVITY are failures, not successes: EventBridge could
@@ -29,7 +30,7 @@ def wait_settled(client: Any, name: str, timeout: float, stop: threading.Event |
     write was sent, and a private OAuth connection can take many minutes to settle,
     longer than anyone waits after Ctrl-C.
     """
-    deadline = time.monotonic() + timeout
+    deadline = clock.now() + timeout
     delay = first_poll
     interrupted = False
     while True:
@@ -40,7 +41,7 @@ def wait_settled(client: Any, name: str, timeout: float, stop: threading.Event |
             return state
         if state not in TRANSITIONAL:
             raise Unsettled(state, reason, timed_out=False)
-        now = time.monotonic()
+        now = clock.now()
         if stop is not None and stop.is_set() and not interrupted and now + STOP_GRACE < deadline:
             deadline, interrupted = now + STOP_GRACE, True
         remaining = deadline - now
@@ -48,8 +49,5 @@ def wait_settled(client: Any, name: str, timeout: float, stop: threading.Event |
             raise Unsettled(state, reason, timed_out=not interrupted, interrupted=interrupted)
         # The last sleep is cut to the deadline so "still X after Ns" is true, not early;
         # a stop wakes the sleep so the grace period starts at once.
-        if stop is not None and not stop.is_set():
-            stop.wait(min(delay, remaining))
-        else:
-            time.sleep(min(delay, remaining))
+        clock.pause(min(delay, remaining), stop if stop is not None and not stop.is_set() else None)
         delay = min(MAX_POLL, delay * 2)

@@ -18,9 +18,8 @@ from reconciler.apply.retry import with_retries
 from reconciler.apply.wait import Unsettled, wait_settled
 from reconciler.aws.errors import ALREADY_EXISTS, NOT_FOUND, describe_error, error_code, may_have_taken_effect
 from reconciler.aws.live import describe
-from reconciler.model import Action
-from reconciler.pipeline import Run, TargetRun
-from reconciler.plan.model import ConnectionPlan
+from reconciler.model import Action, ConnectionPlan
+from reconciler.pipeline import Planned, TargetPlan
 
 
 @dataclass
@@ -53,7 +52,7 @@ def _lost_reply_tolerant(call: Callable[[], Any], done_code: str) -> Callable[[]
     return attempt
 
 
-def _write(target: TargetRun, conn: ConnectionPlan, wait_timeout: float, stop: threading.Event) -> WriteResult:
+def _write(target: TargetPlan, conn: ConnectionPlan, wait_timeout: float, stop: threading.Event) -> WriteResult:
     clients = target.clients
     spec = target.specs.get(conn.name)
     try:
@@ -62,12 +61,12 @@ def _write(target: TargetRun, conn: ConnectionPlan, wait_timeout: float, stop: t
             with_retries(delete, stop=stop, quota=clients.write_quota)
             return WriteResult(conn.name, target.name, conn.action, True, "deleted")
         assert spec is not None
-        desired = target.desired[conn.name]
+        desired = target.snapshot.desired[conn.name]
         if conn.action is Action.CREATE:
             request = create_request(spec, desired)
             with_retries(_lost_reply_tolerant(lambda: clients.events_writer.create_connection(**request), ALREADY_EXISTS), stop=stop, quota=clients.write_quota)
         else:
-            live = target.live[conn.name]
+            live = target.snapshot.live[conn.name]
             assert live is not None
             request = update_request(spec, desired, live)
 
@@ -98,9 +97,9 @@ def _write(target: TargetRun, conn: ConnectionPlan, wait_timeout: float, stop: t
         return WriteResult(conn.name, target.name, conn.action, False, describe_error(exc), error_code(exc))
 
 
-def apply_run(run: Run, wait_timeout: float, stop: threading.Event, on_result: Callable[[WriteResult], None]) -> list[WriteResult]:
-    targets = {t.name: t for t in run.targets}
-    todo = list(run.plan.pending)
+def apply_plan(planned: Planned, wait_timeout: float, stop: threading.Event, on_result: Callable[[WriteResult], None]) -> list[WriteResult]:
+    targets = {t.name: t for t in planned.targets}
+    todo = list(planned.plan.pending)
     results: list[WriteResult] = []
     workers = max(1, min(8, len(todo)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reconcile-write") as pool:

@@ -1,1 +1,2 @@
-"""The only stages that talk to AWS: clients, reads (fetch) and writes (apply)."""
+"""How reconcile talks to AWS: botocore clients per target, the calls it makes, error codes.
+Only the read step (read/), apply (apply/) and import use it; planning never does."""

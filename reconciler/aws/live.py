@@ -1,11 +1,9 @@
-"""Fetch stage: read each declared connection, and the managed secrets behind them."""
+"""Read each declared connection, and the managed secrets behind them."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -13,31 +11,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from reconciler.aws.errors import NOT_FOUND, error_code, grouped_failure
 from reconciler.secrets.managed import SlotId, managed_slots
 from reconciler.secrets.redact import Secret
-from reconciler.secrets.resolve import ReadFailure, SecretVersion, read_versions
-
-
-@dataclass
-class Live:
-    """One connection as AWS describes it (never with secret values)."""
-
-    data: dict[str, Any]
-
-    @property
-    def state(self) -> str:
-        return str(self.data.get("ConnectionState", ""))
-
-    @property
-    def state_reason(self) -> str:
-        return str(self.data.get("StateReason", ""))
-
-    @property
-    def secret_arn(self) -> str | None:
-        return self.data.get("SecretArn")
-
-    @property
-    def last_modified(self) -> str | None:
-        value = self.data.get("LastModifiedTime") or self.data.get("CreationTime")
-        return value.isoformat() if isinstance(value, datetime) else None
+from reconciler.model import Live, ReadFailure, SecretVersion
+from reconciler.aws.secret_versions import read_versions
 
 
 def describe(client: Any, name: str) -> Live | None:

@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Iterable
 
 from botocore.exceptions import ClientError
 
 from reconciler.aws.errors import is_transient
+from reconciler.model import ReadFailure, SecretVersion
 from reconciler.secrets.redact import Secret
+from reconciler.secrets.refs import FetchKey, is_current
 
 BATCH = 20  # BatchGetSecretValue takes 1–20 ids (AWS API reference)
-FetchKey = tuple[str, "str | None", "str | None"]
-
-
-@dataclass(frozen=True)
-class SecretVersion:
-    arn: str
-    name: str
-    version_id: str
-    value: Secret | None  # None for a binary secret
-    created: datetime | None = None
-
-
-@dataclass(frozen=True)
-class ReadFailure:
-    code: str
-    message: str
 
 
 def _matches(requested: str, entry: dict[str, Any]) -> bool:
@@ -94,11 +78,6 @@ def _get_batch(client: Any, ids: list[str]) -> dict[FetchKey, SecretVersion | Re
         message = err.get("Message", "") if err else "not returned by BatchGetSecretValue"
         out[(requested, None, None)] = ReadFailure(code, message)
     return out
-
-
-def is_current(key: FetchKey) -> bool:
-    """An AWSCURRENT read, named or implied: the only kind BatchGetSecretValue does."""
-    return key[1] in (None, "AWSCURRENT") and key[2] is None
 
 
 def read_versions(client: Any, keys: Iterable[FetchKey], pool: ThreadPoolExecutor) -> dict[FetchKey, SecretVersion | ReadFailure]:

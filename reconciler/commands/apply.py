@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import argparse
 import signal
 import sys
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from types import FrameType
 from typing import Iterator
 from contextlib import contextmanager
 
-from reconciler.apply.run import WriteResult, apply_run
-from reconciler.commands.plan import make_plan, specs_of
-from reconciler.model import Action
-from reconciler.pipeline import Run
-from reconciler.plan import saved
+from reconciler import saved_plan
+from reconciler.apply.writes import WriteResult, apply_plan
 from reconciler.errors import ReconcileError
+from reconciler.model import Action
+from reconciler.options import ApplyCommand, PlanOptions
 from reconciler.output import append_file, err, out
+from reconciler.pipeline import Planned, build_plan, read_pool
 from reconciler.render import RENDERERS
 
 VERB = {"create": "created", "update": "updated", "delete": "deleted"}
@@ -81,50 +81,44 @@ def markdown_results(results: list[WriteResult]) -> str:
     return "\n".join(lines + ["", summary(results), ""])
 
 
-def _from_saved(args: argparse.Namespace) -> Run:
+def _from_saved(plan_file: str, current: PlanOptions, pool: ThreadPoolExecutor) -> Planned:
     """Replay the saved plan's options, recompute, and refuse if anything moved."""
-    saved_plan, document = saved.load(args.plan_file)
-    replay = argparse.Namespace(**{**vars(args), **saved_plan.options})
-    result = make_plan(replay)
-    reasons = saved.staleness(saved_plan, document, result.plan, specs_of(result))
+    saved, document = saved_plan.load(plan_file)
+    planned = build_plan(PlanOptions.replayed(saved.options, current.concurrency), pool)
+    reasons = saved_plan.staleness(saved, document, planned.plan, planned.specs())
     if reasons:
-        result.pool.shutdown(wait=False)
-        raise ReconcileError(f"{args.plan_file} is stale; nothing was written. Run plan again and review it:\n  - " + "\n  - ".join(reasons))
-    return result
+        raise ReconcileError(f"{plan_file} is stale; nothing was written. Run plan again and review it:\n  - " + "\n  - ".join(reasons))
+    return planned
 
 
-def _refuse_in_use(result: Run, force: bool) -> None:
-    blocked = [c for c in result.plan.pending if c.action is Action.DELETE and c.used_by]
+def _refuse_in_use(planned: Planned, force: bool) -> None:
+    blocked = [c for c in planned.plan.pending if c.action is Action.DELETE and c.used_by]
     if blocked and not force:
         names = "; ".join(f"{c.name} (in use by API destination(s) {', '.join(c.used_by)})" for c in blocked)
         raise ReconcileError(f"refusing to delete connections that API destinations use: {names}. Nothing was written; pass --force-delete-in-use to delete them anyway")
 
 
-def run(args: argparse.Namespace) -> int:
-    result = _from_saved(args) if args.plan_file else make_plan(args)
-    plan = result.plan
-    try:
-        out(RENDERERS["text"](plan))
-        _refuse_in_use(result, args.force_delete_in_use)
-        if not plan.has_changes:
-            if args.summary:
-                append_file(args.summary, RENDERERS["markdown"](plan))
-            return 0
-        confirm(args.yes)
-        stop = threading.Event()
-        with stop_on_signals(stop):
-            results = apply_run(result, args.wait_timeout, stop, lambda r: out(result_line(r) + "\n"))
-        for r in results:
-            if not r.started:
-                out(result_line(r) + "\n")
-        out("\n" + summary(results) + "\n")
-        if args.summary:
-            append_file(args.summary, RENDERERS["markdown"](plan) + markdown_results(results))
-        if any(not r.ok for r in results):
-            failures = [r for r in results if r.started and not r.ok]
-            for r in failures:
-                err(f"reconcile: {r.name}: {r.action.value} failed [{r.code}]: {r.detail}")
-            return 1
+def command(opts: ApplyCommand) -> int:
+    with read_pool(opts.plan) as pool:
+        planned = _from_saved(opts.plan_file, opts.plan, pool) if opts.plan_file else build_plan(opts.plan, pool)
+    plan = planned.plan
+    out(RENDERERS["text"](plan))
+    _refuse_in_use(planned, opts.force_delete_in_use)
+    if not plan.has_changes:
+        if opts.summary:
+            append_file(opts.summary, RENDERERS["markdown"](plan))
         return 0
-    finally:
-        result.pool.shutdown(wait=False)
+    confirm(opts.yes)
+    stop = threading.Event()
+    with stop_on_signals(stop):
+        results = apply_plan(planned, opts.wait_timeout, stop, lambda r: out(result_line(r) + "\n"))
+    for r in results:
+        if not r.started:
+            out(result_line(r) + "\n")
+    out("\n" + summary(results) + "\n")
+    if opts.summary:
+        append_file(opts.summary, RENDERERS["markdown"](plan) + markdown_results(results))
+    failures = [r for r in results if r.started and not r.ok]
+    for r in failures:
+        err(f"reconcile: {r.name}: {r.action.value} failed [{r.code}]: {r.detail}")
+    return 1 if any(not r.ok for r in results) else 0

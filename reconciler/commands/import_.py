@@ -7,7 +7,6 @@ into the Secrets Manager secrets the new specs reference, so the first plan is c
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -20,11 +19,12 @@ from reconciler.aws.errors import error_code
 from reconciler.aws.listing import list_connections
 from reconciler.aws.live import describe_all, read_managed_secrets
 from reconciler.errors import ReconcileError
+from reconciler.model import ReadFailure
+from reconciler.options import ImportCommand
 from reconciler.importer import Imported, import_connection, to_yaml
 from reconciler.load.discover import display_path
 from reconciler.output import out, write_file
 from reconciler.pipeline import load_valid_specs
-from reconciler.secrets.resolve import ReadFailure
 
 
 def _copy_values(imported: list[Imported], clients: Any, arns: dict[str, str], pool: ThreadPoolExecutor) -> list[str]:
@@ -53,32 +53,32 @@ def _copy_values(imported: list[Imported], clients: Any, arns: dict[str, str], p
     return lines
 
 
-def run(args: argparse.Namespace) -> int:
-    clients = make_clients(AwsOptions(region=args.region, profile=args.profile, max_workers=max(2, args.concurrency)))
-    names = [c["Name"] for c in list_connections(clients.events, (args.prefix,) if args.prefix else ())]
+def command(opts: ImportCommand) -> int:
+    clients = make_clients(AwsOptions(region=opts.region, profile=opts.profile, max_workers=max(2, opts.concurrency)))
+    names = [c["Name"] for c in list_connections(clients.events, (opts.prefix,) if opts.prefix else ())]
     if not names:
-        raise ReconcileError(f"no live connections{' starting with ' + repr(args.prefix) if args.prefix else ''} in {clients.region}; nothing imported")
-    with ThreadPoolExecutor(max_workers=max(2, args.concurrency)) as pool:
+        raise ReconcileError(f"no live connections{' starting with ' + repr(opts.prefix) if opts.prefix else ''} in {clients.region}; nothing imported")
+    with ThreadPoolExecutor(max_workers=max(2, opts.concurrency)) as pool:
         live = describe_all(clients.events, names, pool)
-        imported = [import_connection(data.data, args.secret_name) for data in live.values() if data is not None]
-        paths = {item.name: os.path.join(args.dir, f"{item.name}.yaml") for item in imported}
+        imported = [import_connection(data.data, opts.secret_name) for data in live.values() if data is not None]
+        paths = {item.name: os.path.join(opts.dir, f"{item.name}.yaml") for item in imported}
         existing = sorted(display_path(p) for p in paths.values() if os.path.exists(p))
-        if existing and not args.overwrite:
+        if existing and not opts.overwrite:
             raise ReconcileError(f"refusing to overwrite {', '.join(existing)}; pass --overwrite or choose another --dir. Nothing was written")
         copied = []
-        if args.copy_secret_values:
+        if opts.copy_secret_values:
             arns = {n: c.secret_arn for n, c in live.items() if c is not None and c.secret_arn}
             copied = _copy_values(imported, clients, arns, pool)
-    os.makedirs(args.dir, exist_ok=True)
+    os.makedirs(opts.dir, exist_ok=True)
     for item in imported:
         write_file(paths[item.name], to_yaml(item, f"{clients.region}"))
         out(f"wrote {display_path(paths[item.name])}\n")
     for line in copied:
         out(line + "\n")
-    if not args.copy_secret_values:
+    if not opts.copy_secret_values:
         out("\nThe specs reference these secrets, which must hold the values (or rerun with --copy-secret-values):\n")
         for item in imported:
             out(f"  {item.secret_name}: JSON keys {', '.join(sorted(item.keys))}\n")
-    load_valid_specs(args.dir)  # what import writes must pass validate
-    out(f"\nImported {len(imported)} connection(s) into {display_path(args.dir)}; `reconcile validate --dir {display_path(args.dir)}` passes.\n")
+    load_valid_specs(opts.dir)  # what import writes must pass validate
+    out(f"\nImported {len(imported)} connection(s) into {display_path(opts.dir)}; `reconcile validate --dir {display_path(opts.dir)}` passes.\n")
     return 0

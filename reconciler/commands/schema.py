@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
-
 from reconciler.output import out
 from reconciler.schema import schema_text
 
 
-def run(args: argparse.Namespace) -> int:
+def command() -> int:
     out(schema_text())
     return 0

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
 from reconciler.config import resolve_targets
+from reconciler.options import TargetsCommand
 from reconciler.output import out
 
 
-def run(args: argparse.Namespace) -> int:
-    config = resolve_targets(args.config, args.dir, None, [], False, [])
+def command(opts: TargetsCommand) -> int:
+    config = resolve_targets(opts.sources.config, opts.sources.dir, None, [], False, [])
     names = [t.name for t in config.targets]
-    if args.format == "json":
+    if opts.format == "json":
         out(json.dumps(names) + "\n")
     else:
         for target in config.targets:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
 from reconciler.errors import Problem, SpecErrors
 from reconciler.config import resolve_targets
+from reconciler.options import Sources, ValidateCommand
 from reconciler.output import out
 from reconciler.pipeline import load_target_specs
 
@@ -27,22 +27,22 @@ def github_annotation(problem: Problem) -> str:
     return f"::error {','.join(props)}::{_escape(message)}"
 
 
-def _load(args: argparse.Namespace) -> tuple[int, list[Problem]]:
+def _load(sources: Sources) -> tuple[int, list[Problem]]:
     """Every target's specs when a config maps them, else the --dir folder."""
     try:
-        config = resolve_targets(args.config, args.dir, None, [], False, [])
+        config = resolve_targets(sources.config, sources.dir, None, [], False, [])
         by_target = load_target_specs(config)
     except SpecErrors as exc:
         return 0, exc.problems
     return sum(len(specs) for specs in by_target.values()), []
 
 
-def run(args: argparse.Namespace) -> int:
-    count, problems = _load(args)
-    if args.format == "github" and problems:
+def command(opts: ValidateCommand) -> int:
+    count, problems = _load(opts.sources)
+    if opts.format == "github" and problems:
         ordered = SpecErrors(problems).problems
         out("".join(github_annotation(p) + "\n" for p in ordered))
-    if args.format == "json":
+    if opts.format == "json":
         ordered = SpecErrors(problems).problems if problems else []
         out(json.dumps({"valid": not problems, "connections": count, "errors": [
             {"file": p.location.file, "line": p.location.line, "column": p.location.column, "path": p.path, "message": p.message} for p in ordered
@@ -50,6 +50,6 @@ def run(args: argparse.Namespace) -> int:
         return 1 if problems else 0
     if problems:
         raise SpecErrors(problems)
-    if args.format != "github":
+    if opts.format != "github":
         out(f"{count} connection spec(s) valid.\n")
     return 0

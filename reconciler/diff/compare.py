@@ -6,7 +6,6 @@ from typing import Any, Iterator
 
 from deepdiff import DeepDiff
 
-from reconciler.diff.normalize import SECRET
 from reconciler.model import FieldChange, Op
 from reconciler.secrets.refs import PARAMETER_LISTS
 
@@ -36,8 +35,7 @@ def leaves(value: Any, path: list[Any]) -> Iterator[tuple[list[Any], Any]]:
 
 
 def _change(path: list[Any], op: Op, before: Any, after: Any) -> FieldChange:
-    secret = SECRET in (before, after)
-    return FieldChange(field_path(path), op, before, after, secret=secret)
+    return FieldChange(field_path(path), op, before, after)
 
 
 def compare(live: dict[str, Any], desired: dict[str, Any]) -> list[FieldChange]:

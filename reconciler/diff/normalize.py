@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.model import SECRET
 from reconciler.secrets.refs import PARAMETER_LISTS
-
-SECRET = "(secret)"
 
 # DescribeConnection fields that describe the connection rather than configure it.
 READ_ONLY = ("ConnectionArn", "ConnectionState", "StateReason", "CreationTime", "LastModifiedTime", "LastAuthorizedTime", "SecretArn", "ResponseMetadata", "Name")

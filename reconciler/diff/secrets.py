@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Callable
 
 from reconciler.diff.compare import field_path
-from reconciler.model import FieldChange, Op
+from reconciler.model import SECRET, FieldChange, Masked, Op
 from reconciler.secrets.desired import DesiredSecrets, ResolvedValue, short_version
 from reconciler.secrets.managed import SlotId, recorded
 from reconciler.secrets.redact import Secret
@@ -42,8 +42,14 @@ def _source(value: ResolvedValue) -> str:
     return f"{value.ref.secret_id}{key}"
 
 
-def _changed(slot: SlotId, marker: str) -> FieldChange:
-    return FieldChange(_path(slot), Op.CHANGE, "(secret)", f"({marker})", secret=True)
+def _changed(slot: SlotId, marker: str, want: ResolvedValue, previous: str | None = None) -> FieldChange:
+    after = Masked(f"({marker})", want.ref.secret_id, want.version_id, previous)
+    return FieldChange(_path(slot), Op.CHANGE, SECRET, after)
+
+
+def source_marker(want: ResolvedValue) -> Masked:
+    """A secret the plan adds: where its value comes from."""
+    return Masked(f"(secret: {_source(want)} version {want.version_label})", want.ref.secret_id, want.version_id)
 
 
 def verified(
@@ -60,14 +66,16 @@ def verified(
             # secret"): planning a change here could plan it again after every apply.
             notes.append(f"secret value not verified: {_path(slot)} {_UNPLACED}")
         elif have is None:
-            changes.append(_changed(slot, f"secret set: {_source(want)} version {want.version_label}"))
+            changes.append(_changed(slot, f"secret set: {_source(want)} version {want.version_label}", want))
         elif not have.same_as(want.value):
             before = previous(want)
             if before is not None and before[1].same_as(have):
                 marker = f"secret changed: {_source(want)} version {short_version(before[0])} → {want.version_label}"
+                changes.append(_changed(slot, marker, want, before[0]))
             else:
-                marker = f"secret changed outside git: live value is not {_source(want)} version {want.version_label}"
-            changes.append(_changed(slot, marker))
+                # reconcile keeps no state, so it can't know who set the live value: say only what it saw.
+                marker = f"live value differs from {_source(want)} version {want.version_label}"
+                changes.append(_changed(slot, marker, want))
     return SecretCheck(changes, notes)
 
 
@@ -80,7 +88,7 @@ def blind(desired: DesiredSecrets, why: str, last_modified: datetime | None, ski
             continue
         if want.created and last_modified and want.created > last_modified:
             marker = f"secret probably changed: {_source(want)} version {want.version_label} is newer than the connection"
-            changes.append(_changed(slot, marker))
+            changes.append(_changed(slot, marker, want))
     note = f"secret values not verified: {why}"
     if not changes and desired.by_slot:
         note += "; no source secret changed since the connection was last modified"
@@ -89,7 +97,7 @@ def blind(desired: DesiredSecrets, why: str, last_modified: datetime | None, ski
 
 def forced(desired: DesiredSecrets, skip: set[str]) -> SecretCheck:
     changes = [
-        _changed(slot, f"secret pushed: {_source(want)} version {want.version_label} (--force-secrets)")
+        _changed(slot, f"secret pushed: {_source(want)} version {want.version_label} (--force-secrets)", want)
         for slot, want in sorted(desired.by_slot.items())
         if _path(slot) not in skip
     ]

@@ -7,18 +7,12 @@ from typing import Any
 
 from reconciler.diff.compare import compare, creation, field_path
 from reconciler.diff.normalize import comparable
-from reconciler.diff.secrets import PreviousReader, SecretCheck, blind, forced, verified
-from reconciler.model import Action, FieldChange, Op, Spec
-from reconciler.plan.model import TRANSITIONAL, UNHEALTHY, ConnectionPlan
+from reconciler.diff.secrets import PreviousReader, SecretCheck, blind, forced, source_marker, verified
+from reconciler.model import (
+    TRANSITIONAL, UNHEALTHY, Action, ConnectionPlan, FieldChange, Live, Op, ReadFailure, Spec,
+)
 from reconciler.secrets.desired import DesiredSecrets
-from reconciler.secrets.managed import SlotId
-from reconciler.secrets.redact import Secret
-from reconciler.secrets.resolve import ReadFailure
-from reconciler.aws.live import Live
-
-# What reading the connection's managed secret gave: its values, why it failed, or
-# None when it was not read (--no-verify-secrets, or the connection has no SecretArn).
-ManagedRead = dict[SlotId, Secret] | ReadFailure | None
+from reconciler.secrets.managed import ManagedRead
 
 
 def _secret_versions(desired: DesiredSecrets) -> dict[str, str]:
@@ -26,16 +20,29 @@ def _secret_versions(desired: DesiredSecrets) -> dict[str, str]:
 
 
 def _annotate_secret_adds(changes: list[FieldChange], desired: DesiredSecrets) -> list[FieldChange]:
-    """A secret added by the field diff shows where its value comes from, masked."""
-    sources = {field_path(list(slot)): v for slot, v in desired.by_slot.items()}
+    """A secret added by the field diff shows where its value comes from, masked. A whole
+    parameter added shows as one line at the parameter's path, the slot's parent."""
+    sources = {}
+    for slot, value in desired.by_slot.items():
+        sources[field_path(list(slot))] = value
+        if slot[-1] == "Value":
+            sources[field_path(list(slot[:-1]))] = value
     out = []
     for change in changes:
         source = sources.get(change.path)
         if change.secret and change.op is Op.ADD and source is not None:
-            marker = f"(secret: {source.ref.secret_id} version {source.version_label})"
-            change = FieldChange(change.path, change.op, None, marker, secret=True)
+            change = FieldChange(change.path, change.op, None, source_marker(source))
         out.append(change)
     return out
+
+
+def _covered(changes: list[FieldChange]) -> set[str]:
+    """Secret paths the field diff already shows: the secret check leaves them alone."""
+    paths = set()
+    for change in changes:
+        if change.secret:
+            paths |= {change.path, change.path + ".Value"}
+    return paths
 
 
 def _health(live: Live) -> tuple[list[FieldChange], list[str]]:
@@ -65,7 +72,7 @@ def plan_connection(
         changes = _annotate_secret_adds(creation(want), desired)
         return ConnectionPlan(spec.name, Action.CREATE, spec.target, spec.file, changes, secret_versions=versions)
     changes = _annotate_secret_adds(compare(comparable(live.data), want), desired)
-    skip = {c.path for c in changes if c.secret}
+    skip = _covered(changes)
     check: SecretCheck
     last_modified = _parse_time(live.data.get("LastModifiedTime"))
     if force_secrets:

@@ -1,47 +1,45 @@
-"""Deletions (opt-in pruning) and rename hints. The only plan step that lists connections."""
+"""Deletions (opt-in pruning) and rename hints, from the snapshot's listing. Pure."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from reconciler.aws.clients import Clients
-from reconciler.aws.listing import destinations_by_connection, list_connections
 from reconciler.config import Target
-from reconciler.model import Action, FieldChange, Op
-from reconciler.plan.model import ConnectionPlan
+from reconciler.model import Action, ConnectionPlan, FieldChange, Op
 
 IN_USE = "in use by API destination(s) {names}: deleting it breaks them (apply refuses unless --force-delete-in-use)"
 
 
-def plan_deletions(target: Target, clients: Clients, declared: set[str], plans: list[ConnectionPlan]) -> list[ConnectionPlan]:
+def plan_deletions(target: Target, declared: set[str], listing: list[dict[str, Any]] | None,
+                   destinations: dict[str, list[str]] | None) -> list[ConnectionPlan]:
     """Live connections no spec declares, under --prune, limited to --prune-prefix names."""
-    if not target.prune:
+    if not target.prune or not listing:
         return []
-    undeclared = [c for c in list_connections(clients.events, target.prune_prefixes) if c["Name"] not in declared]
-    if not undeclared:
-        return []
-    users = destinations_by_connection(clients.events)
     deletions = []
-    for item in undeclared:
-        using = sorted(users.get(item.get("ConnectionArn", ""), []))
+    for item in listing:
+        if item["Name"] in declared or not target.prunes(item["Name"]):
+            continue
+        using = sorted((destinations or {}).get(item.get("ConnectionArn", ""), []))
         notes = [IN_USE.format(names=", ".join(using))] if using else []
         change = FieldChange("Name", Op.REMOVE, item["Name"], None, note="no spec declares it")
         modified = item.get("LastModifiedTime")
         deletions.append(ConnectionPlan(
-            item["Name"], Action.DELETE, target.name, None, [change], state=item.get("ConnectionState"), notes=notes, used_by=using,
-            live_modified=modified.isoformat() if isinstance(modified, datetime) else None,
+            item["Name"], Action.DELETE, target.name, None, [change], state=item.get("ConnectionState"), notes=notes,
+            used_by=using, live_modified=modified.isoformat() if isinstance(modified, datetime) else None,
         ))
     return deletions
 
 
-def rename_notes(target: Target, clients: Clients, declared: set[str], plans: list[ConnectionPlan]) -> None:
+def rename_notes(target: Target, declared: set[str], listing: list[dict[str, Any]] | None,
+                 plans: list[ConnectionPlan]) -> None:
     """Name is a connection's identity, so a renamed spec is a create (plus a delete under
     --prune). Say so, naming live connections of the same type that no spec declares."""
     creates = [p for p in plans if p.action is Action.CREATE and p.target == target.name]
-    if not creates:
+    if not creates or not listing:
         return
     deleted = {p.name for p in plans if p.action is Action.DELETE and p.target == target.name}
-    undeclared = [c for c in list_connections(clients.events) if c["Name"] not in declared]
+    undeclared = [c for c in listing if c["Name"] not in declared]
     for plan in creates:
         wanted = next((c.after for c in plan.changes if c.path == "AuthorizationType"), None)
         similar = sorted(c["Name"] for c in undeclared if c.get("AuthorizationType") == wanted)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from reconciler.plan.model import Plan
+from reconciler.model import Plan
 from reconciler.render import json_format, markdown, text
 
 RENDERERS: dict[str, Callable[[Plan], str]] = {

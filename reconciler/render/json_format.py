@@ -5,16 +5,37 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.model import Action
-from reconciler.plan.model import ConnectionPlan, Plan
-from reconciler.render.values import show
+from reconciler.model import Action, ConnectionPlan, FieldChange, Masked, Plan
 
 FORMAT_VERSION = 1
 
 
-def _value(value: Any, secret: bool) -> Any:
-    # Secret slots carry masked markers only; show() keeps them as text.
-    return show(value) if secret else value
+def _value(value: Any) -> Any:
+    # A marker is its text; anything else is the value itself (None is null).
+    return value.text if isinstance(value, Masked) else value
+
+
+def _source(change: FieldChange) -> dict[str, Any]:
+    """Which source secret version a secret field stands for, for scripts (never a value)."""
+    marker = change.after if isinstance(change.after, Masked) else change.before
+    if not isinstance(marker, Masked) or marker.secret_id is None:
+        return {}
+    source = {"secret_id": marker.secret_id, "version": marker.version}
+    if marker.previous:
+        source["previous_version"] = marker.previous
+    return {"secret_source": source}
+
+
+def field_record(change: FieldChange) -> dict[str, Any]:
+    return {
+        "path": change.path,
+        "op": change.op.value,
+        "before": _value(change.before),
+        "after": _value(change.after),
+        "secret": change.secret,
+        **_source(change),
+        **({"note": change.note} if change.note else {}),
+    }
 
 
 def connection_record(conn: ConnectionPlan) -> dict[str, Any]:
@@ -26,17 +47,7 @@ def connection_record(conn: ConnectionPlan) -> dict[str, Any]:
         "state": conn.state,
         "state_reason": conn.state_reason or None,
         "notes": conn.notes,
-        "fields": [
-            {
-                "path": c.path,
-                "op": c.op.value,
-                "before": _value(c.before, c.secret),
-                "after": _value(c.after, c.secret),
-                "secret": c.secret,
-                **({"note": c.note} if c.note else {}),
-            }
-            for c in conn.changes
-        ],
+        "fields": [field_record(c) for c in conn.changes],
     }
 
 

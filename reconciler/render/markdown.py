@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from reconciler.model import Action
-from reconciler.plan.model import ConnectionPlan, Plan
+from reconciler.model import ConnectionPlan, Plan
 from reconciler.render.values import SYMBOL, change_line
 
 MARKER = "<!-- reconcile-plan -->"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.model import Action
-from reconciler.plan.model import Plan
+from reconciler.model import Plan
 from reconciler.render.values import SYMBOL, change_line
 
 

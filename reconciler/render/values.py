@@ -5,18 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.diff.normalize import SECRET
-from reconciler.model import Action, FieldChange, Op
+from reconciler.model import Action, FieldChange, Masked, Op
 
 SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: " "}
 OP_SYMBOL = {Op.ADD: "+", Op.REMOVE: "-", Op.CHANGE: "~"}
 
 
 def show(value: Any) -> str:
-    if value == SECRET:
-        return "(secret)"
-    if isinstance(value, str) and value.startswith("(secret"):
-        return value
+    """A marker as its text; every other value as JSON, so text is always quoted."""
+    if isinstance(value, Masked):
+        return value.text
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -26,8 +24,8 @@ def change_line(change: FieldChange) -> str:
         line = f"{symbol} {change.path}: {show(change.after)}"
     elif change.op is Op.REMOVE:
         line = f"{symbol} {change.path}: {show(change.before)}"
-    elif change.secret and isinstance(change.after, str) and change.after.startswith("(secret"):
-        line = f"{symbol} {change.path}: {change.after}"
+    elif isinstance(change.before, Masked) and isinstance(change.after, Masked):
+        line = f"{symbol} {change.path}: {change.after.text}"  # the marker says what changed
     else:
         line = f"{symbol} {change.path}: {show(change.before)} → {show(change.after)}"
     return f"{line}  ({change.note})" if change.note else line

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.model import ReadFailure
 from reconciler.secrets.redact import Secret
 from reconciler.secrets.refs import FIXED_SECRET_FIELDS, PARAMETER_BLOCKS, PARAMETER_LISTS
 
 # A secret's place in a spec, with parameter list positions replaced by the parameter
 # Key, so that order does not matter: ("AuthParameters", ..., "HeaderParameters", "X-Token", "Value").
 SlotId = tuple[str, ...]
+# What reading a connection's managed secret gave: its values, why it failed, or None when it
+# was not read (--no-verify-secrets, --force-secrets, or no SecretArn).
+ManagedRead = dict[SlotId, Secret] | ReadFailure | None
 
 # Recorded from AWS: these sit at the top level, in snake_case (AWS-NOTES, "Recorded AWS responses").
 _RECORDED: dict[str, SlotId] = {

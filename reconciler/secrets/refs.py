@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from reconciler.secrets.resolve import is_current
-
 _REF = re.compile(r"^\{\{resolve:secretsmanager:(?P<body>[^{}]*)\}\}$")
 _ARN_PARTS = 7  # arn:partition:secretsmanager:region:account:secret:name-suffix
 
@@ -28,6 +26,15 @@ PARAMETER_BLOCKS: tuple[tuple[str, ...], ...] = (
 PARAMETER_LISTS = ("HeaderParameters", "QueryStringParameters", "BodyParameters")
 
 
+# What one Secrets Manager read is keyed by: secret id, version stage, version id.
+FetchKey = tuple[str, "str | None", "str | None"]
+
+
+def is_current(key: FetchKey) -> bool:
+    """An AWSCURRENT read, named or implied: the only kind BatchGetSecretValue does."""
+    return key[1] in (None, "AWSCURRENT") and key[2] is None
+
+
 class RefError(ValueError):
     pass
 
@@ -40,7 +47,7 @@ class SecretRef:
     version_id: str | None = None
 
     @property
-    def fetch_key(self) -> tuple[str, str | None, str | None]:
+    def fetch_key(self) -> FetchKey:
         """What one Secrets Manager read is keyed by: the same secret version is read once."""
         return (self.secret_id, self.version_stage, self.version_id)
 

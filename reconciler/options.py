@@ -1,0 +1,99 @@
+"""Typed options: what the command line asks of each command. Below cli.py nothing reads argparse.
+
+`PlanOptions` is also what a saved plan replays (`saved_plan.py`), stored by these field
+names under the saved plan's format version, so renaming a flag can't change an old file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+DEFAULT_DIR = "connections"
+DEFAULT_CONCURRENCY = 16
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where specs come from, and which targets of reconcile.yaml to use."""
+
+    dir: str = DEFAULT_DIR
+    config: str | None = None
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """What a plan is asked to do; apply recomputes the plan with the same options."""
+
+    sources: Sources = field(default_factory=Sources)
+    region: str | None = None
+    profile: str | None = None
+    prune: bool = False
+    prune_prefixes: tuple[str, ...] = ()
+    force_secrets: bool = False
+    verify_secrets: bool = True
+    concurrency: int = DEFAULT_CONCURRENCY  # how, not what: not replayed from a saved plan
+
+    def replayable(self) -> dict[str, Any]:
+        """What a saved plan records: everything that decides what the plan says."""
+        data = asdict(self)
+        del data["concurrency"]
+        return data
+
+    @classmethod
+    def replayed(cls, saved: dict[str, Any], concurrency: int) -> PlanOptions:
+        """The options a saved plan recorded (`replayable`), run at this run's concurrency."""
+        sources = saved.get("sources") or {}
+        return cls(
+            sources=Sources(sources.get("dir") or DEFAULT_DIR, sources.get("config"), tuple(sources.get("targets") or ())),
+            region=saved.get("region"),
+            profile=saved.get("profile"),
+            prune=bool(saved.get("prune")),
+            prune_prefixes=tuple(saved.get("prune_prefixes") or ()),
+            force_secrets=bool(saved.get("force_secrets")),
+            verify_secrets=bool(saved.get("verify_secrets", True)),
+            concurrency=concurrency,
+        )
+
+
+@dataclass(frozen=True)
+class PlanCommand:
+    plan: PlanOptions
+    format: str = "text"
+    summary: str | None = None
+    out: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplyCommand:
+    plan: PlanOptions
+    plan_file: str | None = None
+    yes: bool = False
+    wait_timeout: float = 300.0
+    summary: str | None = None
+    force_delete_in_use: bool = False
+
+
+@dataclass(frozen=True)
+class ValidateCommand:
+    sources: Sources
+    format: str = "text"
+
+
+@dataclass(frozen=True)
+class TargetsCommand:
+    sources: Sources
+    format: str = "text"
+
+
+@dataclass(frozen=True)
+class ImportCommand:
+    dir: str
+    prefix: str | None = None
+    secret_name: str = ""
+    copy_secret_values: bool = False
+    overwrite: bool = False
+    region: str | None = None
+    profile: str | None = None
+    concurrency: int = DEFAULT_CONCURRENCY
