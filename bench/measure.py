@@ -4,7 +4,7 @@ In-process, `time.process_time()` around the plan is reconcile's own CPU (every 
 of this process), warm: imports and caches already paid. In a fresh process, the
 child's rusage minus that of `python -c "import reconciler.cli"` is everything a real
 run pays beyond interpreter start-up. Either way the emulator must live in another
-process (reconciler.sandbox.serve): moto's CPU is not ours.
+process (testing.serve): moto's CPU is not ours.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 from bench.naive import naive_plan
 from bench.workload import REGION, client
 from reconciler.cli import main as reconcile
-from reconciler.sandbox.control import Controls
+from testing.control import Controls
 
 # Anything that could point boto3 elsewhere or change its retry rules.
 _CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",

@@ -17,13 +17,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make `bench` and `reconciler` importable
+if __package__ in (None, ""):  # run as a script: make `bench`, `testing` and `reconciler` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import measure, workload  # noqa: E402
 from bench.measure import Measured  # noqa: E402
-from reconciler.sandbox.control import Controls  # noqa: E402
-from reconciler.sandbox.serve import EmulatorProcess  # noqa: E402
+from testing.control import Controls  # noqa: E402
+from testing.serve import EmulatorProcess  # noqa: E402
 
 LATENCY = 0.05  # seconds per AWS call for the speed and throttling runs
 SPEED_N = 200

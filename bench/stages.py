@@ -22,15 +22,17 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):  # run as a script: make `bench` and `reconciler` importable
+if __package__ in (None, ""):  # run as a script: make `bench`, `testing` and `reconciler` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import reconciler.pipeline as pipeline  # noqa: E402
+import reconciler.plan.target as plan_target  # noqa: E402
+import reconciler.read.snapshot as snapshot  # noqa: E402
 from bench import measure, workload  # noqa: E402
 from reconciler.cli import main as reconcile  # noqa: E402
 from reconciler.render import RENDERERS  # noqa: E402
-from reconciler.sandbox.serve import EmulatorProcess  # noqa: E402
 from reconciler.secrets import redact  # noqa: E402
+from testing.serve import EmulatorProcess  # noqa: E402
 
 
 class InlinePool:
@@ -61,10 +63,10 @@ STAGES: list[tuple[Any, str, str]] = [
     (pipeline, "load_specs", "load YAML"),
     (pipeline, "validate_specs", "validate (schema, semantic)"),
     (pipeline, "make_clients", "make clients"),
-    (pipeline, "resolve_secrets", "resolve source secrets (BatchGet)"),
-    (pipeline, "describe_all", "DescribeConnection"),
-    (pipeline, "read_managed_secrets", "managed secrets (BatchGet)"),
-    (pipeline, "plan_connection", "plan (normalize, diff)"),
+    (snapshot, "resolve_secrets", "resolve source secrets (BatchGet)"),
+    (snapshot, "describe_all", "DescribeConnection"),
+    (snapshot, "read_managed_secrets", "managed secrets (BatchGet)"),
+    (plan_target, "plan_connection", "plan (normalize, diff)"),
     (RENDERERS, "json", "render JSON"),
     (redact.Redactor, "redact", "redact output"),
 ]

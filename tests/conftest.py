@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import boto3
 import pytest
 
-from reconciler.sandbox.emulator import Emulator
+from testing.emulator import TestEmulator
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
@@ -33,13 +33,13 @@ _AWS_ENV_TO_CLEAR = (
 
 
 @pytest.fixture(scope="session")
-def emulator() -> Iterator[Emulator]:
-    with Emulator() as running:
+def emulator() -> Iterator[TestEmulator]:
+    with TestEmulator() as running:
         yield running
 
 
 @pytest.fixture
-def aws(emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Emulator]:
+def aws(emulator: TestEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[TestEmulator]:
     """The emulator, reset, with the environment pointing every boto3 client at it."""
     emulator.reset()
     for name in _AWS_ENV_TO_CLEAR:
@@ -62,13 +62,13 @@ def specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def events(aws: Emulator) -> EventBridgeClient:
+def events(aws: TestEmulator) -> EventBridgeClient:
     # A fresh session reads the environment set by `aws`; the default session may have cached another.
     return boto3.session.Session().client("events")
 
 
 @pytest.fixture
-def secrets(aws: Emulator) -> SecretsManagerClient:
+def secrets(aws: TestEmulator) -> SecretsManagerClient:
     return boto3.session.Session().client("secretsmanager")
 
 
@@ -83,7 +83,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     # Read the count after the test body and before the next test's `aws` resets it.
     funcargs = getattr(item, "funcargs", {})
     emulator = funcargs.get("aws") or funcargs.get("emulator")
-    if call.when == "call" and isinstance(emulator, Emulator):
+    if call.when == "call" and isinstance(emulator, TestEmulator):
         injected = emulator.faults_injected()
         _fault_tally["injected"] += injected
         if report.passed:

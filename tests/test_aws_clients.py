@@ -13,8 +13,8 @@ import pytest
 from reconciler import __version__
 from reconciler.apply import retry
 from reconciler.aws.clients import ROLE_SESSION_SECONDS, AwsOptions, make_clients, target_session
-from reconciler.sandbox.emulator import Emulator
 from support.cli import api_key_spec, apply, plan, run, write
+from testing.emulator import TestEmulator
 
 ROLE = "arn:aws:iam::123456789012:role/reconcile"
 # botocore's retry quota: 500, at most 5 a retry (botocore/retries/quota.py, standard.py).
@@ -29,7 +29,7 @@ def _connections(specs: Path, secrets: Any, events: Any, n: int, live_descriptio
         events.create_connection(Name=f"c{i:02}", Description=live_description, AuthorizationType="API_KEY", AuthParameters=auth)
 
 
-def test_every_request_names_reconcile_and_its_version(aws: Emulator, specs: Path, secrets: Any, events: Any,
+def test_every_request_names_reconcile_and_its_version(aws: TestEmulator, specs: Path, secrets: Any, events: Any,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     _connections(specs, secrets, events, 3, live_description="Old")
     write(specs, "new.yaml", api_key_spec(name="new", secret="prod/shared"))
@@ -42,7 +42,7 @@ def test_every_request_names_reconcile_and_its_version(aws: Emulator, specs: Pat
     assert aws.calls("UpdateConnection") == 3 and aws.calls("CreateConnection") == 1
 
 
-def test_a_sustained_read_outage_ends_in_one_line_per_cause(aws: Emulator, specs: Path, secrets: Any, events: Any,
+def test_a_sustained_read_outage_ends_in_one_line_per_cause(aws: TestEmulator, specs: Path, secrets: Any, events: Any,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     n = 40
     _connections(specs, secrets, events, n)
@@ -61,7 +61,7 @@ def test_a_sustained_read_outage_ends_in_one_line_per_cause(aws: Emulator, specs
 
 
 def test_a_sustained_secrets_outage_is_one_error_not_one_per_reference(
-    aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _connections(specs, secrets, events, 3)
     aws.inject("BatchGetSecretValue", "503", times=100_000)
@@ -72,7 +72,7 @@ def test_a_sustained_secrets_outage_is_one_error_not_one_per_reference(
 
 
 def test_a_sustained_write_outage_is_bounded_by_the_retry_quota(
-    aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(retry, "BASE_DELAY", 0.001)  # the count is under test, not the backoff
     n = 30
@@ -87,7 +87,7 @@ def test_a_sustained_write_outage_is_bounded_by_the_retry_quota(
 
 
 def test_a_named_prune_prefix_holds_even_when_the_server_ignores_it(
-    aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _connections(specs, secrets, events, 1)
     auth = {"ApiKeyAuthParameters": {"ApiKeyName": "k", "ApiKeyValue": "v"}}
@@ -113,7 +113,7 @@ def _profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, endpoint: str) -> 
         monkeypatch.delenv(name)
 
 
-def test_an_assumed_role_keeps_the_profile_settings(aws: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_assumed_role_keeps_the_profile_settings(aws: TestEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _profile(tmp_path, monkeypatch, aws.endpoint)
     clients = make_clients(AwsOptions(profile="team", role_arn=ROLE))
     assert clients.region == "eu-west-1"
@@ -125,7 +125,7 @@ def test_an_assumed_role_keeps_the_profile_settings(aws: Emulator, tmp_path: Pat
     assert all(f"app/reconcile-{__version__}" in agent.split() for agent in aws.user_agents())
 
 
-def test_an_assumed_role_is_refreshed_before_it_expires(aws: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_assumed_role_is_refreshed_before_it_expires(aws: TestEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _profile(tmp_path, monkeypatch, aws.endpoint)
     now = [datetime.now(timezone.utc)]
     session = target_session(AwsOptions(profile="team", role_arn=ROLE), clock=lambda: now[0])
@@ -142,7 +142,7 @@ def test_an_assumed_role_is_refreshed_before_it_expires(aws: Emulator, tmp_path:
     assert aws.calls("ListConnections") == 3
 
 
-def test_a_role_without_source_credentials_is_a_clear_error(aws: Emulator, specs: Path, tmp_path: Path,
+def test_a_role_without_source_credentials_is_a_clear_error(aws: TestEmulator, specs: Path, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")

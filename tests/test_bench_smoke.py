@@ -11,12 +11,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import measure, run, workload  # noqa: E402
-from reconciler.sandbox.emulator import Emulator  # noqa: E402
+from testing.emulator import TestEmulator  # noqa: E402
 
 N = 30
 
 
-def test_plan_calls_and_ratio_at_a_tiny_size(aws: Emulator, tmp_path: Path) -> None:
+def test_plan_calls_and_ratio_at_a_tiny_size(aws: TestEmulator, tmp_path: Path) -> None:
     aws.set_transition_polls(0)
     workload.seed(aws.endpoint, N)
     folder = workload.write_specs(tmp_path / "specs", N)
@@ -44,7 +44,7 @@ def test_call_problems_names_what_is_off() -> None:
     ]
 
 
-def test_quota_error_is_one_call_and_a_clean_message(aws: Emulator, tmp_path: Path) -> None:
+def test_quota_error_is_one_call_and_a_clean_message(aws: TestEmulator, tmp_path: Path) -> None:
     aws.set_transition_polls(0)
     workload.seed(aws.endpoint, 1)
     report = run.Report([])

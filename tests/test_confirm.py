@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.sandbox.emulator import Emulator
 from support.cli import api_key_spec, write
+from testing.emulator import TestEmulator
 
 
 def _apply_on_terminal(answer: str, cwd: Path) -> tuple[int, str]:
@@ -35,7 +35,7 @@ def _apply_on_terminal(answer: str, cwd: Path) -> tuple[int, str]:
     ("yes", 0, "✓ stripe: created (AUTHORIZED)"),
     ("no", 1, "reconcile: error: apply cancelled; nothing was written"),
 ])
-def test_terminal_confirmation(answer: str, code: int, expected: str, aws: Emulator, specs: Path, secrets: Any) -> None:
+def test_terminal_confirmation(answer: str, code: int, expected: str, aws: TestEmulator, specs: Path, secrets: Any) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     aws.reset_counters()

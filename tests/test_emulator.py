@@ -12,7 +12,7 @@ import botocore.exceptions
 import pytest
 from botocore.config import Config
 
-from reconciler.sandbox.emulator import Emulator
+from testing.emulator import TestEmulator
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
@@ -296,7 +296,7 @@ def test_oauth_passes_through_authorizing(events: EventBridgeClient) -> None:
     assert states_seen(events, "conn", 2) == ["AUTHORIZING", "AUTHORIZED"]
 
 
-def test_transition_polls_are_configurable(aws: Emulator, events: EventBridgeClient) -> None:
+def test_transition_polls_are_configurable(aws: TestEmulator, events: EventBridgeClient) -> None:
     aws.set_transition_polls(2)
     events.create_connection(**oauth())
     assert states_seen(events, "conn", 3) == ["AUTHORIZING", "AUTHORIZING", "AUTHORIZED"]
@@ -311,7 +311,7 @@ def test_private_connection_settles_active(events: EventBridgeClient) -> None:
     assert states_seen(events, "conn", 2) == ["CREATING", "ACTIVE"]
 
 
-def test_settle_into_deauthorized_with_reason(aws: Emulator, events: EventBridgeClient) -> None:
+def test_settle_into_deauthorized_with_reason(aws: TestEmulator, events: EventBridgeClient) -> None:
     aws.settle_into("conn", "DEAUTHORIZED", "Invalid client credentials")
     events.create_connection(**oauth())
     states_seen(events, "conn", 2)
@@ -324,13 +324,13 @@ def test_settle_into_deauthorized_with_reason(aws: Emulator, events: EventBridge
     assert "StateReason" not in settled(events, "conn")
 
 
-def test_settle_into_authorizing_never_settles(aws: Emulator, events: EventBridgeClient) -> None:
+def test_settle_into_authorizing_never_settles(aws: TestEmulator, events: EventBridgeClient) -> None:
     aws.settle_into("conn", "AUTHORIZING")
     events.create_connection(**oauth())
     assert set(states_seen(events, "conn", 8)[1:]) == {"AUTHORIZING"}
 
 
-def test_force_state_changes_a_settled_connection(aws: Emulator, events: EventBridgeClient) -> None:
+def test_force_state_changes_a_settled_connection(aws: TestEmulator, events: EventBridgeClient) -> None:
     aws.set_transition_polls(0)
     events.create_connection(**basic())
     aws.force_state("conn", "DEAUTHORIZED", "Token revoked")
@@ -338,7 +338,7 @@ def test_force_state_changes_a_settled_connection(aws: Emulator, events: EventBr
     assert (described["ConnectionState"], described["StateReason"]) == ("DEAUTHORIZED", "Token revoked")
 
 
-def test_unknown_state_is_refused(aws: Emulator) -> None:
+def test_unknown_state_is_refused(aws: TestEmulator) -> None:
     with pytest.raises(ValueError, match="unknown connection state"):
         aws.settle_into("conn", "BROKEN")
 
@@ -370,7 +370,7 @@ def test_kms_key_and_connectivity_round_trip(events: EventBridgeClient, secrets:
 # --- 7. ListConnections paging and filters ---------------------------------------------------
 
 
-def test_list_connections_pages_and_filters(aws: Emulator, events: EventBridgeClient) -> None:
+def test_list_connections_pages_and_filters(aws: TestEmulator, events: EventBridgeClient) -> None:
     aws.set_transition_polls(0)
     names = [f"app-{i}" for i in range(7)] + ["other"]
     for name in names:
@@ -411,7 +411,7 @@ def test_create_existing_name_is_refused_and_keeps_the_original(events: EventBri
     assert (described["ConnectionArn"], described["AuthorizationType"]) == (arn, "BASIC")
 
 
-def test_connection_quota(aws: Emulator, events: EventBridgeClient) -> None:
+def test_connection_quota(aws: TestEmulator, events: EventBridgeClient) -> None:
     aws.set_connection_quota(2)
     events.create_connection(**basic("a"))
     events.create_connection(**basic("b"))
@@ -472,7 +472,7 @@ def test_update_values_are_validated_too(events: EventBridgeClient) -> None:
 # --- Denied reads of the managed secret --------------------------------------------------------
 
 
-def test_denied_managed_secret_reads(aws: Emulator, events: EventBridgeClient, secrets: SecretsManagerClient) -> None:
+def test_denied_managed_secret_reads(aws: TestEmulator, events: EventBridgeClient, secrets: SecretsManagerClient) -> None:
     events.create_connection(**basic())
     managed = events.describe_connection(Name="conn")["SecretArn"]
     own = secrets.create_secret(Name="own", SecretString="mine")["ARN"]
@@ -512,7 +512,7 @@ def test_denied_managed_secret_reads(aws: Emulator, events: EventBridgeClient, s
         ("limit", "LimitExceededException", 400),
     ],
 )
-def test_error_faults(aws: Emulator, fault: str, code: str, status: int) -> None:
+def test_error_faults(aws: TestEmulator, fault: str, code: str, status: int) -> None:
     aws.inject("ListConnections", fault)
     events = no_retry("events")
     with pytest.raises(botocore.exceptions.ClientError) as info:
@@ -522,21 +522,21 @@ def test_error_faults(aws: Emulator, fault: str, code: str, status: int) -> None
     events.list_connections()  # fired once only
 
 
-def test_secretsmanager_internal_error_uses_its_own_code(aws: Emulator) -> None:
+def test_secretsmanager_internal_error_uses_its_own_code(aws: TestEmulator) -> None:
     aws.inject("ListSecrets", "500")
     with pytest.raises(botocore.exceptions.ClientError) as info:
         no_retry("secretsmanager").list_secrets()
     assert error_code(info) == "InternalServiceError"
 
 
-def test_reset_fault_drops_the_connection_without_acting(aws: Emulator, events: EventBridgeClient) -> None:
+def test_reset_fault_drops_the_connection_without_acting(aws: TestEmulator, events: EventBridgeClient) -> None:
     aws.inject("CreateConnection", "reset")
     with pytest.raises(botocore.exceptions.ConnectionClosedError):
         no_retry("events").create_connection(**basic())
     assert events.list_connections()["Connections"] == []
 
 
-def test_timeout_fault_outlasts_the_client_but_still_acts(aws: Emulator, events: EventBridgeClient) -> None:
+def test_timeout_fault_outlasts_the_client_but_still_acts(aws: TestEmulator, events: EventBridgeClient) -> None:
     aws.set_transition_polls(0)
     aws.inject("CreateConnection", "timeout", seconds=0.6)
     with pytest.raises(botocore.exceptions.ReadTimeoutError):
@@ -545,13 +545,13 @@ def test_timeout_fault_outlasts_the_client_but_still_acts(aws: Emulator, events:
     assert events.describe_connection(Name="conn")["ConnectionState"] == "AUTHORIZED"
 
 
-def test_retried_fault_recovers_and_counts(aws: Emulator) -> None:
+def test_retried_fault_recovers_and_counts(aws: TestEmulator) -> None:
     aws.inject("*", "throttle", times=1)
     client("events", retries={"mode": "standard", "max_attempts": 3}).list_connections()
     assert (aws.calls("ListConnections"), aws.faults_injected()) == (2, 1)
 
 
-def test_unknown_fault_is_refused(aws: Emulator) -> None:
+def test_unknown_fault_is_refused(aws: TestEmulator) -> None:
     with pytest.raises(ValueError, match="unknown fault"):
         aws.inject("ListConnections", "meteor")
 
@@ -559,7 +559,7 @@ def test_unknown_fault_is_refused(aws: Emulator) -> None:
 # --- Counters, latency, reset ---------------------------------------------------------------
 
 
-def test_counters(aws: Emulator, events: EventBridgeClient, secrets: SecretsManagerClient) -> None:
+def test_counters(aws: TestEmulator, events: EventBridgeClient, secrets: SecretsManagerClient) -> None:
     events.create_connection(**basic())
     events.describe_connection(Name="conn")
     events.describe_connection(Name="conn")
@@ -573,14 +573,14 @@ def test_counters(aws: Emulator, events: EventBridgeClient, secrets: SecretsMana
     assert (aws.calls(), aws.write_calls()) == (0, 0)
 
 
-def test_latency_delays_each_request(aws: Emulator, events: EventBridgeClient) -> None:
+def test_latency_delays_each_request(aws: TestEmulator, events: EventBridgeClient) -> None:
     aws.set_latency(0.2)
     started = time.monotonic()
     events.list_connections()
     assert time.monotonic() - started >= 0.2
 
 
-def test_reset_wipes_state_and_controls(aws: Emulator, events: EventBridgeClient, secrets: SecretsManagerClient) -> None:
+def test_reset_wipes_state_and_controls(aws: TestEmulator, events: EventBridgeClient, secrets: SecretsManagerClient) -> None:
     events.create_connection(**basic())
     aws.set_transition_polls(0)
     aws.set_connection_quota(0)

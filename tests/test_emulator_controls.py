@@ -9,9 +9,9 @@ import botocore.exceptions
 import pytest
 from botocore.config import Config
 
-from reconciler.sandbox.control import RemoteEmulator
-from reconciler.sandbox.emulator import Emulator
-from reconciler.sandbox.serve import EmulatorProcess
+from testing.control import RemoteEmulator
+from testing.emulator import TestEmulator
+from testing.serve import EmulatorProcess
 
 
 def no_retry(service: str, endpoint: str | None = None) -> Any:
@@ -34,7 +34,7 @@ def outcomes(client: Any, n: int) -> list[str]:
 # --- Throttle rate ----------------------------------------------------------------------------
 
 
-def test_throttle_rate_one_throttles_every_call_of_the_chosen_actions(aws: Emulator) -> None:
+def test_throttle_rate_one_throttles_every_call_of_the_chosen_actions(aws: TestEmulator) -> None:
     aws.set_throttle_rate(1.0, {"ListConnections"})
     events, secrets = no_retry("events"), no_retry("secretsmanager")
     assert outcomes(events, 3) == ["ThrottlingException"] * 3
@@ -42,7 +42,7 @@ def test_throttle_rate_one_throttles_every_call_of_the_chosen_actions(aws: Emula
     assert (aws.throttled(), aws.faults_injected(), aws.calls("ListConnections"), aws.calls()) == (3, 3, 3, 4)
 
 
-def test_throttle_rate_is_seeded_and_roughly_the_rate(aws: Emulator) -> None:
+def test_throttle_rate_is_seeded_and_roughly_the_rate(aws: TestEmulator) -> None:
     events = no_retry("events")
     aws.set_throttle_rate(0.35, seed=7)
     first = outcomes(events, 200)
@@ -54,7 +54,7 @@ def test_throttle_rate_is_seeded_and_roughly_the_rate(aws: Emulator) -> None:
     assert aws.throttled() == 2 * throttled
 
 
-def test_throttle_rate_zero_turns_it_off_and_reset_clears_it(aws: Emulator) -> None:
+def test_throttle_rate_zero_turns_it_off_and_reset_clears_it(aws: TestEmulator) -> None:
     events = no_retry("events")
     aws.set_throttle_rate(1.0)
     aws.set_throttle_rate(0)
@@ -65,7 +65,7 @@ def test_throttle_rate_zero_turns_it_off_and_reset_clears_it(aws: Emulator) -> N
     assert aws.throttled() == 0
 
 
-def test_armed_faults_fire_before_the_rate_and_throttles_of_either_kind_count(aws: Emulator) -> None:
+def test_armed_faults_fire_before_the_rate_and_throttles_of_either_kind_count(aws: TestEmulator) -> None:
     aws.set_throttle_rate(1.0, {"ListConnections"})
     aws.inject("ListConnections", "500")
     aws.inject("ListSecrets", "throttle")
@@ -76,12 +76,12 @@ def test_armed_faults_fire_before_the_rate_and_throttles_of_either_kind_count(aw
 
 
 @pytest.mark.parametrize("rate", [-0.1, 1.5])
-def test_throttle_rate_out_of_range_is_refused(aws: Emulator, rate: float) -> None:
+def test_throttle_rate_out_of_range_is_refused(aws: TestEmulator, rate: float) -> None:
     with pytest.raises(ValueError, match="rate must be between 0 and 1"):
         aws.set_throttle_rate(rate)
 
 
-def test_retrying_client_gets_through_a_throttled_endpoint(aws: Emulator) -> None:
+def test_retrying_client_gets_through_a_throttled_endpoint(aws: TestEmulator) -> None:
     aws.set_throttle_rate(0.3, {"ListConnections"}, seed=3)
     session = boto3.session.Session()
     # standard, not adaptive: adaptive's rate limiter would pace these calls for seconds (bench/README.md).
@@ -95,7 +95,7 @@ def test_retrying_client_gets_through_a_throttled_endpoint(aws: Emulator) -> Non
 # --- Counters ---------------------------------------------------------------------------------
 
 
-def test_calls_by_action_and_repeated_calls(aws: Emulator, events: Any) -> None:
+def test_calls_by_action_and_repeated_calls(aws: TestEmulator, events: Any) -> None:
     events.list_connections()
     events.list_connections()
     events.list_connections(NamePrefix="x")
@@ -108,7 +108,7 @@ def test_calls_by_action_and_repeated_calls(aws: Emulator, events: Any) -> None:
 # --- HTTP control channel ---------------------------------------------------------------------
 
 
-def test_remote_controls_drive_the_emulator_and_are_not_counted(aws: Emulator, events: Any) -> None:
+def test_remote_controls_drive_the_emulator_and_are_not_counted(aws: TestEmulator, events: Any) -> None:
     remote = RemoteEmulator(aws.endpoint)
     remote.set_transition_polls(0)
     remote.inject("ListConnections", "limit")
@@ -127,7 +127,7 @@ def test_remote_controls_drive_the_emulator_and_are_not_counted(aws: Emulator, e
     }
     assert (remote.calls("ListSecrets"), remote.throttled(), remote.faults_injected()) == (1, 1, 2)
     remote.set_latency(0.25)
-    assert aws._app.latency == 0.25  # noqa: SLF001 - the control reached the emulator
+    assert aws._latency.seconds == 0.25  # noqa: SLF001 - the control reached the emulator
     remote.reset_counters()
     assert (aws.calls(), remote.calls_by_action()) == (0, {})
     events.create_connection(Name="c", AuthorizationType="BASIC", AuthParameters={"BasicAuthParameters": {"Username": "u", "Password": "pw-secret"}})
@@ -136,7 +136,7 @@ def test_remote_controls_drive_the_emulator_and_are_not_counted(aws: Emulator, e
     assert events.list_connections()["Connections"] == []
 
 
-def test_remote_control_errors(aws: Emulator) -> None:
+def test_remote_control_errors(aws: TestEmulator) -> None:
     remote = RemoteEmulator(aws.endpoint)
     with pytest.raises(ValueError, match="unknown fault 'meteor'"):
         remote.inject("ListConnections", "meteor")

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from reconciler.aws.clients import READ_ATTEMPTS, AwsOptions, make_clients
-from reconciler.sandbox.emulator import Emulator
 from support.cli import Result, api_key_spec, apply, oauth_spec, plan, run, write
+from testing.emulator import TestEmulator
 
 TRANSIENT = ["throttle", "500", "503", "reset", "timeout"]
 READS = ["DescribeConnection", "BatchGetSecretValue", "GetSecretValue"]
@@ -33,7 +33,7 @@ def short_read_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RECONCILE_READ_TIMEOUT", "1")
 
 
-def _inject(aws: Emulator, action: str, fault: str, times: int) -> None:
+def _inject(aws: TestEmulator, action: str, fault: str, times: int) -> None:
     aws.inject(action, fault, times, seconds=1.5)
 
 
@@ -54,7 +54,7 @@ def _world(specs: Path, secrets: Any, events: Any) -> None:
     _create(events, "drifted", "Old", "value-shared")
 
 
-def _converged(aws: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+def _converged(aws: TestEmulator, capsys: pytest.CaptureFixture[str]) -> None:
     aws.reset_counters()
     again = plan(capsys)
     assert (again.code, again.out) == (0, "No changes: 3 connection(s) match the specs.\n"), again.out + again.err
@@ -64,7 +64,7 @@ def _converged(aws: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize("fault", TRANSIENT)
 @pytest.mark.parametrize("action", READS)
 def test_read_faults_are_retried_and_the_plan_is_unchanged(
-    action: str, fault: str, aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+    action: str, fault: str, aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _world(specs, secrets, events)
     aws.reset_counters()
@@ -86,7 +86,7 @@ def test_read_faults_are_retried_and_the_plan_is_unchanged(
 @pytest.mark.parametrize("fault", TRANSIENT)
 @pytest.mark.parametrize("action", WRITES)
 def test_write_faults_are_retried_and_apply_converges(
-    action: str, fault: str, aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+    action: str, fault: str, aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _world(specs, secrets, events)
     aws.reset_counters()
@@ -102,7 +102,7 @@ def test_write_faults_are_retried_and_apply_converges(
     _converged(aws, capsys)
 
 
-def test_random_throttling_everywhere_still_converges(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_random_throttling_everywhere_still_converges(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     _world(specs, secrets, events)
     clean = plan(capsys)
     aws.set_throttle_rate(0.2, seed=7)
@@ -114,7 +114,7 @@ def test_random_throttling_everywhere_still_converges(aws: Emulator, specs: Path
     _converged(aws, capsys)
 
 
-def test_read_clients_are_bounded(aws: Emulator) -> None:
+def test_read_clients_are_bounded(aws: TestEmulator) -> None:
     clients = make_clients(AwsOptions())
     for client in (clients.events, clients.secrets):
         config = client.meta.config
@@ -125,7 +125,7 @@ def test_read_clients_are_bounded(aws: Emulator) -> None:
 
 
 def test_write_retries_stop_at_the_attempt_bound(
-    aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from reconciler.apply import retry
 
@@ -142,7 +142,7 @@ def test_write_retries_stop_at_the_attempt_bound(
     assert "reconcile: drifted: update failed [ServiceUnavailableException]: " in applied.err
 
 
-def test_concurrent_modification_rereads_and_retries(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_concurrent_modification_rereads_and_retries(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     _world(specs, secrets, events)
     aws.inject("UpdateConnection", "concurrent", times=2)
     aws.reset_counters()
@@ -156,7 +156,7 @@ def test_concurrent_modification_rereads_and_retries(aws: Emulator, specs: Path,
 
 
 def test_concurrent_modification_gives_up_after_the_bound(
-    aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from reconciler.apply import retry
 
@@ -171,7 +171,7 @@ def test_concurrent_modification_gives_up_after_the_bound(
     assert "Apply complete: 1 created, 0 updated, 0 deleted, 1 failed." in applied.out
 
 
-def test_connection_quota_is_not_retried_and_says_what_to_do(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_connection_quota_is_not_retried_and_says_what_to_do(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     _world(specs, secrets, events)
     aws.inject("CreateConnection", "limit", times=50)
     aws.reset_counters()
@@ -187,7 +187,7 @@ def test_connection_quota_is_not_retried_and_says_what_to_do(aws: Emulator, spec
     ) in applied.err
 
 
-def test_access_denied_on_write_is_not_retried(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_access_denied_on_write_is_not_retried(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     _world(specs, secrets, events)
     aws.inject("UpdateConnection", "access_denied", times=50)
     aws.reset_counters()
@@ -198,7 +198,7 @@ def test_access_denied_on_write_is_not_retried(aws: Emulator, specs: Path, secre
     assert "✓ missing: created (AUTHORIZED)" in applied.out
 
 
-def test_access_denied_on_read_is_not_retried(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_access_denied_on_read_is_not_retried(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     aws.inject("DescribeConnection", "access_denied", times=50)
@@ -211,7 +211,7 @@ def test_access_denied_on_read_is_not_retried(aws: Emulator, specs: Path, secret
     assert "Traceback" not in planned.err
 
 
-def test_one_failure_never_stops_the_others(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_one_failure_never_stops_the_others(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     secrets.create_secret(Name="prod/shared", SecretString="value-shared")
     for i in range(4):
         write(specs, f"u{i}.yaml", api_key_spec(name=f"u{i}", secret="prod/shared", description="New"))
@@ -236,7 +236,7 @@ def test_one_failure_never_stops_the_others(aws: Emulator, specs: Path, secrets:
     assert aws.write_calls() == 2
 
 
-def test_oauth_stuck_authorizing_ends_in_a_clear_timeout(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_oauth_stuck_authorizing_ends_in_a_clear_timeout(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     secrets.create_secret(Name="prod/shared", SecretString="value-shared")
     write(specs, "crm.yaml", oauth_spec(client_secret="prod/shared", tenant_header=False))
     write(specs, "other.yaml", api_key_spec(name="other", secret="prod/shared"))
@@ -250,7 +250,7 @@ def test_oauth_stuck_authorizing_ends_in_a_clear_timeout(aws: Emulator, specs: P
     assert "reconcile: crm: create failed [Timeout]: still AUTHORIZING after 2s (--wait-timeout)" in result.err
 
 
-def test_apply_twice_writes_nothing_the_second_time(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_apply_twice_writes_nothing_the_second_time(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     _world(specs, secrets, events)
     aws.reset_counters()
     first: Result = plan(capsys)

@@ -8,15 +8,15 @@ from typing import Any
 import pytest
 
 from reconciler.github.cli import main
-from reconciler.sandbox.emulator import Emulator
 from support.cli import api_key_spec, write
 from support.fake_github import outputs
+from testing.emulator import TestEmulator
 
 FAILED = "❌ **The plan failed** (exit 1), so pending changes are unknown. See the [workflow run](https://github.test/acme/connections/actions/runs/4242) log for the error."
 
 
 @pytest.fixture
-def ws(aws: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def ws(aws: TestEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A workspace as a job sees it: cwd at the checkout, the Actions variables set."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "github-output").touch()

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.sandbox.emulator import Emulator
 from support.cli import run
+from testing.emulator import TestEmulator
 
 SECRET = "SENTINEL-import-value"
 
@@ -37,7 +37,7 @@ def _seed(events: Any) -> None:
         events.describe_connection(Name=name)
 
 
-def test_import_with_copied_values_gives_a_clean_first_plan(aws: Emulator, events: Any, secrets: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_with_copied_values_gives_a_clean_first_plan(aws: TestEmulator, events: Any, secrets: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     _seed(events)
     result = run(capsys, "import", "--dir", "adopted", "--prefix", "app-", "--copy-secret-values")
@@ -58,7 +58,7 @@ def test_import_with_copied_values_gives_a_clean_first_plan(aws: Emulator, event
     assert aws.write_calls() == 0
 
 
-def test_import_without_values_lists_the_secrets_to_create(aws: Emulator, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_without_values_lists_the_secrets_to_create(aws: TestEmulator, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     _seed(events)
     aws.reset_counters()
@@ -70,7 +70,7 @@ def test_import_without_values_lists_the_secrets_to_create(aws: Emulator, events
     assert aws.calls("GetSecretValue") + aws.calls("BatchGetSecretValue") == 0
 
 
-def test_import_refuses_to_overwrite(aws: Emulator, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_refuses_to_overwrite(aws: TestEmulator, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     _seed(events)
     (tmp_path / "adopted").mkdir()

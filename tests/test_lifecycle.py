@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.sandbox.emulator import Emulator
 from support.cli import Result, api_key_spec, run, write
+from testing.emulator import TestEmulator
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +30,7 @@ def _live(events: Any, name: str, description: str = "Stripe") -> None:
     events.describe_connection(Name=name)
 
 
-def test_prune_deletes_undeclared_first_and_only_with_the_flag(aws: Emulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_prune_deletes_undeclared_first_and_only_with_the_flag(aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "keep.yaml", api_key_spec(name="keep"))
     _live(events, "keep")
     _live(events, "app-old")
@@ -48,7 +48,7 @@ def test_prune_deletes_undeclared_first_and_only_with_the_flag(aws: Emulator, sp
     assert names == {"keep", "other-old"}
 
 
-def test_prune_refuses_an_empty_specs_folder(aws: Emulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_prune_refuses_an_empty_specs_folder(aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     specs.mkdir()
     _live(events, "precious")
     aws.reset_counters()
@@ -58,7 +58,7 @@ def test_prune_refuses_an_empty_specs_folder(aws: Emulator, specs: Path, events:
     assert aws.write_calls() == 0
 
 
-def test_prune_refuses_when_specs_cannot_be_read(aws: Emulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_prune_refuses_when_specs_cannot_be_read(aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "keep.yaml", "Name: [\n")
     _live(events, "precious")
     aws.reset_counters()
@@ -66,7 +66,7 @@ def test_prune_refuses_when_specs_cannot_be_read(aws: Emulator, specs: Path, eve
     assert aws.write_calls() == 0
 
 
-def test_prune_names_api_destinations_that_would_break(aws: Emulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_prune_names_api_destinations_that_would_break(aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "keep.yaml", api_key_spec(name="keep"))
     _live(events, "keep")
     _live(events, "used")
@@ -83,7 +83,7 @@ def test_prune_names_api_destinations_that_would_break(aws: Emulator, specs: Pat
     assert forced.code == 0, forced.err
 
 
-def test_rename_is_create_plus_delete_and_says_so(aws: Emulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rename_is_create_plus_delete_and_says_so(aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec(name="stripe-v2"))
     _live(events, "stripe")
     plan = _run(capsys, "plan")
@@ -95,7 +95,7 @@ def test_rename_is_create_plus_delete_and_says_so(aws: Emulator, specs: Path, ev
     assert "Plan: 1 to create, 0 to update, 1 to delete, 0 unchanged." in pruned.out
 
 
-def test_saved_plan_applies_exactly_what_was_reviewed(aws: Emulator, specs: Path, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_saved_plan_applies_exactly_what_was_reviewed(aws: TestEmulator, specs: Path, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec(description="New"))
     _live(events, "stripe", description="Old")
     saved = tmp_path / "plan.json"
@@ -116,7 +116,7 @@ def test_saved_plan_applies_exactly_what_was_reviewed(aws: Emulator, specs: Path
     ("secret", "stripe: secret prod/stripe has a new version since the plan (AuthParameters.ApiKeyAuthParameters.ApiKeyValue)"),
     ("new spec", "specs changed for target default: added other"),
 ])
-def test_stale_saved_plan_is_refused(change: str, reason: str, aws: Emulator, specs: Path, events: Any, secrets: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_stale_saved_plan_is_refused(change: str, reason: str, aws: TestEmulator, specs: Path, events: Any, secrets: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec(description="New"))
     _live(events, "stripe", description="Old")
     saved = tmp_path / "plan.json"
@@ -136,7 +136,7 @@ def test_stale_saved_plan_is_refused(change: str, reason: str, aws: Emulator, sp
     assert aws.write_calls() == 0
 
 
-def test_saved_plan_holds_no_secret_value(aws: Emulator, specs: Path, events: Any, secrets: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_saved_plan_holds_no_secret_value(aws: TestEmulator, specs: Path, events: Any, secrets: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     secrets.put_secret_value(SecretId="prod/stripe", SecretString="SENTINEL-saved-plan-value")
     write(specs, "stripe.yaml", api_key_spec())
     _live(events, "stripe")  # holds sk-value-1: the plan shows a secret change

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from reconciler.sandbox.control import RemoteEmulator
 from reconciler.sandbox.corrections import SecretLayout
-from reconciler.sandbox.emulator import Emulator
 from reconciler.secrets.managed import managed_slots, recorded
 from support.cli import Result, run, write
+from testing.control import RemoteEmulator
+from testing.emulator import TestEmulator
 
 LAYOUTS = [layout.value for layout in SecretLayout]
 
@@ -112,7 +112,7 @@ def _managed(events: Any, secrets: Any, name: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_apply_then_plan_is_clean(
-    layout: str, aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+    layout: str, aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     aws.set_managed_secret_layout(layout)
     _repository(specs, secrets)
@@ -131,7 +131,7 @@ def test_apply_then_plan_is_clean(
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_rotation_is_still_detected(
-    layout: str, aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
+    layout: str, aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     aws.set_managed_secret_layout(layout)
     _repository(specs, secrets)
@@ -155,7 +155,7 @@ def test_rotation_is_still_detected(
 
 
 def test_oauth_http_parameters_not_kept_are_not_verified_and_can_be_forced(
-    aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
+    aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     aws.set_managed_secret_layout("pascal-no-oauth-http")
     _repository(specs, secrets)
@@ -182,7 +182,7 @@ def test_oauth_http_parameters_not_kept_are_not_verified_and_can_be_forced(
 
 
 def test_verbose_logging_is_exercised(
-    aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
+    aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The sentinel scan in _cli means something only if -vvv really logs botocore's traffic.
     _repository(specs, secrets)
@@ -240,7 +240,7 @@ WRITTEN = {
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_emulator_writes_the_layout(layout: str, aws: Emulator, events: Any, secrets: Any) -> None:
+def test_emulator_writes_the_layout(layout: str, aws: TestEmulator, events: Any, secrets: Any) -> None:
     aws.set_managed_secret_layout(layout)
     _oauth_connection(events)
     assert _managed(events, secrets, "conn") == WRITTEN[layout]
@@ -248,7 +248,7 @@ def test_emulator_writes_the_layout(layout: str, aws: Emulator, events: Any, sec
     assert _managed(events, secrets, "conn") == WRITTEN[layout]
 
 
-def test_layout_control_over_http_and_reset(aws: Emulator, events: Any, secrets: Any) -> None:
+def test_layout_control_over_http_and_reset(aws: TestEmulator, events: Any, secrets: Any) -> None:
     remote = RemoteEmulator(aws.endpoint)
     remote.set_managed_secret_layout("pascal-no-oauth-http")
     _oauth_connection(events)

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.sandbox.emulator import Emulator
 from support.cli import api_key_spec, oauth_spec, run, write
+from testing.emulator import TestEmulator
 
 # Values chosen to exercise escaping: a quote and a non-ASCII letter.
 SOURCE = {"api_key": 'SENTINEL-api-"key"-é1', "tenant": "SENTINEL-tenant-7f3a", "client": "SENTINEL-client-9c2e"}
@@ -28,7 +28,7 @@ def _scan(text: str, where: str) -> None:
     assert escaped not in text and escaped.replace("\\", "\\\\") not in text, f"escaped secret leaked into {where}"
 
 
-def test_no_secret_reaches_any_output(aws: Emulator, tmp_path: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_secret_reaches_any_output(aws: TestEmulator, tmp_path: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     specs = tmp_path / "connections"
     write(specs, "stripe.yaml", api_key_spec(secret="prod/crm:SecretString:api_key"))

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.sandbox.emulator import Emulator
 from support.cli import api_key_spec, apply, oauth_spec, plan, run, write
+from testing.emulator import TestEmulator
 
 HEADER_SPEC = """
 Name: orders
@@ -37,7 +37,7 @@ def _create(events: Any, name: str, *, description: str = "Stripe", value: str =
     events.describe_connection(Name=name)  # settled already: API_KEY is AUTHORIZED at once, as recorded from AWS
 
 
-def test_missing_connection_plans_create_and_apply_creates_it(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_connection_plans_create_and_apply_creates_it(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     aws.reset_counters()
@@ -60,7 +60,7 @@ def test_missing_connection_plans_create_and_apply_creates_it(aws: Emulator, spe
     assert (again.code, again.out) == (0, "No changes: 1 connection(s) match the specs.\n")
 
 
-def test_in_sync_makes_zero_writes_and_one_describe_each(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_in_sync_makes_zero_writes_and_one_describe_each(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     for i in range(25):
         write(specs, f"c{i}.yaml", api_key_spec(name=f"conn-{i}", secret=f"s/{i}"))
         secrets.create_secret(Name=f"s/{i}", SecretString=f"value-{i}")
@@ -78,7 +78,7 @@ def test_in_sync_makes_zero_writes_and_one_describe_each(aws: Emulator, specs: P
     assert aws.calls() == 29
 
 
-def test_update_sends_only_drifted_and_clears_removed_parameters(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_update_sends_only_drifted_and_clears_removed_parameters(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "orders.yaml", HEADER_SPEC)
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/orders", SecretString=json.dumps({"key": "orders-key"}))
@@ -106,7 +106,7 @@ def test_update_sends_only_drifted_and_clears_removed_parameters(aws: Emulator, 
     assert plan(capsys).code == 0
 
 
-def test_spec_without_parameters_clears_all_of_them(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_spec_without_parameters_clears_all_of_them(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     _create(events, "stripe", headers=[{"Key": "X-Old", "Value": "1", "IsValueSecret": False}])
@@ -116,7 +116,7 @@ def test_spec_without_parameters_clears_all_of_them(aws: Emulator, specs: Path, 
     assert plan(capsys).code == 0
 
 
-def test_json_and_markdown_formats(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_and_markdown_formats(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec(description="New"))
     write(specs, "other.yaml", api_key_spec(name="other"))
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
@@ -139,13 +139,13 @@ def test_json_and_markdown_formats(aws: Emulator, specs: Path, secrets: Any, eve
     assert '! Description: "Old" → "New"' in markdown.out
 
 
-def test_plan_flag_is_the_plan_command(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_plan_flag_is_the_plan_command(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     assert run(capsys, "--plan", "--dir", "connections") == plan(capsys)
 
 
-def test_apply_without_terminal_or_yes_refuses(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_apply_without_terminal_or_yes_refuses(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
@@ -156,7 +156,7 @@ def test_apply_without_terminal_or_yes_refuses(aws: Emulator, specs: Path, secre
     assert aws.write_calls() == 0
 
 
-def test_deauthorized_after_write_is_a_failure_with_reason(aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_deauthorized_after_write_is_a_failure_with_reason(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     write(specs, "other.yaml", api_key_spec(name="other"))
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
@@ -173,7 +173,7 @@ def test_deauthorized_after_write_is_a_failure_with_reason(aws: Emulator, specs:
     assert '~ ConnectionState: "DEAUTHORIZED" → "AUTHORIZED"  (StateReason: Invalid API key)' in planned.out
 
 
-def test_stuck_authorizing_times_out(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_stuck_authorizing_times_out(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     aws.settle_into("stripe", "AUTHORIZING")
@@ -187,7 +187,7 @@ def test_stuck_authorizing_times_out(aws: Emulator, specs: Path, secrets: Any, c
     ("prod/stripe:SecretString:nokey", "secret 'prod/stripe' has no JSON key 'nokey'"),
     ("prod/stripe:SecretString:api_key:AWSPENDING", "secret 'prod/stripe key api_key stage AWSPENDING': not found (or the version/stage does not exist) [ResourceNotFoundException]"),
 ])
-def test_unresolvable_secret_is_one_line_and_no_write(reference: str, message: str, aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unresolvable_secret_is_one_line_and_no_write(reference: str, message: str, aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec(secret=reference))
     secrets.create_secret(Name="prod/stripe", SecretString=json.dumps({"api_key": "sk-value-1"}))
     aws.reset_counters()
@@ -201,7 +201,7 @@ def test_unresolvable_secret_is_one_line_and_no_write(reference: str, message: s
     assert aws.write_calls() == 0
 
 
-def test_resolved_value_that_aws_would_reject_is_caught_without_echo(aws: Emulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_resolved_value_that_aws_would_reject_is_caught_without_echo(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="has:colon:SENTINEL")
     result = plan(capsys)
@@ -211,7 +211,7 @@ def test_resolved_value_that_aws_would_reject_is_caught_without_echo(aws: Emulat
 
 
 @pytest.mark.parametrize("bad", ["Name: [\n", api_key_spec().replace("API_KEY", "BASIC"), api_key_spec().replace("Description", "Desc")])
-def test_invalid_specs_stop_apply_before_any_aws_call(bad: str, aws: Emulator, specs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_invalid_specs_stop_apply_before_any_aws_call(bad: str, aws: TestEmulator, specs: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "good.yaml", api_key_spec(name="good"))
     write(specs, "bad.yaml", bad)
     result = apply(capsys)
@@ -220,7 +220,7 @@ def test_invalid_specs_stop_apply_before_any_aws_call(bad: str, aws: Emulator, s
     assert aws.calls() == 0
 
 
-def test_no_credentials_is_a_clean_error(aws: Emulator, specs: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_credentials_is_a_clean_error(aws: TestEmulator, specs: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")

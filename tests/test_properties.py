@@ -25,8 +25,8 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from reconciler.sandbox.emulator import Emulator
 from support.cli import api_key_spec, run
+from testing.emulator import TestEmulator
 
 SECRET_NAME = "prop/secrets"
 
@@ -118,7 +118,7 @@ def valid_world(draw: st.DrawFn) -> tuple[list[dict[str, Any]], dict[str, str]]:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(world=valid_world())
-def test_random_valid_specs_round_trip(world: tuple[list[dict[str, Any]], dict[str, str]], aws: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_random_valid_specs_round_trip(world: tuple[list[dict[str, Any]], dict[str, str]], aws: TestEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     specs, values = world
     # The `aws` fixture set the environment once; each example starts from an empty account.
     aws.reset()

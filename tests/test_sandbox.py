@@ -18,8 +18,9 @@ def test_sandbox_plans_applies_and_converges() -> None:
     out = proc.stdout
     assert "(exit code 2: 2 means changes are pending)" in out
     assert "(secret changed: sandbox/partners/acme key password version " in out
-    assert "(secret changed outside git: live value is not sandbox/partners/globex version " in out
+    assert "(live value differs from sandbox/partners/globex version " in out
     assert '~ ConnectionState: "DEAUTHORIZED" → "AUTHORIZED"' in out
     assert "Apply complete: 1 created, 3 updated, 0 deleted, 0 failed." in out
+    assert "(exit code 0; 4 write call(s) to AWS)" in out  # counted by the sandbox's own layer (writes.py)
     assert out.rstrip().endswith("No changes: 4 connection(s) match the specs.\n(exit code 0: 0 means everything matches the specs)".rstrip())
     assert "Traceback" not in proc.stderr

@@ -17,8 +17,8 @@ from typing import IO, Any
 
 import pytest
 
-from reconciler.sandbox.emulator import Emulator
 from support.cli import api_key_spec, apply, oauth_spec, plan, write
+from testing.emulator import TestEmulator
 
 CONNECTIONS = 12  # more than apply's 8 writers, so some are still waiting when the signal comes
 WRITE_SECONDS = 2.0
@@ -33,7 +33,7 @@ def _reader(stream: IO[str], lines: list[str], seen_plan: threading.Event) -> No
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_during_apply_stops_new_writes_and_a_rerun_converges(
-    signum: signal.Signals, aws: Emulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+    signum: signal.Signals, aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     secrets.create_secret(Name="prod/shared", SecretString="value-shared")
     for i in range(CONNECTIONS):
@@ -89,7 +89,7 @@ def test_signal_during_apply_stops_new_writes_and_a_rerun_converges(
 
 
 
-def test_signal_while_waiting_for_a_stuck_connection_ends_in_bounded_time(aws: Emulator, specs: Path, secrets: Any) -> None:
+def test_signal_while_waiting_for_a_stuck_connection_ends_in_bounded_time(aws: TestEmulator, specs: Path, secrets: Any) -> None:
     secrets.create_secret(Name="prod/shared", SecretString="value-shared")
     write(specs, "crm.yaml", oauth_spec(client_secret="prod/shared", tenant_header=False))
     aws.settle_into("crm", "AUTHORIZING")  # would outlast the 300 s wait

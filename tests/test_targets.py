@@ -9,8 +9,8 @@ from typing import Any
 import boto3
 import pytest
 
-from reconciler.sandbox.emulator import Emulator
 from support.cli import api_key_spec, run, write
+from testing.emulator import TestEmulator
 
 CONFIG = """
 targets:
@@ -25,7 +25,7 @@ targets:
 
 
 @pytest.fixture
-def repo(aws: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def repo(aws: TestEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     for region in ("us-east-1", "eu-west-1"):
         boto3.session.Session().client("secretsmanager", region_name=region).create_secret(Name="prod/stripe", SecretString="sk-value-1")

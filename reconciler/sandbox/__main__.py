@@ -19,6 +19,7 @@ from reconciler.errors import ReconcileError
 from reconciler.pipeline import load_valid_specs
 from reconciler.sandbox.emulator import Emulator
 from reconciler.sandbox.seed import seed
+from reconciler.sandbox.writes import WriteCount
 
 SANDBOX_ENV = {
     "AWS_ACCESS_KEY_ID": "sandbox",
@@ -35,14 +36,17 @@ def _banner(text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reconciler.sandbox", description=__doc__)
     parser.add_argument("--dir", default="connections", help="specs folder (default: connections)")
-    parser.add_argument("--serve", action="store_true", help="seed, print the environment to use, and keep serving until Ctrl-C")
+    parser.add_argument(
+        "--serve", action="store_true", help="seed, print the environment to use, and keep serving until Ctrl-C"
+    )
     args = parser.parse_args(argv)
     try:
         specs = load_valid_specs(args.dir)
     except ReconcileError as exc:
         print(f"sandbox: the specs in {args.dir} are not valid:\n{exc}", file=sys.stderr)
         return 1
-    with Emulator() as emulator:
+    writes = WriteCount()
+    with Emulator(layers=[writes]) as emulator:
         os.environ.pop("AWS_PROFILE", None)
         os.environ.update(SANDBOX_ENV, AWS_ENDPOINT_URL=emulator.endpoint)
         emulator.set_transition_polls(1)
@@ -51,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         _banner(f"sandbox: emulator on {emulator.endpoint}, seeded from {args.dir}/ with drift")
         for line in seed(emulator, specs, events, secrets):
             print(f"  - {line}")
-        emulator.reset_counters()
+        seeded = writes.count
         if args.serve:
             print("\nIn another shell:")
             for key, value in sorted({**SANDBOX_ENV, "AWS_ENDPOINT_URL": emulator.endpoint}.items()):
@@ -67,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"(exit code {first}: 2 means changes are pending)")
         _banner("reconcile apply --yes")
         applied = reconcile(["apply", "--dir", args.dir, "--yes", "--wait-timeout", "30"])
-        print(f"(exit code {applied}; {emulator.write_calls()} write call(s) to AWS)")
+        print(f"(exit code {applied}; {writes.count - seeded} write call(s) to AWS)")
         _banner("reconcile plan (again)")
         last = reconcile(["plan", "--dir", args.dir])
         print(f"(exit code {last}: 0 means everything matches the specs)")

@@ -44,14 +44,11 @@ class ConnectionService:
         self.clear()
 
     def clear(self) -> None:
+        """Forget every connection record and go back to the default settings."""
         self._records: dict[str, ConnectionRecord] = {}  # by connection ARN, so a recreated name starts fresh
-        self._overrides: dict[str, tuple[str, str]] = {}  # by name: how its next settle ends
         self.transition_polls = 1
         self.quota = DEFAULT_QUOTA
         self.managed_secret_layout = fix.SecretLayout.SNAKE
-        # moto 5.2 lists every connection whatever the NamePrefix (shared AWS-NOTES.md, "moto");
-        # tests turn this on to show pruning never relies on the server honouring the prefix.
-        self.ignore_name_prefix = False
 
     def handle(self, action: str, region: str, body: Body) -> Body:
         validate_input(action, body)
@@ -143,7 +140,7 @@ class ConnectionService:
 
     def list_connections(self, region: str, body: Body) -> Body:
         events = self._events(region)
-        prefix = "" if self.ignore_name_prefix else body.get("NamePrefix") or ""
+        prefix = body.get("NamePrefix") or ""
         wanted_state = body.get("ConnectionState")
         limit = body.get("Limit") or fix.DEFAULT_PAGE_SIZE
         after = fix.page_after(body.get("NextToken"))
@@ -173,17 +170,19 @@ class ConnectionService:
         self._events(region).delete_connection(conn.name)  # moto deletes the managed secret too
         return out
 
-    # --- controls -----------------------------------------------------------------------
-
-    def settle_into(self, name: str, state: str, reason: str) -> None:
-        if state not in STATES:
-            raise ValueError(f"unknown connection state {state!r}")
-        self._overrides[name] = (state, reason)
+    # --- state --------------------------------------------------------------------------
 
     def force_state(self, region: str, name: str, state: str, reason: str) -> None:
         if state not in STATES:
             raise ValueError(f"unknown connection state {state!r}")
         self._record(self._get(region, name)).settle(state, reason)
+
+    def settled_outcome(self, conn: Connection, record: ConnectionRecord) -> tuple[str, str]:
+        """The state and StateReason a connection ends in once its transition has run out.
+
+        A healthy end, as a working endpoint gives; testing/ overrides this to play failures.
+        """
+        return settled_state(record), ""
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -195,8 +194,7 @@ class ConnectionService:
 
     def _settle_if_due(self, conn: Connection, record: ConnectionRecord) -> None:
         if record.lifecycle.due and not record.lifecycle.pending:
-            state, reason = self._overrides.pop(conn.name, (settled_state(record), ""))
-            record.settle(state, reason)
+            record.settle(*self.settled_outcome(conn, record))
 
     def _summary(self, conn: Connection, record: ConnectionRecord) -> Body:
         # ListConnections' Connection shape: no Description, SecretArn or AuthParameters.

@@ -15,7 +15,7 @@ from typing import Any
 from reconciler.apply.requests import create_request
 from reconciler.model import Spec
 from reconciler.sandbox.emulator import Emulator
-from reconciler.secrets.desired import resolve_secrets
+from reconciler.read.desired import resolve_secrets
 from reconciler.secrets.refs import parse_reference, secret_fields
 
 

@@ -21,7 +21,7 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 __all__ = ["WSGIServer", "make_server", "SOCKET_KEY"]
 
-SOCKET_KEY = "reconcile.socket"  # the client's socket, for faults that drop the connection
+SOCKET_KEY = "reconcile.socket"  # the client's socket, for layers that drop the connection (test faults)
 
 
 class _Http11Handler(ServerHandler):

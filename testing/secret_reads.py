@@ -10,16 +10,36 @@ BatchGetSecretValue / APIErrorType) and still returns the other secrets.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
 
-from reconciler.sandbox.wire import AwsError, AwsRequest, Reply, json_reply, with_json_body
+from reconciler.sandbox.middleware import Handler
+from reconciler.sandbox.wire import AwsError, AwsRequest, Environ, Reply, json_reply, with_json_body
 
 MANAGED_SECRET_MARKER = "events!connection/"  # in both the name and the ARN of every managed secret
 GUARDED_ACTIONS = frozenset({"GetSecretValue", "BatchGetSecretValue"})
 
 Forward = Callable[[bytes], Reply]
+
+
+class ManagedSecretGuard:
+    """A layer refusing reads of managed secrets while `deny` is set."""
+
+    def __init__(self, account_id: str) -> None:
+        self.account_id = account_id
+        self.deny = False
+
+    def __call__(self, request: AwsRequest, environ: Environ, inner: Handler) -> Reply:
+        if not (self.deny and request.prefix == "secretsmanager" and request.action in GUARDED_ACTIONS):
+            return inner(request, environ)
+
+        def forward(raw: bytes) -> Reply:
+            changed = raw != request.raw  # a body guarded_read wrote: JSON
+            return inner(dataclasses.replace(request, raw=raw, body=json.loads(raw)) if changed else request, environ)
+
+        return guarded_read(request, forward, self.account_id)
 
 
 def is_managed(secret_id: str) -> bool:

@@ -1,4 +1,4 @@
-"""`python -m reconciler.sandbox.serve`: the emulator alone, in its own process, until killed.
+"""`python -m testing.serve`: the test emulator alone, in its own process, until killed.
 
 The first line on stdout is the endpoint (`http://127.0.0.1:PORT`); nothing else is
 printed there. Point boto3 at it with AWS_ENDPOINT_URL and steer it through the
@@ -20,20 +20,20 @@ import threading
 from pathlib import Path
 from types import FrameType, TracebackType
 
-from reconciler.sandbox.control import RemoteEmulator
+from testing.control import RemoteEmulator
 
 START_TIMEOUT = 60.0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m reconciler.sandbox.serve", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m testing.serve", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")
     parser.add_argument("--region", default="us-east-1", help="region for requests that name none")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every AWS call (default 0)")
     args = parser.parse_args(argv)
 
-    from reconciler.sandbox.emulator import Emulator  # imports moto: only once we are really serving
+    from testing.emulator import TestEmulator  # imports moto: only once we are really serving
 
     stop = threading.Event()
 
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    with Emulator(region=args.region, host=args.host, port=args.port) as emulator:
+    with TestEmulator(region=args.region, host=args.host, port=args.port) as emulator:
         emulator.set_latency(args.latency)
         print(emulator.endpoint, flush=True)
         while not stop.wait(1.0):
@@ -51,10 +51,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class EmulatorProcess:
-    """`python -m reconciler.sandbox.serve` as a child process; `control` steers it."""
+    """`python -m testing.serve` as a child process; `control` steers it."""
 
     def __init__(self, *, latency: float = 0.0, region: str = "us-east-1", python: str = sys.executable) -> None:
-        self._argv = [python, "-m", "reconciler.sandbox.serve", "--port", "0", "--latency", str(latency), "--region", region]
+        self._argv = [python, "-m", "testing.serve", "--port", "0", "--latency", str(latency), "--region", region]
         self._process: subprocess.Popen[str] | None = None
         self.endpoint = ""
 
@@ -69,8 +69,8 @@ class EmulatorProcess:
         return self._process.pid if self._process is not None else None
 
     def start(self) -> EmulatorProcess:
-        # The child imports this package from wherever this process found it.
-        root = str(Path(__file__).resolve().parents[2])
+        # The child imports `testing` (and `reconciler`, when not installed) from where this process found it.
+        root = str(Path(__file__).resolve().parents[1])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         process = subprocess.Popen(self._argv, stdout=subprocess.PIPE, text=True, env=env)
         self._process = process
@@ -103,7 +103,9 @@ class EmulatorProcess:
     def __enter__(self) -> EmulatorProcess:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 

@@ -121,7 +121,8 @@ class FaultPlan:
         if not 0.0 <= rate <= 1.0:
             raise ValueError("rate must be between 0 and 1")
         with self._lock:
-            self._rate = _ThrottleRate(rate, frozenset(actions) if actions is not None else None, random.Random(seed)) if rate else None
+            chosen = frozenset(actions) if actions is not None else None
+            self._rate = _ThrottleRate(rate, chosen, random.Random(seed)) if rate else None
 
     def take(self, prefix: str, action: str) -> Outcome | None:
         """The outcome for this request: an armed fault for its action (or for "*"), else maybe a throttle."""

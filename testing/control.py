@@ -1,9 +1,9 @@
 """The emulator's controls over HTTP, for an emulator running in another process.
 
 The benchmark measures reconcile's own CPU, so moto (which burns plenty) runs in a
-process of its own (`python -m reconciler.sandbox.serve`); this channel lets the
-driver steer it. Routes take and return JSON, live under `/_emulator/` where no
-AWS call goes, and are never counted, delayed or faulted:
+process of its own (`python -m testing.serve`); this channel lets the driver steer
+it. Routes take and return JSON, live under `/_emulator/` where no AWS call goes,
+and are never counted, delayed or faulted (`ControlRoutes` is the outermost layer):
 
     GET  /_emulator/calls             → {"by_action": {...}, "total": n, "writes": n, "repeats": n,
                                          "faults_injected": n, "throttled": n}
@@ -16,7 +16,7 @@ AWS call goes, and are never counted, delayed or faulted:
     POST /_emulator/reset             {}
 
 A bad request answers 400 with {"error": "..."}. `RemoteEmulator` is the client: the
-same methods as `Emulator`'s controls, so code can drive either.
+same methods as `TestEmulator`'s controls, so code can drive either.
 """
 
 from __future__ import annotations
@@ -27,13 +27,14 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from reconciler.sandbox.wire import Reply, json_reply
+from reconciler.sandbox.middleware import Handler
+from reconciler.sandbox.wire import AwsRequest, Environ, Reply, json_reply
 
 PREFIX = "/_emulator/"
 
 
 class Controls(Protocol):
-    """What both `Emulator` and `RemoteEmulator` offer."""
+    """What both `TestEmulator` and `RemoteEmulator` offer."""
 
     def calls(self, action: str | None = None) -> int: ...
     def calls_by_action(self) -> dict[str, int]: ...
@@ -95,8 +96,21 @@ def handle(target: Controls, method: str, path: str, raw: bytes) -> Reply:
     return json_reply(result if isinstance(result, dict) else {})
 
 
+class ControlRoutes:
+    """A layer answering the control routes itself; every other request passes on."""
+
+    def __init__(self, target: Controls) -> None:
+        self._target = target
+
+    def __call__(self, request: AwsRequest, environ: Environ, inner: Handler) -> Reply:
+        path = str(environ.get("PATH_INFO", ""))
+        if not path.startswith(PREFIX):
+            return inner(request, environ)
+        return handle(self._target, str(environ.get("REQUEST_METHOD", "GET")), path, request.raw)
+
+
 class RemoteEmulator:
-    """The controls of an emulator served at `endpoint` (see reconciler.sandbox.serve)."""
+    """The controls of an emulator served at `endpoint` (see testing.serve)."""
 
     def __init__(self, endpoint: str, timeout: float = 30.0) -> None:
         self.endpoint = endpoint.rstrip("/")
@@ -147,7 +161,8 @@ class RemoteEmulator:
         self._call("POST", "latency", {"seconds": seconds})
 
     def set_throttle_rate(self, rate: float, actions: set[str] | None = None, seed: int | None = None) -> None:
-        self._call("POST", "throttle", {"rate": rate, "actions": sorted(actions) if actions is not None else None, "seed": seed})
+        chosen = sorted(actions) if actions is not None else None
+        self._call("POST", "throttle", {"rate": rate, "actions": chosen, "seed": seed})
 
     def set_transition_polls(self, n: int) -> None:
         self._call("POST", "transition-polls", {"n": n})

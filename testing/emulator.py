@@ -1,0 +1,148 @@
+"""The sandbox's emulator plus what tests and the benchmark steer and observe.
+
+`TestEmulator` is reconciler.sandbox's Emulator (moto behind the AWS corrections)
+with layers in front: the control routes (control.py), a call log (calls.py),
+latency and faults (layers.py, faults.py) and a guard on managed-secret reads
+(secret_reads.py); and connections whose next settle a test can choose
+(connections.py).
+
+moto keeps its state in process-wide globals, so every emulator in one process
+shares it: reset() wipes moto for all of them.
+"""
+
+from __future__ import annotations
+
+from reconciler.sandbox.corrections import SecretLayout
+from reconciler.sandbox.emulator import Emulator
+from reconciler.sandbox.middleware import Layer
+from testing.calls import CallLog
+from testing.connections import SteeredConnectionService
+from testing.control import ControlRoutes
+from testing.layers import FaultInjection, Latency
+from testing.secret_reads import ManagedSecretGuard
+
+
+class TestEmulator(Emulator):
+    """The emulator with counters, faults and controls, also reachable over HTTP (control.py)."""
+
+    __test__ = False  # a helper, not a pytest test class
+
+    def __init__(
+        self, *, region: str = "us-east-1", account_id: str = "123456789012", host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self._calls = CallLog()
+        self._latency = Latency()
+        self._faults = FaultInjection()
+        self._secret_guard = ManagedSecretGuard(account_id)
+        self._steered = SteeredConnectionService(account_id)
+        # Outermost first: control calls are no AWS calls; every AWS call is counted, faulted or not.
+        layers: list[Layer] = [ControlRoutes(self), self._calls, self._latency, self._faults, self._secret_guard]
+        super().__init__(
+            region=region, account_id=account_id, host=host, port=port, layers=layers, connections=self._steered
+        )
+
+    def reset(self) -> None:
+        """Wipe moto's state (every service) and every control and counter of this emulator."""
+        with self.lock:
+            _reset_moto()
+            self._steered.clear()
+            self._calls.clear()
+            self._latency.seconds = 0.0
+            self._faults.clear()
+            self._secret_guard.deny = False
+
+    # --- observation --------------------------------------------------------------------
+
+    def calls(self, action: str | None = None) -> int:
+        """Requests received for `action` (e.g. "DescribeConnection"), or all of them."""
+        return self._calls.calls(action)
+
+    def calls_by_action(self) -> dict[str, int]:
+        """Requests received so far, by action."""
+        return self._calls.by_action()
+
+    def repeated_calls(self) -> int:
+        """Requests identical (action and body) to an earlier one since the counters were reset."""
+        return self._calls.repeats()
+
+    def user_agents(self) -> dict[str, int]:
+        """Requests received so far, by User-Agent header."""
+        return self._calls.user_agents()
+
+    def write_calls(self) -> int:
+        """Requests received for mutating actions (reconciler.sandbox.writes.is_write), in any service."""
+        return self._calls.writes()
+
+    def reset_counters(self) -> None:
+        self._calls.clear()
+
+    # --- behaviour controls ---------------------------------------------------------------
+
+    def settle_into(self, name: str, state: str, reason: str = "") -> None:
+        """The next settle of connection `name` ends in `state` with StateReason `reason`.
+
+        "AUTHORIZING" leaves it authorizing for good (for timeout tests).
+        """
+        with self.lock:
+            self._steered.settle_into(name, state, reason)
+
+    def deny_managed_secret_reads(self, deny: bool = True) -> None:
+        self._secret_guard.deny = deny
+
+    def set_managed_secret_layout(self, layout: str) -> None:
+        """How managed secrets written from now on spell their HTTP parameter lists.
+
+        "snake" (moto's, the default), "pascal" (as the request spelled them, as LocalStack
+        writes them) or "pascal-no-oauth-http" (LocalStack as it is: OAuth HTTP parameters
+        not kept). No AWS recording shows which AWS does (shared AWS-NOTES.md, "The managed
+        secret" and "LocalStack"); see reconciler.sandbox.corrections.SecretLayout.
+        """
+        chosen = SecretLayout.named(layout)
+        with self.lock:
+            self._steered.managed_secret_layout = chosen
+
+    def set_latency(self, seconds: float) -> None:
+        self._latency.seconds = max(0.0, seconds)
+
+    def set_connection_quota(self, n: int) -> None:
+        with self.lock:
+            self._steered.quota = n
+
+    def ignore_list_name_prefix(self, ignore: bool = True) -> None:
+        """ListConnections answers every connection, whatever its NamePrefix, as moto does."""
+        with self.lock:
+            self._steered.ignore_name_prefix = ignore
+
+    # --- faults ---------------------------------------------------------------------------
+
+    def inject(self, action: str, fault: str, times: int = 1, *, seconds: float = 2.0) -> None:
+        """Make the next `times` calls of `action` ("*" for any) fail with `fault`.
+
+        Faults: throttle, 500, 503, reset, timeout (sleeps `seconds`, then handles
+        the request), concurrent, access_denied, limit. See faults.FAULTS.
+        """
+        self._faults.plan.inject(action, fault, times, seconds=seconds)
+
+    def set_throttle_rate(self, rate: float, actions: set[str] | None = None, seed: int | None = None) -> None:
+        """Answer ThrottlingException to a fraction `rate` of the calls of `actions` (None: every action).
+
+        Armed faults (inject) fire first; 0 turns the rate off. Throttled calls count
+        in calls(), faults_injected() and throttled(). `seed` fixes the draws.
+        """
+        self._faults.plan.set_throttle_rate(rate, actions, seed)
+
+    def faults_injected(self) -> int:
+        return self._faults.plan.injected()
+
+    def throttled(self) -> int:
+        """ThrottlingException replies sent, by inject("...", "throttle") or by the throttle rate."""
+        return self._faults.plan.throttled()
+
+
+def _reset_moto() -> None:
+    # What moto's own /moto-api/reset does (moto.moto_api._internal.models.MotoAPIBackend.reset).
+    from moto.core.base_backend import BackendDict
+    from moto.core.model_instances import reset_model_data
+
+    BackendDict.reset()
+    reset_model_data()

@@ -1,0 +1,65 @@
+"""Layers that make the emulator slow or faulty, as a far-away or failing AWS endpoint is."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import NoReturn
+
+from reconciler.sandbox.middleware import Handler
+from reconciler.sandbox.server import SOCKET_KEY
+from reconciler.sandbox.wire import AwsError, AwsRequest, Environ, Reply, error_reply
+from testing.faults import DelayOutcome, DropOutcome, ErrorOutcome, FaultPlan
+
+
+class Latency:
+    """Sleep `seconds` before each call is handled."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self, request: AwsRequest, environ: Environ, inner: Handler) -> Reply:
+        if self.seconds > 0:
+            time.sleep(self.seconds)
+        return inner(request, environ)
+
+
+class FaultInjection:
+    """Play the outcomes of `plan`: an error reply, a dropped connection, or a delay before normal handling."""
+
+    def __init__(self) -> None:
+        self.plan = FaultPlan()
+        self._epoch = 0  # bumped by clear(), so a request delayed across a reset is dropped
+
+    def clear(self) -> None:
+        self.plan.clear()
+        self._epoch += 1
+
+    def __call__(self, request: AwsRequest, environ: Environ, inner: Handler) -> Reply:
+        epoch = self._epoch
+        outcome = self.plan.take(request.prefix, request.action) if request.action else None
+        if isinstance(outcome, ErrorOutcome):
+            return error_reply(AwsError(outcome.code, outcome.message, outcome.status))
+        if isinstance(outcome, DropOutcome):
+            drop_connection(environ)
+        if isinstance(outcome, DelayOutcome):
+            time.sleep(outcome.seconds)
+            if self._epoch != epoch:
+                drop_connection(environ)
+        return inner(request, environ)
+
+
+def drop_connection(environ: Environ) -> NoReturn:
+    """Close the client's socket without a response.
+
+    The server (reconciler/sandbox/server.py) treats a ConnectionError raised by the
+    app as a dropped client and stays quiet, so raising one after shutting the socket
+    down ends the request with nothing sent.
+    """
+    sock = environ.get(SOCKET_KEY)
+    if isinstance(sock, socket.socket):
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    raise ConnectionResetError("fault injected: connection dropped")

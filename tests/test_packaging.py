@@ -1,0 +1,65 @@
+"""The wheel ships reconcile and the sandbox, and none of the test infrastructure (testing/, tests/, bench/).
+
+The wheel is built from a copy of the checkout: a build in place would write build/ and
+*.egg-info into it, and setuptools packs whatever an earlier build left in build/lib,
+removed modules included.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+NOT_COPIED = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*cache", ".hypothesis")
+DIST_INFO = re.compile(r"^[^/]+\.dist-info/")  # whatever [project] name says
+# What `python -m reconciler.sandbox` needs, and what only tests and the benchmark use.
+QUICK_START = {"__main__.py", "emulator.py", "middleware.py", "corrections.py", "seed.py", "server.py", "writes.py"}
+TEST_ONLY_MODULES = {"faults.py", "control.py", "serve.py", "secret_reads.py", "calls.py", "layers.py"}
+TEST_ONLY_NAMES = ("FaultPlan", "RemoteEmulator", "TestEmulator", "/_emulator/", "inject(", "set_throttle_rate")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    source = tmp_path_factory.mktemp("source") / "reconcile"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(*NOT_COPIED))
+    out = tmp_path_factory.mktemp("wheel")
+    # With build isolation, as `pip install .` builds it: the build needs a newer setuptools than a venv has.
+    argv = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source)]
+    built = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    assert built.returncode == 0, built.stdout + built.stderr
+    (path,) = out.glob("*.whl")
+    return zipfile.ZipFile(path)
+
+
+def test_the_wheel_holds_reconciler_alone(wheel: zipfile.ZipFile) -> None:
+    outside = [name for name in wheel.namelist() if not name.startswith("reconciler/") and not DIST_INFO.match(name)]
+    assert outside == []
+    top_level = next(name for name in wheel.namelist() if DIST_INFO.match(name) and name.endswith("top_level.txt"))
+    assert wheel.read(top_level).decode().split() == ["reconciler"]
+
+
+def test_the_sandbox_ships_what_the_quick_start_needs_and_no_test_tool(wheel: zipfile.ZipFile) -> None:
+    sandbox = {name.removeprefix("reconciler/sandbox/") for name in wheel.namelist()
+               if name.startswith("reconciler/sandbox/")}
+    assert QUICK_START <= sandbox
+    shipped_modules = {Path(name).name for name in wheel.namelist() if name.endswith(".py")}
+    assert shipped_modules & TEST_ONLY_MODULES == set()
+
+
+def test_no_shipped_module_imports_or_names_the_test_infrastructure(wheel: zipfile.ZipFile) -> None:
+    found = []
+    for name in wheel.namelist():
+        if not name.endswith(".py"):
+            continue
+        text = wheel.read(name).decode()
+        if re.search(r"^\s*(from|import) testing\b", text, re.MULTILINE):
+            found.append(f"{name}: imports testing")
+        found += [f"{name}: {word}" for word in TEST_ONLY_NAMES if word in text]
+    assert found == []
