@@ -10,12 +10,11 @@ from typing import Any
 
 import yaml
 
+from reconciler.secrets.layout import FIXED, PARAMETER_BLOCKS, PARAMETER_LIST_LAYOUT
 from reconciler.secrets.managed import SlotId
-from reconciler.secrets.refs import PARAMETER_LISTS
+from reconciler.secrets.refs import dig
 
 DEFAULT_SECRET_NAME = "eventbridge/{name}"
-_FIXED_KEYS = {"ApiKeyAuthParameters": ("ApiKeyValue", "api_key_value"), "BasicAuthParameters": ("Password", "password")}
-_LIST_PREFIX = {"HeaderParameters": "header", "QueryStringParameters": "query", "BodyParameters": "body"}
 
 
 @dataclass
@@ -38,12 +37,13 @@ def _json_key(text: str) -> str:
 
 def _parameters(block: Any, slot: SlotId, prefix: str, imported: Imported) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for list_name in PARAMETER_LISTS:
+    for layout in PARAMETER_LIST_LAYOUT:
+        list_name = layout.name
         items = []
         for item in (block or {}).get(list_name) or []:
             entry: dict[str, Any] = {"Key": item["Key"]}
             if item.get("IsValueSecret"):
-                key = _json_key(f"{prefix}{_LIST_PREFIX[list_name]}/{item['Key']}")
+                key = _json_key(f"{prefix}{layout.import_prefix}/{item['Key']}")
                 imported.keys[key] = slot + (list_name, item["Key"], "Value")
                 entry["Value"] = _reference(imported.secret_name, key)
                 entry["IsValueSecret"] = True
@@ -53,6 +53,14 @@ def _parameters(block: Any, slot: SlotId, prefix: str, imported: Imported) -> di
         if items:
             out[list_name] = items
     return out
+
+
+_PARAMETER_BLOCK_NAMES = {b.spec_path[-1] for b in PARAMETER_BLOCKS}
+
+
+def _described(block: dict[str, Any]) -> dict[str, Any]:
+    """An auth block as DescribeConnection showed it, without its parameter blocks (imported on their own)."""
+    return {k: (dict(v) if isinstance(v, dict) else v) for k, v in block.items() if k not in _PARAMETER_BLOCK_NAMES}
 
 
 def _connectivity(block: Any) -> dict[str, Any] | None:
@@ -69,29 +77,23 @@ def import_connection(live: dict[str, Any], secret_pattern: str = DEFAULT_SECRET
     spec["AuthorizationType"] = live["AuthorizationType"]
     source = live.get("AuthParameters") or {}
     auth: dict[str, Any] = {}
-    for block_name, (field_name, key) in _FIXED_KEYS.items():
-        if block_name in source:
-            auth[block_name] = {k: v for k, v in source[block_name].items() if k != field_name}
-            auth[block_name][field_name] = _reference(imported.secret_name, key)
-            imported.keys[key] = ("AuthParameters", block_name, field_name)
-    if "OAuthParameters" in source:
-        oauth = source["OAuthParameters"]
-        imported.keys["client_secret"] = ("AuthParameters", "OAuthParameters", "ClientParameters", "ClientSecret")
-        block: dict[str, Any] = {
-            "AuthorizationEndpoint": oauth.get("AuthorizationEndpoint"),
-            "HttpMethod": oauth.get("HttpMethod"),
-            "ClientParameters": {
-                "ClientID": (oauth.get("ClientParameters") or {}).get("ClientID"),
-                "ClientSecret": _reference(imported.secret_name, "client_secret"),
-            },
-        }
-        params = _parameters(oauth.get("OAuthHttpParameters"), ("AuthParameters", "OAuthParameters", "OAuthHttpParameters"), "oauth_", imported)
-        if params:
-            block["OAuthHttpParameters"] = params
-        auth["OAuthParameters"] = block
-    invocation = _parameters(source.get("InvocationHttpParameters"), ("AuthParameters", "InvocationHttpParameters"), "", imported)
-    if invocation:
-        auth["InvocationHttpParameters"] = invocation
+    for fixed in FIXED:
+        if fixed.block not in source:
+            continue
+        # The auth block as described (no secret value), with the secret as a reference.
+        block = _described(source[fixed.block])
+        node = block
+        for part in fixed.spec_path[2:-1]:
+            node = node.setdefault(part, {})
+        node[fixed.spec_path[-1]] = _reference(imported.secret_name, fixed.import_key)
+        imported.keys[fixed.import_key] = fixed.spec_path
+        auth[fixed.block] = block
+    for params in PARAMETER_BLOCKS:
+        container = auth if len(params.spec_path) == 2 else auth.get(params.spec_path[1])
+        live_block = dig({"AuthParameters": source}, params.spec_path)
+        found = _parameters(live_block, params.spec_path, params.import_prefix, imported)
+        if found and isinstance(container, dict):
+            container[params.spec_path[-1]] = found
     connectivity = _connectivity(source.get("ConnectivityParameters"))
     if connectivity:
         auth["ConnectivityParameters"] = connectivity

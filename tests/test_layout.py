@@ -55,3 +55,33 @@ def test_planning_and_rendering_load_nothing_that_talks_to_aws() -> None:
             "print(sorted(m for m in sys.modules if m.startswith(('reconciler.aws', 'reconciler.read', 'boto3', 'botocore'))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_schema_marks_exactly_the_table_s_secrets() -> None:
+    """The JSON Schema is a static file; it must agree with the one table of where secrets sit."""
+    import json
+
+    from reconciler.secrets.layout import FIXED, PARAMETER_BLOCKS, PARAMETER_LISTS
+
+    schema = json.loads((PACKAGE / "schemas" / "connection.schema.json").read_text(encoding="utf-8"))
+    references: set[str] = set()
+    names: set[str] = set()
+
+    def walk(node: object, name: str = "") -> None:
+        if isinstance(node, dict):
+            if node.get("$ref") == "#/$defs/SecretReference" and name:
+                references.add(name)
+            for key, value in node.items():
+                if key == "properties" and isinstance(value, dict):
+                    names.update(value)
+                    for prop, inner in value.items():
+                        walk(inner, prop)
+                else:
+                    walk(value, name)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, name)
+
+    walk(schema)
+    assert references == {f.spec_path[-1] for f in FIXED}
+    assert {b.spec_path[-1] for b in PARAMETER_BLOCKS} | set(PARAMETER_LISTS) <= names

@@ -12,10 +12,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from reconciler.model import Live
-from reconciler.model import Spec
+from reconciler.model import Live, Spec
 from reconciler.secrets.desired import DesiredSecrets
-from reconciler.secrets.refs import PARAMETER_LISTS
+from reconciler.secrets.refs import PARAMETER_BLOCKS, PARAMETER_LISTS, dig
 
 CLEARED_CONNECTIVITY = {"ResourceParameters": {"ResourceConfigurationArn": ""}}
 
@@ -32,9 +31,7 @@ def _with_secrets(body: dict[str, Any], desired: DesiredSecrets) -> dict[str, An
 
 def _explicit_secret_flags(request: dict[str, Any]) -> dict[str, Any]:
     """Send IsValueSecret on every parameter rather than rely on AWS's default."""
-    auth = request.get("AuthParameters") or {}
-    blocks = [auth.get("InvocationHttpParameters"), (auth.get("OAuthParameters") or {}).get("OAuthHttpParameters")]
-    for block in blocks:
+    for block in (dig(request, path) for path in PARAMETER_BLOCKS):
         for name in PARAMETER_LISTS:
             for item in (block or {}).get(name) or []:
                 item.setdefault("IsValueSecret", False)

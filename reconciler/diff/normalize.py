@@ -10,14 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.model import SECRET
+from reconciler.secrets.layout import FIXED
 from reconciler.secrets.refs import PARAMETER_LISTS
 
 # DescribeConnection fields that describe the connection rather than configure it.
 READ_ONLY = ("ConnectionArn", "ConnectionState", "StateReason", "CreationTime", "LastModifiedTime", "LastAuthorizedTime", "SecretArn", "ResponseMetadata", "Name")
-FIXED_SECRETS = {
-    "ApiKeyAuthParameters": "ApiKeyValue",
-    "BasicAuthParameters": "Password",
-}
 
 
 def drop_read_only(data: dict[str, Any]) -> dict[str, Any]:
@@ -28,13 +25,13 @@ def mask_fixed_secrets(auth: dict[str, Any]) -> None:
     """DescribeConnection has no member for ApiKeyValue, Password or ClientSecret
     (botocore model `events/2015-10-07`, `Connection*ResponseParameters`), so the live
     side never shows them: both sides carry a placeholder where a value is set."""
-    for block, field in FIXED_SECRETS.items():
-        if isinstance(auth.get(block), dict):
-            auth[block][field] = SECRET
-    oauth = auth.get("OAuthParameters")
-    if isinstance(oauth, dict):
-        client = oauth.setdefault("ClientParameters", {})
-        client["ClientSecret"] = SECRET
+    for fixed in FIXED:
+        node = auth.get(fixed.block)
+        if not isinstance(node, dict):
+            continue
+        for part in fixed.spec_path[2:-1]:  # between the auth block and the field (OAuth's ClientParameters)
+            node = node.setdefault(part, {})
+        node[fixed.spec_path[-1]] = SECRET
 
 
 def key_parameters(block: Any) -> dict[str, Any]:

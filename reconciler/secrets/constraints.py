@@ -13,16 +13,11 @@ from typing import Any
 import botocore.session
 
 from reconciler.patterns import matches
+from reconciler.secrets.layout import FIXED, PARAMETER_LIST_LAYOUT
 from reconciler.secrets.redact import Secret
 
-_MEMBER_SHAPES = {
-    "ApiKeyValue": ("CreateConnectionApiKeyAuthRequestParameters", "ApiKeyValue"),
-    "Password": ("CreateConnectionBasicAuthRequestParameters", "Password"),
-    "ClientSecret": ("CreateConnectionOAuthClientRequestParameters", "ClientSecret"),
-    "HeaderParameters": ("ConnectionHeaderParameter", "Value"),
-    "QueryStringParameters": ("ConnectionQueryStringParameter", "Value"),
-    "BodyParameters": ("ConnectionBodyParameter", "Value"),
-}
+# A secret field (or a parameter list's values) → the botocore shape that says what AWS accepts.
+_MEMBER_SHAPES = {**{f.spec_path[-1]: f.shape for f in FIXED}, **{p.name: p.shape for p in PARAMETER_LIST_LAYOUT}}
 
 
 @functools.cache

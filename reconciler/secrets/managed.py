@@ -12,7 +12,8 @@ from typing import Any
 
 from reconciler.model import ReadFailure
 from reconciler.secrets.redact import Secret
-from reconciler.secrets.refs import FIXED_SECRET_FIELDS, PARAMETER_BLOCKS, PARAMETER_LISTS
+from reconciler.secrets.layout import FIXED, SNAKE_CASE
+from reconciler.secrets.refs import PARAMETER_BLOCKS, PARAMETER_LISTS
 
 # A secret's place in a spec, with parameter list positions replaced by the parameter
 # Key, so that order does not matter: ("AuthParameters", ..., "HeaderParameters", "X-Token", "Value").
@@ -22,27 +23,12 @@ SlotId = tuple[str, ...]
 ManagedRead = dict[SlotId, Secret] | ReadFailure | None
 
 # Recorded from AWS: these sit at the top level, in snake_case (AWS-NOTES, "Recorded AWS responses").
-_RECORDED: dict[str, SlotId] = {
-    "api_key_value": ("AuthParameters", "ApiKeyAuthParameters", "ApiKeyValue"),
-    "password": ("AuthParameters", "BasicAuthParameters", "Password"),
-    "client_secret": ("AuthParameters", "OAuthParameters", "ClientParameters", "ClientSecret"),
-}
-assert set(_RECORDED.values()) == set(FIXED_SECRET_FIELDS)
+_RECORDED: dict[str, SlotId] = {f.managed_key: f.spec_path for f in FIXED}
 
 # Not recorded: how the HTTP parameter blocks, their lists and items are spelled. moto writes
 # snake_case, LocalStack the request's own spelling (AWS-NOTES, "The managed secret"), so both
 # are read: the spec's name, or its snake_case form from this table.
-_SNAKE = {
-    "InvocationHttpParameters": "invocation_http_parameters",
-    "OAuthHttpParameters": "oauth_http_parameters",
-    "HeaderParameters": "header_parameters",
-    "QueryStringParameters": "query_string_parameters",
-    "BodyParameters": "body_parameters",
-    "Key": "key",
-    "Value": "value",
-    "IsValueSecret": "is_value_secret",
-}
-assert {block[-1] for block in PARAMETER_BLOCKS} | set(PARAMETER_LISTS) <= set(_SNAKE)
+_SNAKE = SNAKE_CASE
 
 
 def _get(node: Any, name: str) -> Any:

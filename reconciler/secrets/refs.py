@@ -11,19 +11,15 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from reconciler.secrets import layout
+
 _REF = re.compile(r"^\{\{resolve:secretsmanager:(?P<body>[^{}]*)\}\}$")
 _ARN_PARTS = 7  # arn:partition:secretsmanager:region:account:secret:name-suffix
 
-FIXED_SECRET_FIELDS: tuple[tuple[str, ...], ...] = (
-    ("AuthParameters", "ApiKeyAuthParameters", "ApiKeyValue"),
-    ("AuthParameters", "BasicAuthParameters", "Password"),
-    ("AuthParameters", "OAuthParameters", "ClientParameters", "ClientSecret"),
-)
-PARAMETER_BLOCKS: tuple[tuple[str, ...], ...] = (
-    ("AuthParameters", "InvocationHttpParameters"),
-    ("AuthParameters", "OAuthParameters", "OAuthHttpParameters"),
-)
-PARAMETER_LISTS = ("HeaderParameters", "QueryStringParameters", "BodyParameters")
+# Derived from the one table of where secrets sit (layout.py).
+FIXED_SECRET_FIELDS: tuple[tuple[str, ...], ...] = tuple(f.spec_path for f in layout.FIXED)
+PARAMETER_BLOCKS: tuple[tuple[str, ...], ...] = tuple(b.spec_path for b in layout.PARAMETER_BLOCKS)
+PARAMETER_LISTS = layout.PARAMETER_LISTS
 
 
 # What one Secrets Manager read is keyed by: secret id, version stage, version id.
