@@ -28,8 +28,17 @@ from reconciler.cli import main as reconcile
 from testing.control import Controls
 
 # Anything that could point boto3 elsewhere or change its retry rules.
-_CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-            "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS")
+_CLEARED = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ENDPOINT_URL_EVENTBRIDGE",
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    "AWS_RETRY_MODE",
+    "AWS_MAX_ATTEMPTS",
+)
 
 
 @dataclass
@@ -57,9 +66,15 @@ class Measured:
 @contextmanager
 def aws_environment(endpoint: str, cwd: Path) -> Iterator[None]:
     """The environment reconcile reads (endpoint, dummy credentials, region), run in `cwd`; restored after."""
-    values = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-              "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
-              "AWS_CONFIG_FILE": str(cwd / "no-aws-config"), "AWS_SHARED_CREDENTIALS_FILE": str(cwd / "no-aws-credentials")}
+    values = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_CONFIG_FILE": str(cwd / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(cwd / "no-aws-credentials"),
+    }
     saved = {k: os.environ.get(k) for k in (*values, *_CLEARED)}
     old_cwd = os.getcwd()
     try:
@@ -134,5 +149,7 @@ def plan_in_new_process(controls: Controls, endpoint: str, folder: Path) -> Meas
     controls.reset_counters()
     throttled_before = controls.throttled()
     with aws_environment(endpoint, folder.parent):
-        code, cpu, wall, out, err = _child([sys.executable, "-m", "reconciler", "plan", "--dir", folder.name, "--format", "json"], folder.parent)
+        code, cpu, wall, out, err = _child(
+            [sys.executable, "-m", "reconciler", "plan", "--dir", folder.name, "--format", "json"], folder.parent
+        )
     return _observe(controls, Measured(wall, cpu, code, out, err), throttled_before)

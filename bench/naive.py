@@ -44,13 +44,20 @@ def differs(spec: dict[str, Any], events: Any, secrets: Any) -> bool:
     live = events.describe_connection(Name=spec["Name"])
     auth = spec["AuthParameters"]
     want_secret = _resolve(secrets, _secret_of(auth) or "")
-    want_headers = {h["Key"]: (_resolve(secrets, h["Value"]) if h.get("IsValueSecret") else h["Value"]) for h in _headers(auth)}
+    want_headers = {
+        h["Key"]: (_resolve(secrets, h["Value"]) if h.get("IsValueSecret") else h["Value"]) for h in _headers(auth)
+    }
     managed = json.loads(secrets.get_secret_value(SecretId=live["SecretArn"])["SecretString"])
-    if live.get("Description", "") != spec.get("Description", "") or live["AuthorizationType"] != spec["AuthorizationType"]:
+    if (
+        live.get("Description", "") != spec.get("Description", "")
+        or live["AuthorizationType"] != spec["AuthorizationType"]
+    ):
         return True
     if managed.get(_MANAGED_KEY[spec["AuthorizationType"]]) != want_secret:
         return True
-    have_headers = {h["key"]: h["value"] for h in managed.get("invocation_http_parameters", {}).get("header_parameters", [])}
+    have_headers = {
+        h["key"]: h["value"] for h in managed.get("invocation_http_parameters", {}).get("header_parameters", [])
+    }
     return have_headers != want_headers
 
 

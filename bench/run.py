@@ -45,16 +45,24 @@ class Report:
 
 
 def machine() -> str:
-    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-            f"Python {platform.python_version()} ({platform.python_implementation()}), {platform.system()} {platform.release()}")
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"{platform.system()} {platform.release()}"
+    )
 
 
 def call_problems(run: Measured, n: int) -> list[str]:
     """How the plan's calls differ from one describe per connection and secrets 20 to a batch."""
     expected = workload.expected_reads(n)
-    problems = [f"{action}: {run.calls.get(action, 0)} calls, expected {count}"
-                for action, count in expected.items() if run.calls.get(action, 0) != count]
-    problems += [f"{action}: {count} unexpected call(s)" for action, count in run.calls.items() if action not in expected]
+    problems = [
+        f"{action}: {run.calls.get(action, 0)} calls, expected {count}"
+        for action, count in expected.items()
+        if run.calls.get(action, 0) != count
+    ]
+    problems += [
+        f"{action}: {count} unexpected call(s)" for action, count in run.calls.items() if action not in expected
+    ]
     if run.repeats:
         problems.append(f"{run.repeats} call(s) repeated an earlier one")
     return problems
@@ -66,7 +74,10 @@ def _calls_table(run: Measured, n: int, report: Report) -> None:
     for action in sorted(set(expected) | set(run.calls)):
         print(f"  {action:<22} {run.calls.get(action, 0):>7} {expected.get(action, 0):>9}")
     problems = call_problems(run, n)
-    print(f"  repeated calls: {run.repeats}   -> {report.check(not problems, f'call counts at {n}: ' + '; '.join(problems))}")
+    print(
+        f"  repeated calls: {run.repeats}   -> "
+        f"{report.check(not problems, f'call counts at {n}: ' + '; '.join(problems))}"
+    )
 
 
 def speed(controls: Controls, endpoint: str, work: Path, report: Report) -> Measured:
@@ -80,9 +91,17 @@ def speed(controls: Controls, endpoint: str, work: Path, report: Report) -> Meas
     print(f"  {'':<24} {'wall s':>8} {'calls':>7}")
     print(f"  {'naive sequential loop':<24} {naive.wall:>8.2f} {naive.attempts:>7}")
     print(f"  {'reconcile plan':<24} {plan.wall:>8.2f} {plan.attempts:>7}")
-    print(f"  ratio {ratio:.1f}x (target >= {RATIO_TARGET:.0f}x) -> {report.check(ratio >= RATIO_TARGET, f'ratio {ratio:.1f}x < {RATIO_TARGET:.0f}x')}")
-    same = plan.code == 2 and plan.drifted() == naive.drifted() and len(naive.drifted()) == SPEED_N // workload.DRIFT_EVERY
-    print(f"  both find the same {len(naive.drifted())} drifted connections -> {report.check(same, 'naive loop and plan disagree')}")
+    print(
+        f"  ratio {ratio:.1f}x (target >= {RATIO_TARGET:.0f}x) -> "
+        f"{report.check(ratio >= RATIO_TARGET, f'ratio {ratio:.1f}x < {RATIO_TARGET:.0f}x')}"
+    )
+    same = (
+        plan.code == 2 and plan.drifted() == naive.drifted() and len(naive.drifted()) == SPEED_N // workload.DRIFT_EVERY
+    )
+    print(
+        f"  both find the same {len(naive.drifted())} drifted connections -> "
+        f"{report.check(same, 'naive loop and plan disagree')}"
+    )
     print(f"\n## Calls of the plan at {SPEED_N}")
     _calls_table(plan, SPEED_N, report)
     return plan
@@ -93,7 +112,10 @@ def scaling(controls: Controls, endpoint: str, work: Path, report: Report) -> No
     baseline = measure.startup_cpu(work)
     print(f"  interpreter start-up (python -c 'import reconciler.cli'): {baseline * 1000:.0f} ms CPU")
     print("  warm: in this process after a warm-up run; fresh: `python -m reconciler plan`, CPU minus start-up")
-    print(f"  {'connections':>11} {'calls':>11} {'warm wall s':>12} {'warm CPU ms/conn':>17} {'fresh wall s':>13} {'fresh CPU ms/conn':>18}")
+    print(
+        f"  {'connections':>11} {'calls':>11} {'warm wall s':>12} {'warm CPU ms/conn':>17} {'fresh wall s':>13} "
+        f"{'fresh CPU ms/conn':>18}"
+    )
     for n in CPU_SIZES:
         folder = workload.write_specs(work / f"specs-{n}", n)
         measure.plan(controls, endpoint, folder)  # warm: imports and caches, as a fresh process pays in start-up
@@ -102,15 +124,20 @@ def scaling(controls: Controls, endpoint: str, work: Path, report: Report) -> No
         fresh_ms = (fresh.cpu - baseline) * 1000 / n
         problems = call_problems(warm, n) + call_problems(fresh, n)
         calls = f"{fresh.attempts}{'' if not problems else '!'}"
-        print(f"  {n:>11} {calls:>11} {warm.wall:>12.2f} {warm.cpu * 1000 / n:>17.2f} {fresh.wall:>13.2f} {fresh_ms:>18.2f}")
+        print(
+            f"  {n:>11} {calls:>11} {warm.wall:>12.2f} {warm.cpu * 1000 / n:>17.2f} {fresh.wall:>13.2f} "
+            f"{fresh_ms:>18.2f}"
+        )
         if problems:
             report.check(False, f"call counts at {n}: " + "; ".join(problems))
         if n == max(CPU_SIZES):
             # Measured, not a target: at EventBridge's 50 requests/s a plan of N connections needs
             # N / 50 s of describes (60 s at 3,000), far above its CPU (issue #11).
             quota_s = n / EVENTBRIDGE_QUOTA
-            print(f"  CPU at {n}: {fresh_ms:.2f} ms/conn, {fresh_ms * n / 1000:.1f} s in all, against "
-                  f"{quota_s:.0f} s of describes at the API quota of {EVENTBRIDGE_QUOTA}/s (measured, no target)")
+            print(
+                f"  CPU at {n}: {fresh_ms:.2f} ms/conn, {fresh_ms * n / 1000:.1f} s in all, against "
+                f"{quota_s:.0f} s of describes at the API quota of {EVENTBRIDGE_QUOTA}/s (measured, no target)"
+            )
 
 
 def throttling(controls: Controls, endpoint: str, work: Path, baseline: Measured, report: Report) -> None:
@@ -128,10 +155,15 @@ def throttling(controls: Controls, endpoint: str, work: Path, baseline: Measured
     for label, m in (("unthrottled", baseline), ("throttled", run)):
         print(f"  {label:<14} {m.wall:>7.2f} {m.attempts:>9} {m.throttled:>10} {m.attempts / m.wall:>11.0f}")
     same = (run.code, run.output) == (baseline.code, baseline.output)
-    print(f"  same plan as unthrottled (exit {run.code}) -> {report.check(same, 'the throttled plan differs: ' + run.error.strip()[:300])}")
+    print(
+        f"  same plan as unthrottled (exit {run.code}) -> "
+        f"{report.check(same, 'the throttled plan differs: ' + run.error.strip()[:300])}"
+    )
     extra = run.attempts - run.throttled - needed
-    print(f"  attempts = {needed} needed + {run.throttled} throttled + {extra} other -> "
-          + report.check(extra == 0, f"{extra} attempts beyond the needed and the throttled ones"))
+    print(
+        f"  attempts = {needed} needed + {run.throttled} throttled + {extra} other -> "
+        + report.check(extra == 0, f"{extra} attempts beyond the needed and the throttled ones")
+    )
 
 
 def quota_error(controls: Controls, endpoint: str, work: Path, report: Report) -> None:
@@ -149,7 +181,12 @@ def quota_error(controls: Controls, endpoint: str, work: Path, report: Report) -
     print("\n## LimitExceededException on CreateConnection (injected once; apply of one new connection)")
     print(f"  exit {run.code}, CreateConnection calls: {creates}")
     print(f"  stderr: {message[:160]}")
-    clean = run.code == 1 and creates == 1 == injected and "LimitExceededException" in run.error and "Traceback" not in run.error
+    clean = (
+        run.code == 1
+        and creates == 1 == injected
+        and "LimitExceededException" in run.error
+        and "Traceback" not in run.error
+    )
     report.check(clean, f"quota error: exit {run.code}, {creates} CreateConnection call(s)")
     print(f"  not retried, clean error -> {'ok' if clean else 'MISSED'}")
 
@@ -165,14 +202,18 @@ def main(argv: list[str] | None = None) -> int:
         controls, work = emulator.control, Path(tmp)
         controls.set_transition_polls(0)  # seeded connections start settled
         workload.seed(emulator.endpoint, size)
-        print(f"seeded {size} connections and {len(workload.unique_secrets(workload.connections(size)))} secrets "
-              f"(emulator pid {emulator.pid}, {emulator.endpoint})")
+        print(
+            f"seeded {size} connections and {len(workload.unique_secrets(workload.connections(size)))} secrets "
+            f"(emulator pid {emulator.pid}, {emulator.endpoint})"
+        )
         baseline = speed(controls, emulator.endpoint, work, report)
         throttling(controls, emulator.endpoint, work, baseline, report)
         quota_error(controls, emulator.endpoint, work, report)
         if not args.quick:
             scaling(controls, emulator.endpoint, work, report)
-    print("\n" + ("All targets met." if not report.failures else "Targets missed:\n  - " + "\n  - ".join(report.failures)))
+    print(
+        "\n" + ("All targets met." if not report.failures else "Targets missed:\n  - " + "\n  - ".join(report.failures))
+    )
     return 1 if report.failures else 0
 
 

@@ -74,8 +74,11 @@ STAGES: list[tuple[Any, str, str]] = [
 
 def _timed(owner: Any, name: str, label: str, totals: dict[str, float]) -> Callable[[], None]:
     """Wrap `owner.name` (or `owner[name]` for a dict) with a timer; returns the undo."""
-    get, put = ((owner.__getitem__, owner.__setitem__) if isinstance(owner, dict)
-                else (functools.partial(getattr, owner), functools.partial(setattr, owner)))
+    get, put = (
+        (owner.__getitem__, owner.__setitem__)
+        if isinstance(owner, dict)
+        else (functools.partial(getattr, owner), functools.partial(setattr, owner))
+    )
     original = get(name)
 
     @functools.wraps(original)

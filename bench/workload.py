@@ -80,7 +80,7 @@ def spec_yaml(conn: BenchConnection) -> str:
         "  InvocationHttpParameters:\n"
         "    HeaderParameters:\n"
         f"      - Key: X-Team\n        Value: team-{conn.index % 7}\n"
-        f"      - Key: X-Tenant-Token\n        Value: \"{shared}\"\n        IsValueSecret: true\n"
+        f'      - Key: X-Tenant-Token\n        Value: "{shared}"\n        IsValueSecret: true\n'
     )
     if conn.oauth:
         auth = (
@@ -89,7 +89,7 @@ def spec_yaml(conn: BenchConnection) -> str:
             "    HttpMethod: POST\n"
             "    ClientParameters:\n"
             f"      ClientID: client-{conn.index}\n"
-            f"      ClientSecret: \"{{{{resolve:secretsmanager:{conn.own_secret}:SecretString:client_secret}}}}\"\n"
+            f'      ClientSecret: "{{{{resolve:secretsmanager:{conn.own_secret}:SecretString:client_secret}}}}"\n'
             "    OAuthHttpParameters:\n"
             "      BodyParameters:\n"
             "        - Key: scope\n          Value: events.write\n"
@@ -99,10 +99,13 @@ def spec_yaml(conn: BenchConnection) -> str:
         auth = (
             "  ApiKeyAuthParameters:\n"
             "    ApiKeyName: x-api-key\n"
-            f"    ApiKeyValue: \"{{{{resolve:secretsmanager:{conn.own_secret}}}}}\"\n"
+            f'    ApiKeyValue: "{{{{resolve:secretsmanager:{conn.own_secret}}}}}"\n'
         )
         kind = "API_KEY"
-    return f"Name: {conn.name}\nDescription: {conn.description}\nAuthorizationType: {kind}\nAuthParameters:\n{auth}{headers}"
+    return (
+        f"Name: {conn.name}\nDescription: {conn.description}\nAuthorizationType: "
+        f"{kind}\nAuthParameters:\n{auth}{headers}"
+    )
 
 
 def write_specs(folder: Path, n: int) -> Path:
@@ -134,7 +137,9 @@ def create_request(conn: BenchConnection) -> dict[str, Any]:
             "AuthorizationEndpoint": "https://auth.example.com/oauth2/token",
             "HttpMethod": "POST",
             "ClientParameters": {"ClientID": f"client-{conn.index}", "ClientSecret": json.loads(own)["client_secret"]},
-            "OAuthHttpParameters": {"BodyParameters": [{"Key": "scope", "Value": "events.write", "IsValueSecret": False}]},
+            "OAuthHttpParameters": {
+                "BodyParameters": [{"Key": "scope", "Value": "events.write", "IsValueSecret": False}]
+            },
         }
     else:
         auth["ApiKeyAuthParameters"] = {"ApiKeyName": "x-api-key", "ApiKeyValue": own}

@@ -7,7 +7,8 @@ import gc
 import logging
 import os
 import sys
-from typing import NoReturn, Sequence
+from collections.abc import Sequence
+from typing import NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -17,7 +18,13 @@ from reconciler.commands import apply, import_, plan, schema, targets, validate
 from reconciler.errors import ReconcileError, SpecErrors
 from reconciler.importer import DEFAULT_SECRET_NAME
 from reconciler.options import (
-    ApplyCommand, ImportCommand, PlanCommand, PlanOptions, Sources, TargetsCommand, ValidateCommand,
+    ApplyCommand,
+    ImportCommand,
+    PlanCommand,
+    PlanOptions,
+    Sources,
+    TargetsCommand,
+    ValidateCommand,
 )
 from reconciler.output import err, setup_logging
 from reconciler.secrets.redact import REDACTOR
@@ -36,18 +43,49 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(parser: argparse.ArgumentParser, aws: bool = True) -> None:
-    parser.add_argument("--dir", default=os.environ.get("RECONCILE_DIR", "connections"), help="specs folder (default: connections)")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging: -v, -vv, -vvv (botocore, redacted)")
+    parser.add_argument(
+        "--dir", default=os.environ.get("RECONCILE_DIR", "connections"), help="specs folder (default: connections)"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more logging: -v, -vv, -vvv (botocore, redacted)"
+    )
     if aws:
         parser.add_argument("--region", help="AWS region (default: the boto3 chain)")
         parser.add_argument("--profile", help="AWS profile (default: the boto3 chain)")
         parser.add_argument("--concurrency", type=int, default=16, help="AWS reads in flight at once (default 16)")
-        parser.add_argument("--force-secrets", action="store_true", help="push every secret value, whether or not it is known to differ")
-        parser.add_argument("--no-verify-secrets", action="store_true", help="don't read the connections' managed secrets (plan says secrets are unverified)")
-        parser.add_argument("--config", help="repository config mapping specs to targets (default: ./reconcile.yaml if present)")
+        parser.add_argument(
+            "--force-secrets", action="store_true", help="push every secret value, whether or not it is known to differ"
+        )
+        parser.add_argument(
+            "--no-verify-secrets",
+            action="store_true",
+            help="don't read the connections' managed secrets (plan says secrets are unverified)",
+        )
+        parser.add_argument(
+            "--config", help="repository config mapping specs to targets (default: ./reconcile.yaml if present)"
+        )
         parser.add_argument("--target", action="append", help="only this target of the config (repeatable)")
         parser.add_argument("--prune", action="store_true", help="delete live connections that no spec declares")
-        parser.add_argument("--prune-prefix", action="append", metavar="P", help="prune only names starting with P (repeatable)")
+        parser.add_argument(
+            "--prune-prefix", action="append", metavar="P", help="prune only names starting with P (repeatable)"
+        )
+        parser.add_argument(
+            "--max-rps",
+            type=_positive,
+            metavar="N",
+            help="EventBridge requests per second per target, reads and writes together "
+            "(default 45, or max_rps in reconcile.yaml)",
+        )
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 10_000:
+        raise argparse.ArgumentTypeError(f"must be a number of requests per second above 0, not {text!r}")
+    return value
 
 
 def _sources(args: argparse.Namespace) -> Sources:
@@ -56,9 +94,15 @@ def _sources(args: argparse.Namespace) -> Sources:
 
 def _plan_options(args: argparse.Namespace) -> PlanOptions:
     return PlanOptions(
-        sources=_sources(args), region=args.region, profile=args.profile, prune=args.prune,
-        prune_prefixes=tuple(args.prune_prefix or ()), force_secrets=args.force_secrets,
-        verify_secrets=not args.no_verify_secrets, concurrency=max(2, args.concurrency),
+        sources=_sources(args),
+        region=args.region,
+        profile=args.profile,
+        prune=args.prune,
+        prune_prefixes=tuple(args.prune_prefix or ()),
+        force_secrets=args.force_secrets,
+        verify_secrets=not args.no_verify_secrets,
+        concurrency=max(2, args.concurrency),
+        max_rps=args.max_rps,
     )
 
 
@@ -76,32 +120,65 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="show what apply would change (exit 0 in sync, 2 changes, 1 error)")
     _common(p)
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    p.add_argument("--summary", metavar="FILE", help="also append the markdown plan to FILE (e.g. $GITHUB_STEP_SUMMARY)")
+    p.add_argument(
+        "--summary", metavar="FILE", help="also append the markdown plan to FILE (e.g. $GITHUB_STEP_SUMMARY)"
+    )
     p.add_argument("--out", metavar="FILE", help="save the plan for `reconcile apply FILE` (holds no secret values)")
     p.set_defaults(func=lambda a: plan.command(PlanCommand(_plan_options(a), a.format, a.summary, a.out)))
 
     p = sub.add_parser("apply", help="write drifted connections and create missing ones")
     _common(p)
-    p.add_argument("plan_file", nargs="?", metavar="PLAN", help="a plan saved by `reconcile plan --out`: apply exactly that, or refuse if it is stale")
-    p.add_argument("--force-delete-in-use", action="store_true", help="with --prune: delete connections even when API destinations use them")
+    p.add_argument(
+        "plan_file",
+        nargs="?",
+        metavar="PLAN",
+        help="a plan saved by `reconcile plan --out`: apply exactly that, or refuse if it is stale",
+    )
+    p.add_argument(
+        "--force-delete-in-use",
+        action="store_true",
+        help="with --prune: delete connections even when API destinations use them",
+    )
     p.add_argument("--yes", "-y", action="store_true", help="don't ask for confirmation")
-    p.add_argument("--wait-timeout", type=float, default=300.0, help="seconds to wait for each connection to settle (default 300)")
-    p.add_argument("--summary", metavar="FILE", help="also append the plan and each result, in markdown, to FILE (e.g. $GITHUB_STEP_SUMMARY)")
-    p.set_defaults(func=lambda a: apply.command(ApplyCommand(
-        _plan_options(a), a.plan_file, a.yes, a.wait_timeout, a.summary, a.force_delete_in_use)))
+    p.add_argument(
+        "--wait-timeout", type=float, default=300.0, help="seconds to wait for each connection to settle (default 300)"
+    )
+    p.add_argument(
+        "--summary",
+        metavar="FILE",
+        help="also append the plan and each result, in markdown, to FILE (e.g. $GITHUB_STEP_SUMMARY)",
+    )
+    p.set_defaults(
+        func=lambda a: apply.command(
+            ApplyCommand(_plan_options(a), a.plan_file, a.yes, a.wait_timeout, a.summary, a.force_delete_in_use)
+        )
+    )
 
     p = sub.add_parser("import", help="write a spec for each live connection (secrets as references)")
     p.add_argument("--dir", required=True, help="folder to write specs into")
     p.add_argument("--prefix", help="only connections whose name starts with this")
-    p.add_argument("--secret-name", default=DEFAULT_SECRET_NAME, help="Secrets Manager name for each connection's secret values (default: %(default)s)")
-    p.add_argument("--copy-secret-values", action="store_true", help="copy current values from each connection's managed secret into those secrets")
+    p.add_argument(
+        "--secret-name",
+        default=DEFAULT_SECRET_NAME,
+        help="Secrets Manager name for each connection's secret values (default: %(default)s)",
+    )
+    p.add_argument(
+        "--copy-secret-values",
+        action="store_true",
+        help="copy current values from each connection's managed secret into those secrets",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace spec files that already exist")
     p.add_argument("--region")
     p.add_argument("--profile")
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("-v", "--verbose", action="count", default=0)
-    p.set_defaults(func=lambda a: import_.command(ImportCommand(
-        a.dir, a.prefix, a.secret_name, a.copy_secret_values, a.overwrite, a.region, a.profile, a.concurrency)))
+    p.set_defaults(
+        func=lambda a: import_.command(
+            ImportCommand(
+                a.dir, a.prefix, a.secret_name, a.copy_secret_values, a.overwrite, a.region, a.profile, a.concurrency
+            )
+        )
+    )
 
     p = sub.add_parser("targets", help="list the targets (regions/accounts) of reconcile.yaml")
     p.add_argument("--dir", default=os.environ.get("RECONCILE_DIR", "connections"))
@@ -155,7 +232,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are caught
         log.debug("internal error", exc_info=True)
-        err(f"reconcile: internal error: {type(exc).__name__} (a bug in reconcile; rerun with -vv for details and report it)")
+        err(
+            f"reconcile: internal error: {type(exc).__name__} (a bug in reconcile; rerun with -vv for details and "
+            "report it)"
+        )
         return 1
     finally:
         # Secret values are needed only for the run that read them.

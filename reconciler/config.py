@@ -27,6 +27,7 @@ class Target:
     specs: tuple[str, ...] = ()
     prune: bool = False
     prune_prefixes: tuple[str, ...] = ()
+    max_rps: float | None = None  # EventBridge requests per second; None: the default (aws/rate.py)
 
     def prunes(self, name: str) -> bool:
         """Whether pruning may delete a live connection of this name (when no spec declares it)."""
@@ -67,31 +68,40 @@ def load_config(path: str) -> dict[str, Any]:
     return data
 
 
-def resolve_targets(config_path: str | None, specs_dir: str, region: str | None, only: list[str], prune: bool, prefixes: list[str]) -> Config:
+def resolve_targets(
+    config_path: str | None, specs_dir: str, region: str | None, only: list[str], prune: bool, prefixes: list[str]
+) -> Config:
     """The targets of this run. Command-line --prune/--prune-prefix apply to every target."""
     path = config_path or (CONFIG_FILE if os.path.exists(CONFIG_FILE) else None)
     if path is None:
         if set(only) - {"default"}:
-            raise ReconcileError(f"unknown target(s) {', '.join(sorted(set(only) - {'default'}))}: without {CONFIG_FILE} the only target is 'default'")
+            extra = ", ".join(sorted(set(only) - {"default"}))
+            raise ReconcileError(f"unknown target(s) {extra}: without {CONFIG_FILE} the only target is 'default'")
         return Config([Target("default", region, specs=(specs_dir,), prune=prune, prune_prefixes=tuple(prefixes))])
     if not os.path.exists(path):
         raise SpecErrors([Problem(Location(display_path(path)), "", "config file not found")])
     if region:
-        raise ReconcileError(f"--region conflicts with {display_path(path)}, which sets a region per target; use --target to pick targets")
+        raise ReconcileError(
+            f"--region conflicts with {display_path(path)}, which sets a region per target; use --target to pick "
+            "targets"
+        )
     data = load_config(path)
     base = os.path.dirname(path)
     targets = []
     for item in data["targets"]:
         specs = tuple(os.path.normpath(os.path.join(base, p)) for p in item.get("specs", [])) or (specs_dir,)
-        targets.append(Target(
-            name=item["name"],
-            region=item["region"],
-            account=item.get("account"),
-            role_arn=item.get("role_arn"),
-            specs=specs,
-            prune=prune or bool(item.get("prune", data.get("prune", False))),
-            prune_prefixes=tuple(prefixes) or tuple(item.get("prune_prefixes", data.get("prune_prefixes", []))),
-        ))
+        targets.append(
+            Target(
+                name=item["name"],
+                region=item["region"],
+                account=item.get("account"),
+                role_arn=item.get("role_arn"),
+                specs=specs,
+                prune=prune or bool(item.get("prune", data.get("prune", False))),
+                prune_prefixes=tuple(prefixes) or tuple(item.get("prune_prefixes", data.get("prune_prefixes", []))),
+                max_rps=item.get("max_rps", data.get("max_rps")),
+            )
+        )
     names = [t.name for t in targets]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -99,6 +109,8 @@ def resolve_targets(config_path: str | None, specs_dir: str, region: str | None,
     if only:
         unknown = sorted(set(only) - set(names))
         if unknown:
-            raise ReconcileError(f"unknown target(s) {', '.join(unknown)}; {display_path(path)} defines {', '.join(names)}")
+            raise ReconcileError(
+                f"unknown target(s) {', '.join(unknown)}; {display_path(path)} defines {', '.join(names)}"
+            )
         targets = [t for t in targets if t.name in only]
     return Config(targets)

@@ -116,5 +116,7 @@ def to_yaml(imported: Imported, origin: str) -> str:
         f"# Imported by `reconcile import` from {origin}. Secret values live in Secrets Manager\n"
         f"# secret {imported.secret_name} (JSON keys: {', '.join(sorted(imported.keys))}).\n"
     )
-    body = yaml.dump(imported.spec, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000)
+    body = yaml.dump(
+        imported.spec, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000
+    )
     return header + body

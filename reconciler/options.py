@@ -33,27 +33,32 @@ class PlanOptions:
     prune_prefixes: tuple[str, ...] = ()
     force_secrets: bool = False
     verify_secrets: bool = True
-    concurrency: int = DEFAULT_CONCURRENCY  # how, not what: not replayed from a saved plan
+    # How, not what: neither is replayed from a saved plan.
+    concurrency: int = DEFAULT_CONCURRENCY
+    max_rps: float | None = None  # overrides every target's rate cap (--max-rps)
 
     def replayable(self) -> dict[str, Any]:
         """What a saved plan records: everything that decides what the plan says."""
         data = asdict(self)
-        del data["concurrency"]
+        del data["concurrency"], data["max_rps"]
         return data
 
     @classmethod
-    def replayed(cls, saved: dict[str, Any], concurrency: int) -> PlanOptions:
-        """The options a saved plan recorded (`replayable`), run at this run's concurrency."""
+    def replayed(cls, saved: dict[str, Any], now: PlanOptions) -> PlanOptions:
+        """The options a saved plan recorded (`replayable`), run at this run's concurrency and rate."""
         sources = saved.get("sources") or {}
         return cls(
-            sources=Sources(sources.get("dir") or DEFAULT_DIR, sources.get("config"), tuple(sources.get("targets") or ())),
+            sources=Sources(
+                sources.get("dir") or DEFAULT_DIR, sources.get("config"), tuple(sources.get("targets") or ())
+            ),
             region=saved.get("region"),
             profile=saved.get("profile"),
             prune=bool(saved.get("prune")),
             prune_prefixes=tuple(saved.get("prune_prefixes") or ()),
             force_secrets=bool(saved.get("force_secrets")),
             verify_secrets=bool(saved.get("verify_secrets", True)),
-            concurrency=concurrency,
+            concurrency=now.concurrency,
+            max_rps=now.max_rps,
         )
 
 

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from reconciler.aws.clients import AwsOptions, Clients, make_clients
+from reconciler.aws.rate import DEFAULT_EVENTBRIDGE_RPS
 from reconciler.config import Config, Target, resolve_targets
 from reconciler.errors import Problem, ReconcileError, SpecErrors
 from reconciler.load.specs import load_specs
@@ -49,7 +50,9 @@ class Planned:
 
 def config_of(options: PlanOptions) -> Config:
     s = options.sources
-    return resolve_targets(s.config, s.dir, options.region, list(s.targets), options.prune, list(options.prune_prefixes))
+    return resolve_targets(
+        s.config, s.dir, options.region, list(s.targets), options.prune, list(options.prune_prefixes)
+    )
 
 
 def load_valid_specs(specs_dir: str) -> list[Spec]:
@@ -79,9 +82,18 @@ def load_target_specs(config: Config) -> dict[str, list[Spec]]:
 
 def _plan_one(target: Target, specs: list[Spec], options: PlanOptions, pool: ThreadPoolExecutor) -> TargetPlan:
     if target.prune and not specs:
-        raise ReconcileError(f"refusing to prune target {target.name}: its specs folder holds no specs, and pruning would delete every connection")
-    aws = AwsOptions(region=target.region or options.region, profile=options.profile, role_arn=target.role_arn,
-                     account=target.account, max_workers=options.concurrency)
+        raise ReconcileError(
+            f"refusing to prune target {target.name}: its specs folder holds no specs, and pruning would delete every "
+            "connection"
+        )
+    aws = AwsOptions(
+        region=target.region or options.region,
+        profile=options.profile,
+        role_arn=target.role_arn,
+        account=target.account,
+        max_workers=options.concurrency,
+        max_rps=options.max_rps or target.max_rps or DEFAULT_EVENTBRIDGE_RPS,
+    )
     clients = make_clients(aws)
     read_managed = options.verify_secrets and not options.force_secrets
     snapshot = read_target(target, specs, clients, read_managed, pool)

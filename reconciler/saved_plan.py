@@ -112,9 +112,17 @@ def staleness(saved: SavedPlan, document: dict[str, Any], fresh: Plan, specs: di
         current = sorted(n for (t, n) in specs if t == target)
         added, removed = sorted(set(current) - set(names)), sorted(set(names) - set(current))
         if added or removed:
-            reasons.append(f"specs changed for target {target}: " + "; ".join(
-                part for part in (f"added {', '.join(added)}" if added else "", f"removed {', '.join(removed)}" if removed else "") if part
-            ))
+            reasons.append(
+                f"specs changed for target {target}: "
+                + "; ".join(
+                    part
+                    for part in (
+                        f"added {', '.join(added)}" if added else "",
+                        f"removed {', '.join(removed)}" if removed else "",
+                    )
+                    if part
+                )
+            )
     for old in saved.connections:
         key = (old["target"], old["name"])
         label = old["name"] if len(fresh.targets) == 1 else f"{old['target']}/{old['name']}"
@@ -124,7 +132,10 @@ def staleness(saved: SavedPlan, document: dict[str, Any], fresh: Plan, specs: di
         if old["spec_digest"] != spec_digest(specs.get(key)):
             reasons.append(f"{label}: its spec changed since the plan")
         if old["live_modified"] != new.live_modified:
-            reasons.append(f"{label}: changed live since the plan (LastModifiedTime {_short(old['live_modified'])} → {_short(new.live_modified)})")
+            reasons.append(
+                f"{label}: changed live since the plan (LastModifiedTime {_short(old['live_modified'])} → "
+                f"{_short(new.live_modified)})"
+            )
         for field, version in new.secret_versions.items():
             if old["secret_versions"].get(field) not in (None, version):
                 reasons.append(f"{label}: secret {version.split('@')[0]} has a new version since the plan ({field})")

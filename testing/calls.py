@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 from reconciler.sandbox.middleware import Handler
@@ -19,6 +20,7 @@ class CallLog:
         self._seen: set[tuple[str, bytes]] = set()
         self._repeats = 0
         self._user_agents: Counter[str] = Counter()
+        self._spans: dict[str, list[float]] = {}  # action → [first, last] arrival, time.monotonic()
 
     def __call__(self, request: AwsRequest, environ: Environ, inner: Handler) -> Reply:
         self.add(request.action or "unknown", request.raw, str(environ.get("HTTP_USER_AGENT", "")))
@@ -28,6 +30,8 @@ class CallLog:
         with self._lock:
             self._by_action[action] += 1
             self._user_agents[user_agent] += 1
+            now = time.monotonic()
+            self._spans.setdefault(action, [now, now])[1] = now
             if (action, body) in self._seen:
                 self._repeats += 1
             else:
@@ -50,6 +54,16 @@ class CallLog:
         with self._lock:
             return dict(self._user_agents)
 
+    def span(self, action: str) -> float:
+        """Seconds from the first to the last arrival of `action` (0 when fewer than two)."""
+        with self._lock:
+            first, last = self._spans.get(action, (0.0, 0.0))
+            return last - first
+
+    def spans(self) -> dict[str, float]:
+        with self._lock:
+            return {action: last - first for action, (first, last) in self._spans.items()}
+
     def writes(self) -> int:
         with self._lock:
             return sum(n for action, n in self._by_action.items() if is_write(action))
@@ -60,3 +74,4 @@ class CallLog:
             self._seen.clear()
             self._repeats = 0
             self._user_agents.clear()
+            self._spans.clear()

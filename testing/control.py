@@ -12,6 +12,7 @@ and are never counted, delayed or faulted (`ControlRoutes` is the outermost laye
     POST /_emulator/inject            {"action": "CreateConnection", "fault": "limit", "times": 1, "seconds": 2.0}
     POST /_emulator/transition-polls  {"n": 0}
     POST /_emulator/managed-secret-layout  {"layout": "snake" | "pascal" | "pascal-no-oauth-http"}
+    POST /_emulator/request-quota     {"rate": 50 | null}
     POST /_emulator/reset-counters    {}
     POST /_emulator/reset             {}
 
@@ -42,6 +43,9 @@ class Controls(Protocol):
     def repeated_calls(self) -> int: ...
     def faults_injected(self) -> int: ...
     def throttled(self) -> int: ...
+    def quota_throttled(self) -> int: ...
+    def call_spans(self) -> dict[str, float]: ...
+    def set_request_quota(self, rate: float | None) -> None: ...
     def reset_counters(self) -> None: ...
     def reset(self) -> None: ...
     def set_latency(self, seconds: float) -> None: ...
@@ -59,6 +63,8 @@ def _snapshot(target: Controls) -> dict[str, Any]:
         "repeats": target.repeated_calls(),
         "faults_injected": target.faults_injected(),
         "throttled": target.throttled(),
+        "quota_throttled": target.quota_throttled(),
+        "spans": target.call_spans(),
     }
 
 
@@ -76,6 +82,9 @@ def _routes(target: Controls) -> dict[tuple[str, str], Callable[[dict[str, Any]]
         ),
         ("POST", "transition-polls"): lambda body: target.set_transition_polls(int(body["n"])),
         ("POST", "managed-secret-layout"): lambda body: target.set_managed_secret_layout(str(body["layout"])),
+        ("POST", "request-quota"): lambda body: target.set_request_quota(
+            None if body.get("rate") is None else float(body["rate"])
+        ),
         ("POST", "reset-counters"): lambda _body: target.reset_counters(),
         ("POST", "reset"): lambda _body: target.reset(),
     }
@@ -150,6 +159,15 @@ class RemoteEmulator:
 
     def throttled(self) -> int:
         return int(self.snapshot()["throttled"])
+
+    def quota_throttled(self) -> int:
+        return int(self.snapshot()["quota_throttled"])
+
+    def call_spans(self) -> dict[str, float]:
+        return {str(k): float(v) for k, v in self.snapshot()["spans"].items()}
+
+    def set_request_quota(self, rate: float | None) -> None:
+        self._call("POST", "request-quota", {"rate": rate})
 
     def reset_counters(self) -> None:
         self._call("POST", "reset-counters")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from reconciler.sandbox.corrections import SecretLayout
 from reconciler.sandbox.emulator import Emulator
 from reconciler.sandbox.middleware import Layer
+from reconciler.sandbox.quota import RequestQuota
 from testing.calls import CallLog
 from testing.connections import SteeredConnectionService
 from testing.control import ControlRoutes
@@ -34,9 +35,18 @@ class TestEmulator(Emulator):
         self._latency = Latency()
         self._faults = FaultInjection()
         self._secret_guard = ManagedSecretGuard(account_id)
+        self._quota = RequestQuota(account_id=account_id)
+        self._quota.enabled = False  # off unless a test or the benchmark asks (set_request_quota)
         self._steered = SteeredConnectionService(account_id)
         # Outermost first: control calls are no AWS calls; every AWS call is counted, faulted or not.
-        layers: list[Layer] = [ControlRoutes(self), self._calls, self._latency, self._faults, self._secret_guard]
+        layers: list[Layer] = [
+            ControlRoutes(self),
+            self._calls,
+            self._latency,
+            self._faults,
+            self._quota,
+            self._secret_guard,
+        ]
         super().__init__(
             region=region, account_id=account_id, host=host, port=port, layers=layers, connections=self._steered
         )
@@ -50,6 +60,8 @@ class TestEmulator(Emulator):
             self._latency.seconds = 0.0
             self._faults.clear()
             self._secret_guard.deny = False
+            self._quota.enabled = False
+            self._quota.clear()
 
     # --- observation --------------------------------------------------------------------
 
@@ -73,8 +85,13 @@ class TestEmulator(Emulator):
         """Requests received for mutating actions (reconciler.sandbox.writes.is_write), in any service."""
         return self._calls.writes()
 
+    def call_spans(self) -> dict[str, float]:
+        """By action: seconds from its first to its last arrival since the counters were reset."""
+        return self._calls.spans()
+
     def reset_counters(self) -> None:
         self._calls.clear()
+        self._quota.throttled = 0
 
     # --- behaviour controls ---------------------------------------------------------------
 
@@ -100,6 +117,19 @@ class TestEmulator(Emulator):
         chosen = SecretLayout.named(layout)
         with self.lock:
             self._steered.managed_secret_layout = chosen
+
+    def set_request_quota(self, rate: float | None) -> None:
+        """EventBridge's request quota per account and region (reconciler.sandbox.quota): `rate`
+        requests per second with one second of burst, ThrottlingException beyond; None: off."""
+        with self.lock:
+            self._quota.clear()
+            self._quota.enabled = rate is not None
+            if rate is not None:
+                self._quota.rate = rate
+
+    def quota_throttled(self) -> int:
+        """Requests the request quota answered ThrottlingException since the counters were reset."""
+        return self._quota.throttled
 
     def set_latency(self, seconds: float) -> None:
         self._latency.seconds = max(0.0, seconds)

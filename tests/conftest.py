@@ -75,20 +75,29 @@ def secrets(aws: TestEmulator) -> SecretsManagerClient:
 # --- Fault tally (issue #7): how many injected faults the suite met, and survived -------
 
 _fault_tally = {"injected": 0, "survived": 0}
+FAULTS = "faults_injected"
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    # Read the count after the test body and before the next test's `aws` resets it.
+    # Read the count after the test body and before the next test's `aws` resets it. It travels
+    # on the report, so with pytest-xdist the workers' counts reach the controller's summary.
     funcargs = getattr(item, "funcargs", {})
     emulator = funcargs.get("aws") or funcargs.get("emulator")
     if call.when == "call" and isinstance(emulator, TestEmulator):
-        injected = emulator.faults_injected()
-        _fault_tally["injected"] += injected
-        if report.passed:
-            _fault_tally["survived"] += injected
+        report.user_properties.append((FAULTS, emulator.faults_injected()))
     return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for name, value in report.user_properties:
+        if name == FAULTS and isinstance(value, int):
+            _fault_tally["injected"] += value
+            if report.passed:
+                _fault_tally["survived"] += value
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -4,7 +4,7 @@ last, and pruning that stays inside its prefix, against the emulator on loopback
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,14 @@ def _connections(specs: Path, secrets: Any, events: Any, n: int, live_descriptio
     auth = {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "sentinel-shared-value"}}
     for i in range(n):
         write(specs, f"c{i:02}.yaml", api_key_spec(name=f"c{i:02}", secret="prod/shared"))
-        events.create_connection(Name=f"c{i:02}", Description=live_description, AuthorizationType="API_KEY", AuthParameters=auth)
+        events.create_connection(
+            Name=f"c{i:02}", Description=live_description, AuthorizationType="API_KEY", AuthParameters=auth
+        )
 
 
-def test_every_request_names_reconcile_and_its_version(aws: TestEmulator, specs: Path, secrets: Any, events: Any,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_request_names_reconcile_and_its_version(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     _connections(specs, secrets, events, 3, live_description="Old")
     write(specs, "new.yaml", api_key_spec(name="new", secret="prod/shared"))
     aws.reset_counters()
@@ -42,8 +45,9 @@ def test_every_request_names_reconcile_and_its_version(aws: TestEmulator, specs:
     assert aws.calls("UpdateConnection") == 3 and aws.calls("CreateConnection") == 1
 
 
-def test_a_sustained_read_outage_ends_in_one_line_per_cause(aws: TestEmulator, specs: Path, secrets: Any, events: Any,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_sustained_read_outage_ends_in_one_line_per_cause(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     n = 40
     _connections(specs, secrets, events, n)
     aws.inject("DescribeConnection", "503", times=100_000)
@@ -72,7 +76,12 @@ def test_a_sustained_secrets_outage_is_one_error_not_one_per_reference(
 
 
 def test_a_sustained_write_outage_is_bounded_by_the_retry_quota(
-    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    aws: TestEmulator,
+    specs: Path,
+    secrets: Any,
+    events: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(retry, "BASE_DELAY", 0.001)  # the count is under test, not the backoff
     n = 30
@@ -95,7 +104,11 @@ def test_a_named_prune_prefix_holds_even_when_the_server_ignores_it(
         events.create_connection(Name=name, AuthorizationType="API_KEY", AuthParameters=auth)
     aws.ignore_list_name_prefix()
     assert [c["Name"] for c in events.list_connections(NamePrefix="app-")["Connections"]] == [
-        "app-old", "apple", "c00", "other-team"]  # the emulator really ignores it
+        "app-old",
+        "apple",
+        "c00",
+        "other-team",
+    ]  # the emulator really ignores it
     result = run(capsys, "apply", "--dir", "connections", "--prune", "--prune-prefix", "app-", "--yes")
     assert result.code == 0, result.out + result.err
     assert "✓ app-old: deleted" in result.out
@@ -106,14 +119,18 @@ def test_a_named_prune_prefix_holds_even_when_the_server_ignores_it(
 def _profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
     """A profile whose endpoint and region live only in the config file."""
     config = tmp_path / "aws-config"
-    config.write_text(f"[profile team]\nregion = eu-west-1\nendpoint_url = {endpoint}\n"
-                      "aws_access_key_id = testing\naws_secret_access_key = testing\n")
+    config.write_text(
+        f"[profile team]\nregion = eu-west-1\nendpoint_url = {endpoint}\n"
+        "aws_access_key_id = testing\naws_secret_access_key = testing\n"
+    )
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(name)
 
 
-def test_an_assumed_role_keeps_the_profile_settings(aws: TestEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_assumed_role_keeps_the_profile_settings(
+    aws: TestEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _profile(tmp_path, monkeypatch, aws.endpoint)
     clients = make_clients(AwsOptions(profile="team", role_arn=ROLE))
     assert clients.region == "eu-west-1"
@@ -125,9 +142,11 @@ def test_an_assumed_role_keeps_the_profile_settings(aws: TestEmulator, tmp_path:
     assert all(f"app/reconcile-{__version__}" in agent.split() for agent in aws.user_agents())
 
 
-def test_an_assumed_role_is_refreshed_before_it_expires(aws: TestEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_assumed_role_is_refreshed_before_it_expires(
+    aws: TestEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _profile(tmp_path, monkeypatch, aws.endpoint)
-    now = [datetime.now(timezone.utc)]
+    now = [datetime.now(UTC)]
     session = target_session(AwsOptions(profile="team", role_arn=ROLE), clock=lambda: now[0])
     events = session.client("events")
     events.list_connections()
@@ -142,15 +161,19 @@ def test_an_assumed_role_is_refreshed_before_it_expires(aws: TestEmulator, tmp_p
     assert aws.calls("ListConnections") == 3
 
 
-def test_a_role_without_source_credentials_is_a_clear_error(aws: TestEmulator, specs: Path, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_role_without_source_credentials_is_a_clear_error(
+    aws: TestEmulator, specs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     write(specs, "c.yaml", api_key_spec(name="c", secret="prod/shared"))
-    (tmp_path / "reconcile.yaml").write_text(json.dumps(
-        {"targets": [{"name": "t", "region": "us-east-1", "role_arn": ROLE, "specs": ["connections"]}]}))
+    (tmp_path / "reconcile.yaml").write_text(
+        json.dumps({"targets": [{"name": "t", "region": "us-east-1", "role_arn": ROLE, "specs": ["connections"]}]})
+    )
     result = plan(capsys)
     assert result.code == 1
-    assert result.err == f"reconcile: error: no AWS credentials found to assume {ROLE} with: configure a profile, environment variables or a role\n"
+    assert result.err == (
+        f"reconcile: error: no AWS credentials found to assume {ROLE} with: "
+        "configure a profile, environment variables or a role\n"
+    )

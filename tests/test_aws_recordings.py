@@ -256,9 +256,7 @@ def test_managed_secret_keeps_empty_invocation_http_parameters(
 # --- UpdateConnection --------------------------------------------------------------------------
 
 
-def test_update_reply_and_new_managed_secret_version(
-    events: EventBridgeClient, secrets: SecretsManagerClient
-) -> None:
+def test_update_reply_and_new_managed_secret_version(events: EventBridgeClient, secrets: SecretsManagerClient) -> None:
     """Recorded test_update_connection: the reply has exactly ConnectionArn, ConnectionState (AUTHORIZED),
     CreationTime, LastAuthorizedTime and LastModifiedTime; the connection describes with the new username;
     the managed secret gets a new version (new VersionId, AWSCURRENT) holding the new values.

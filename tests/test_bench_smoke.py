@@ -36,7 +36,9 @@ def test_plan_calls_and_ratio_at_a_tiny_size(aws: TestEmulator, tmp_path: Path) 
 
 
 def test_call_problems_names_what_is_off() -> None:
-    off = measure.Measured(0.0, 0.0, 0, "", calls={"DescribeConnection": 31, "BatchGetSecretValue": 5, "GetSecretValue": 1}, repeats=1)
+    off = measure.Measured(
+        0.0, 0.0, 0, "", calls={"DescribeConnection": 31, "BatchGetSecretValue": 5, "GetSecretValue": 1}, repeats=1
+    )
     assert run.call_problems(off, N) == [
         "DescribeConnection: 31 calls, expected 30",
         "GetSecretValue: 1 unexpected call(s)",

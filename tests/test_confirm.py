@@ -19,7 +19,11 @@ def _apply_on_terminal(answer: str, cwd: Path) -> tuple[int, str]:
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "apply", "--dir", "connections", "--wait-timeout", "10"],
-        stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=os.environ.copy(),
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=os.environ.copy(),
     )
     os.close(terminal)
     try:
@@ -31,11 +35,16 @@ def _apply_on_terminal(answer: str, cwd: Path) -> tuple[int, str]:
     return process.returncode, out.decode() + err.decode()
 
 
-@pytest.mark.parametrize("answer, code, expected", [
-    ("yes", 0, "✓ stripe: created (AUTHORIZED)"),
-    ("no", 1, "reconcile: error: apply cancelled; nothing was written"),
-])
-def test_terminal_confirmation(answer: str, code: int, expected: str, aws: TestEmulator, specs: Path, secrets: Any) -> None:
+@pytest.mark.parametrize(
+    "answer, code, expected",
+    [
+        ("yes", 0, "✓ stripe: created (AUTHORIZED)"),
+        ("no", 1, "reconcile: error: apply cancelled; nothing was written"),
+    ],
+)
+def test_terminal_confirmation(
+    answer: str, code: int, expected: str, aws: TestEmulator, specs: Path, secrets: Any
+) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     aws.reset_counters()

@@ -55,7 +55,11 @@ def test_in_sync_ignores_read_only_fields_and_withheld_secrets() -> None:
 
 def test_parameter_order_does_not_matter() -> None:
     live = described(**headers(("A", "1", False), ("B", "2", False)))
-    want = spec(InvocationHttpParameters={"HeaderParameters": [{"Key": "B", "Value": "2"}, {"Key": "A", "Value": "1", "IsValueSecret": False}]})
+    want = spec(
+        InvocationHttpParameters={
+            "HeaderParameters": [{"Key": "B", "Value": "2"}, {"Key": "A", "Value": "1", "IsValueSecret": False}]
+        }
+    )
     assert compare(comparable(live), comparable(want)) == []
 
 
@@ -70,7 +74,12 @@ def test_empty_lists_and_description_equal_absent() -> None:
 def test_field_level_changes() -> None:
     live = described(**headers(("X-Old", "1", False), ("X-Env", "dev", False)))
     live["Description"] = "old"
-    want = spec(InvocationHttpParameters={"HeaderParameters": [{"Key": "X-Env", "Value": "prod"}], "QueryStringParameters": [{"Key": "q", "Value": "v"}]})
+    want = spec(
+        InvocationHttpParameters={
+            "HeaderParameters": [{"Key": "X-Env", "Value": "prod"}],
+            "QueryStringParameters": [{"Key": "q", "Value": "v"}],
+        }
+    )
     assert compare(comparable(live), comparable(want)) == [
         FieldChange("AuthParameters.InvocationHttpParameters.HeaderParameters[X-Env].Value", Op.CHANGE, "dev", "prod"),
         FieldChange("AuthParameters.InvocationHttpParameters.HeaderParameters[X-Old]", Op.REMOVE, "1", None),
@@ -81,7 +90,9 @@ def test_field_level_changes() -> None:
 
 def test_secret_parameter_is_masked_on_both_sides() -> None:
     # Some endpoints send IsValueSecret values back (moto does); it must not matter.
-    live = described(InvocationHttpParameters={"HeaderParameters": [{"Key": "T", "Value": "leaked-value", "IsValueSecret": True}]})
+    live = described(
+        InvocationHttpParameters={"HeaderParameters": [{"Key": "T", "Value": "leaked-value", "IsValueSecret": True}]}
+    )
     want = spec(InvocationHttpParameters={"HeaderParameters": [{"Key": "T", "Value": REF, "IsValueSecret": True}]})
     assert comparable(live)["AuthParameters"]["InvocationHttpParameters"]["HeaderParameters"]["T"]["Value"] == SECRET
     assert compare(comparable(live), comparable(want)) == []
@@ -114,7 +125,9 @@ def test_auth_type_change_replaces_the_block() -> None:
 def test_connectivity_ignores_the_association_arn() -> None:
     arn = "arn:aws:vpc-lattice:us-east-1:123456789012:resourceconfiguration/rcfg-0123456789abcdef0"
     live = described()
-    live["InvocationConnectivityParameters"] = {"ResourceParameters": {"ResourceConfigurationArn": arn, "ResourceAssociationArn": "arn:assoc"}}
+    live["InvocationConnectivityParameters"] = {
+        "ResourceParameters": {"ResourceConfigurationArn": arn, "ResourceAssociationArn": "arn:assoc"}
+    }
     want = spec()
     want["InvocationConnectivityParameters"] = {"ResourceParameters": {"ResourceConfigurationArn": arn}}
     assert compare(comparable(live), comparable(want)) == []

@@ -58,7 +58,9 @@ def oauth(name: str = "conn") -> dict[str, Any]:
                 "ClientParameters": {"ClientID": "client", "ClientSecret": "oauth-client-secret"},
                 "AuthorizationEndpoint": "https://auth.example.com/token",
                 "HttpMethod": "POST",
-                "OAuthHttpParameters": {"BodyParameters": [{"Key": "scope", "Value": "s-secret", "IsValueSecret": True}]},
+                "OAuthHttpParameters": {
+                    "BodyParameters": [{"Key": "scope", "Value": "s-secret", "IsValueSecret": True}]
+                },
             }
         },
     }
@@ -178,7 +180,9 @@ def test_changing_authorization_type_needs_the_complete_new_block(events: EventB
 
 def test_parameters_for_another_auth_type_have_no_effect(events: EventBridgeClient) -> None:
     events.create_connection(**basic())
-    events.update_connection(Name="conn", AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "k", "ApiKeyValue": "v"}})
+    events.update_connection(
+        Name="conn", AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "k", "ApiKeyValue": "v"}}
+    )
     assert events.describe_connection(Name="conn")["AuthParameters"] == {"BasicAuthParameters": {"Username": "user"}}
 
 
@@ -472,7 +476,9 @@ def test_update_values_are_validated_too(events: EventBridgeClient) -> None:
 # --- Denied reads of the managed secret --------------------------------------------------------
 
 
-def test_denied_managed_secret_reads(aws: TestEmulator, events: EventBridgeClient, secrets: SecretsManagerClient) -> None:
+def test_denied_managed_secret_reads(
+    aws: TestEmulator, events: EventBridgeClient, secrets: SecretsManagerClient
+) -> None:
     events.create_connection(**basic())
     managed = events.describe_connection(Name="conn")["SecretArn"]
     own = secrets.create_secret(Name="own", SecretString="mine")["ARN"]
@@ -580,7 +586,9 @@ def test_latency_delays_each_request(aws: TestEmulator, events: EventBridgeClien
     assert time.monotonic() - started >= 0.2
 
 
-def test_reset_wipes_state_and_controls(aws: TestEmulator, events: EventBridgeClient, secrets: SecretsManagerClient) -> None:
+def test_reset_wipes_state_and_controls(
+    aws: TestEmulator, events: EventBridgeClient, secrets: SecretsManagerClient
+) -> None:
     events.create_connection(**basic())
     aws.set_transition_polls(0)
     aws.set_connection_quota(0)

@@ -1,4 +1,5 @@
-"""The emulator's load-test controls: the throttle rate, call counters, the HTTP control channel, the standalone server."""
+"""The emulator's load-test controls: the throttle rate, call counters, the HTTP control channel,
+the standalone server."""
 
 from __future__ import annotations
 
@@ -124,13 +125,19 @@ def test_remote_controls_drive_the_emulator_and_are_not_counted(aws: TestEmulato
         "repeats": 0,
         "faults_injected": 2,
         "throttled": 1,
+        "quota_throttled": 0,
+        "spans": {"ListConnections": 0.0, "ListSecrets": 0.0},
     }
     assert (remote.calls("ListSecrets"), remote.throttled(), remote.faults_injected()) == (1, 1, 2)
     remote.set_latency(0.25)
     assert aws._latency.seconds == 0.25  # noqa: SLF001 - the control reached the emulator
     remote.reset_counters()
     assert (aws.calls(), remote.calls_by_action()) == (0, {})
-    events.create_connection(Name="c", AuthorizationType="BASIC", AuthParameters={"BasicAuthParameters": {"Username": "u", "Password": "pw-secret"}})
+    events.create_connection(
+        Name="c",
+        AuthorizationType="BASIC",
+        AuthParameters={"BasicAuthParameters": {"Username": "u", "Password": "pw-secret"}},
+    )
     assert events.describe_connection(Name="c")["ConnectionState"] == "AUTHORIZED"  # transition polls 0
     remote.reset()
     assert events.list_connections()["Connections"] == []

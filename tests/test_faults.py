@@ -26,7 +26,6 @@ WRITE_FAULTS = 2
 READ_FAULTS = 1
 
 
-
 @pytest.fixture(autouse=True)
 def short_read_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     # A `timeout` fault holds the reply longer than this, so the client gives up and retries.
@@ -64,7 +63,13 @@ def _converged(aws: TestEmulator, capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize("fault", TRANSIENT)
 @pytest.mark.parametrize("action", READS)
 def test_read_faults_are_retried_and_the_plan_is_unchanged(
-    action: str, fault: str, aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+    action: str,
+    fault: str,
+    aws: TestEmulator,
+    specs: Path,
+    secrets: Any,
+    events: Any,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     _world(specs, secrets, events)
     aws.reset_counters()
@@ -86,7 +91,13 @@ def test_read_faults_are_retried_and_the_plan_is_unchanged(
 @pytest.mark.parametrize("fault", TRANSIENT)
 @pytest.mark.parametrize("action", WRITES)
 def test_write_faults_are_retried_and_apply_converges(
-    action: str, fault: str, aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+    action: str,
+    fault: str,
+    aws: TestEmulator,
+    specs: Path,
+    secrets: Any,
+    events: Any,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     _world(specs, secrets, events)
     aws.reset_counters()
@@ -102,7 +113,9 @@ def test_write_faults_are_retried_and_apply_converges(
     _converged(aws, capsys)
 
 
-def test_random_throttling_everywhere_still_converges(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_random_throttling_everywhere_still_converges(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     _world(specs, secrets, events)
     clean = plan(capsys)
     aws.set_throttle_rate(0.2, seed=7)
@@ -125,7 +138,12 @@ def test_read_clients_are_bounded(aws: TestEmulator) -> None:
 
 
 def test_write_retries_stop_at_the_attempt_bound(
-    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    aws: TestEmulator,
+    specs: Path,
+    secrets: Any,
+    events: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from reconciler.apply import retry
 
@@ -142,7 +160,9 @@ def test_write_retries_stop_at_the_attempt_bound(
     assert "reconcile: drifted: update failed [ServiceUnavailableException]: " in applied.err
 
 
-def test_concurrent_modification_rereads_and_retries(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_concurrent_modification_rereads_and_retries(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     _world(specs, secrets, events)
     aws.inject("UpdateConnection", "concurrent", times=2)
     aws.reset_counters()
@@ -156,7 +176,12 @@ def test_concurrent_modification_rereads_and_retries(aws: TestEmulator, specs: P
 
 
 def test_concurrent_modification_gives_up_after_the_bound(
-    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    aws: TestEmulator,
+    specs: Path,
+    secrets: Any,
+    events: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from reconciler.apply import retry
 
@@ -171,7 +196,9 @@ def test_concurrent_modification_gives_up_after_the_bound(
     assert "Apply complete: 1 created, 0 updated, 0 deleted, 1 failed." in applied.out
 
 
-def test_connection_quota_is_not_retried_and_says_what_to_do(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_connection_quota_is_not_retried_and_says_what_to_do(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     _world(specs, secrets, events)
     aws.inject("CreateConnection", "limit", times=50)
     aws.reset_counters()
@@ -182,23 +209,31 @@ def test_connection_quota_is_not_retried_and_says_what_to_do(aws: TestEmulator, 
     assert aws.calls("CreateConnection") == 1
     assert "✓ drifted: updated (AUTHORIZED)" in applied.out
     assert (
-        "reconcile: missing: create failed [LimitExceededException]: LimitExceededException: the account's connection quota "
-        "for this region is reached (default 3,000); delete unused connections or request a quota increase in Service Quotas"
+        "reconcile: missing: create failed [LimitExceededException]: LimitExceededException: "
+        "the account's connection quota for this region is reached (default 3,000); "
+        "delete unused connections or request a quota increase in Service Quotas"
     ) in applied.err
 
 
-def test_access_denied_on_write_is_not_retried(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_access_denied_on_write_is_not_retried(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     _world(specs, secrets, events)
     aws.inject("UpdateConnection", "access_denied", times=50)
     aws.reset_counters()
     applied = apply(capsys)
     assert applied.code == 1
     assert aws.calls("UpdateConnection") == 1
-    assert "reconcile: drifted: update failed [AccessDeniedException]: AccessDeniedException: the credentials lack permission" in applied.err
+    assert (
+        "reconcile: drifted: update failed [AccessDeniedException]: AccessDeniedException: "
+        "the credentials lack permission"
+    ) in applied.err
     assert "✓ missing: created (AUTHORIZED)" in applied.out
 
 
-def test_access_denied_on_read_is_not_retried(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_access_denied_on_read_is_not_retried(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     aws.inject("DescribeConnection", "access_denied", times=50)
@@ -206,12 +241,16 @@ def test_access_denied_on_read_is_not_retried(aws: TestEmulator, specs: Path, se
     planned = plan(capsys)
     assert planned.code == 1
     assert aws.calls("DescribeConnection") == 1
-    assert planned.err.startswith("reconcile: error: could not read connections:\n  AccessDeniedException: the credentials lack permission")
+    assert planned.err.startswith(
+        "reconcile: error: could not read connections:\n  AccessDeniedException: the credentials lack permission"
+    )
     assert planned.err_lines[1].endswith("(1 connection: stripe)")
     assert "Traceback" not in planned.err
 
 
-def test_one_failure_never_stops_the_others(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_one_failure_never_stops_the_others(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     secrets.create_secret(Name="prod/shared", SecretString="value-shared")
     for i in range(4):
         write(specs, f"u{i}.yaml", api_key_spec(name=f"u{i}", secret="prod/shared", description="New"))
@@ -236,7 +275,9 @@ def test_one_failure_never_stops_the_others(aws: TestEmulator, specs: Path, secr
     assert aws.write_calls() == 2
 
 
-def test_oauth_stuck_authorizing_ends_in_a_clear_timeout(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_oauth_stuck_authorizing_ends_in_a_clear_timeout(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     secrets.create_secret(Name="prod/shared", SecretString="value-shared")
     write(specs, "crm.yaml", oauth_spec(client_secret="prod/shared", tenant_header=False))
     write(specs, "other.yaml", api_key_spec(name="other", secret="prod/shared"))
@@ -250,7 +291,9 @@ def test_oauth_stuck_authorizing_ends_in_a_clear_timeout(aws: TestEmulator, spec
     assert "reconcile: crm: create failed [Timeout]: still AUTHORIZING after 2s (--wait-timeout)" in result.err
 
 
-def test_apply_twice_writes_nothing_the_second_time(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_apply_twice_writes_nothing_the_second_time(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     _world(specs, secrets, events)
     aws.reset_counters()
     first: Result = plan(capsys)

@@ -11,8 +11,7 @@ from reconciler.github.body import MAX_BODY
 from reconciler.github.cli import main
 from reconciler.github.client import GitHub
 from reconciler.github.comments import upsert_pr_comment
-from reconciler.model import Action, FieldChange, Op
-from reconciler.model import ConnectionPlan, Plan
+from reconciler.model import Action, ConnectionPlan, FieldChange, Op, Plan
 from reconciler.render.markdown import MARKER, render
 from support.fake_github import FakeGitHub, github_env, outputs
 
@@ -36,7 +35,9 @@ def _comment(tmp_path: Path, capsys: pytest.CaptureFixture[str], plan: str, pr: 
     return code, captured.out, captured.err
 
 
-def test_first_run_creates_the_comment_and_the_second_edits_it_in_place(github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_first_run_creates_the_comment_and_the_second_edits_it_in_place(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = _comment(tmp_path, capsys, PLAN_1)
     assert code == 0
     [first] = github.comments[7]
@@ -57,7 +58,9 @@ def test_body_keeps_the_marker_first_and_links_the_run(github: FakeGitHub) -> No
     upsert_pr_comment(3, "### a plan without its marker\n")
     body = github.comments[3][0]["body"]
     assert body.splitlines()[0] == MARKER
-    assert body.endswith("<sub>Updated by [workflow run](https://github.test/acme/connections/actions/runs/4242).</sub>\n")
+    assert body.endswith(
+        "<sub>Updated by [workflow run](https://github.test/acme/connections/actions/runs/4242).</sub>\n"
+    )
 
 
 def test_other_comments_are_left_alone(github: FakeGitHub) -> None:
@@ -83,24 +86,36 @@ def test_comment_on_a_later_page_is_found(github: FakeGitHub) -> None:
     assert len(github.comments[7]) == 6
 
 
-def test_pagination_never_sends_the_token_to_another_host(github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_pagination_never_sends_the_token_to_another_host(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     github.page_size = 1
     github.link_base = "http://203.0.113.9"
     github.add_comment(7, "one")
     github.add_comment(7, "two")
     code, _, err = _comment(tmp_path, capsys, PLAN_1)
     assert code == 1
-    assert err == "reconcile-github: error: GET /repos/acme/connections/issues/7/comments: next page is on another host; refusing to follow\n"
+    assert err == (
+        "reconcile-github: error: GET /repos/acme/connections/issues/7/comments: "
+        "next page is on another host; refusing to follow\n"
+    )
     assert github.writes() == []
 
 
-def test_a_redirect_elsewhere_does_not_carry_the_token(github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_redirect_elsewhere_does_not_carry_the_token(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with FakeGitHub() as other:
-        github.redirect[("GET", "/repos/acme/connections/issues/7/comments")] = f"{other.url}/repos/acme/connections/issues/7/comments"
+        github.redirect[("GET", "/repos/acme/connections/issues/7/comments")] = (
+            f"{other.url}/repos/acme/connections/issues/7/comments"
+        )
         code, _, err = _comment(tmp_path, capsys, PLAN_1)
     assert code == 1
     assert other.authorization == [None]
-    assert err == "reconcile-github: error: GET /repos/acme/connections/issues/7/comments: HTTP 401 Bad credentials (does the job grant the permission this needs?)\n"
+    assert err == (
+        "reconcile-github: error: GET /repos/acme/connections/issues/7/comments: "
+        "HTTP 401 Bad credentials (does the job grant the permission this needs?)\n"
+    )
 
 
 def test_an_oversized_plan_is_cut_with_a_note(github: FakeGitHub) -> None:
@@ -113,16 +128,23 @@ def test_an_oversized_plan_is_cut_with_a_note(github: FakeGitHub) -> None:
     assert body.count("```") % 2 == 0 and "</details>" in body
 
 
-def test_bad_token_is_one_line_and_never_printed(github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_token_is_one_line_and_never_printed(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_wrong-token-abcdef")
     code, out, err = _comment(tmp_path, capsys, PLAN_1)
     assert code == 1
-    assert err == "reconcile-github: error: GET /repos/acme/connections/issues/7/comments: HTTP 401 Bad credentials (does the job grant the permission this needs?)\n"
+    assert err == (
+        "reconcile-github: error: GET /repos/acme/connections/issues/7/comments: "
+        "HTTP 401 Bad credentials (does the job grant the permission this needs?)\n"
+    )
     assert "ghs_" not in out + err
     assert "ghs_" not in repr(GitHub.from_env())
 
 
-def test_missing_permission_names_the_failing_call(github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_permission_names_the_failing_call(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     github.fail[("POST", "/repos/acme/connections/issues/7/comments")] = (403, "Resource not accessible by integration")
     code, _, err = _comment(tmp_path, capsys, PLAN_1)
     assert code == 1
@@ -132,31 +154,45 @@ def test_missing_permission_names_the_failing_call(github: FakeGitHub, tmp_path:
     )
 
 
-def test_missing_token_and_unreachable_api_are_clean_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_token_and_unreachable_api_are_clean_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     with FakeGitHub() as fake:
         github_env(fake, monkeypatch, tmp_path)
         url = fake.url
     monkeypatch.delenv("GITHUB_TOKEN")
     code, _, err = _comment(tmp_path, capsys, PLAN_1)
-    assert (code, err) == (1, "reconcile-github: error: GITHUB_TOKEN is not set (pass `GITHUB_TOKEN: ${{ github.token }}` in the step's env)\n")
+    assert (code, err) == (
+        1,
+        "reconcile-github: error: GITHUB_TOKEN is not set "
+        "(pass `GITHUB_TOKEN: ${{ github.token }}` in the step's env)\n",
+    )
 
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_secret-value")
     monkeypatch.setenv("GITHUB_API_URL", url)  # the server is gone: connection refused
     code, _, err = _comment(tmp_path, capsys, PLAN_1)
     assert code == 1
-    assert err.startswith("reconcile-github: error: GET /repos/acme/connections/issues/7/comments: cannot reach the GitHub API: ")
+    assert err.startswith(
+        "reconcile-github: error: GET /repos/acme/connections/issues/7/comments: cannot reach the GitHub API: "
+    )
     assert err.count("\n") == 1 and "Traceback" not in err and "ghs_" not in err
 
 
 def test_unreadable_plan_file(github: FakeGitHub, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code = main(["pr-comment", "--pr", "7", "--file", str(tmp_path / "missing.md")])
     assert code == 1
-    assert capsys.readouterr().err == f"reconcile-github: error: {tmp_path / 'missing.md'}: cannot read: No such file or directory\n"
+    assert (
+        capsys.readouterr().err
+        == f"reconcile-github: error: {tmp_path / 'missing.md'}: cannot read: No such file or directory\n"
+    )
     assert github.requests == []
 
 
 def test_a_rendered_plan_too_big_for_a_comment_is_cut_to_fit(github: FakeGitHub) -> None:
-    changes = [FieldChange(f"AuthParameters.InvocationHttpParameters.HeaderParameters[H{i}]", Op.ADD, None, "x" * 200) for i in range(100)]
+    changes = [
+        FieldChange(f"AuthParameters.InvocationHttpParameters.HeaderParameters[H{i}]", Op.ADD, None, "x" * 200)
+        for i in range(100)
+    ]
     upsert_pr_comment(7, render(Plan([ConnectionPlan(f"conn-{n}", Action.CREATE, changes=changes) for n in range(20)])))
     body = github.comments[7][0]["body"]
     assert len(body) <= 65_536

@@ -25,7 +25,9 @@ def github(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeGitH
         yield fake
 
 
-def _drift(tmp_path: Path, capsys: pytest.CaptureFixture[str], exit_code: str, plan: str | None = None) -> tuple[int, str, str, dict[str, str]]:
+def _drift(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], exit_code: str, plan: str | None = None
+) -> tuple[int, str, str, dict[str, str]]:
     output = tmp_path / "github-output"
     output.write_text("", encoding="utf-8")
     argv = ["drift", "--exit-code", exit_code]
@@ -38,7 +40,9 @@ def _drift(tmp_path: Path, capsys: pytest.CaptureFixture[str], exit_code: str, p
     return code, captured.out, captured.err, outputs(output)
 
 
-def test_drift_opens_one_labelled_issue_with_the_plan(github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_drift_opens_one_labelled_issue_with_the_plan(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _, outs = _drift(tmp_path, capsys, "2", DRIFT_1)
     assert (code, out) == (0, "reconcile-github: drift found; tracking issue #1 opened\n")
     assert outs == {"drift": "true", "issue": "1"}
@@ -50,17 +54,25 @@ def test_drift_opens_one_labelled_issue_with_the_plan(github: FakeGitHub, tmp_pa
     assert LABEL in github.labels
 
 
-def test_drift_again_updates_the_open_issue(github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_drift_again_updates_the_open_issue(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _drift(tmp_path, capsys, "2", DRIFT_1)
     github.requests.clear()
     code, out, _, outs = _drift(tmp_path, capsys, "2", DRIFT_2)
-    assert (code, out, outs) == (0, "reconcile-github: drift found; tracking issue #1 updated\n", {"drift": "true", "issue": "1"})
+    assert (code, out, outs) == (
+        0,
+        "reconcile-github: drift found; tracking issue #1 updated\n",
+        {"drift": "true", "issue": "1"},
+    )
     [issue] = github.open_issues()
     assert DRIFT_2.strip() in issue["body"] and DRIFT_1.strip() not in issue["body"]
     assert github.writes() == [("PATCH", f"{ISSUES}/1")]
 
 
-def test_clean_check_closes_the_issue_with_a_comment(github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_clean_check_closes_the_issue_with_a_comment(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _drift(tmp_path, capsys, "2", DRIFT_1)
     code, out, _, outs = _drift(tmp_path, capsys, "0", CLEAN)
     assert (code, out, outs) == (0, "reconcile-github: no drift; closed #1\n", {"drift": "false"})
@@ -75,13 +87,17 @@ def test_clean_check_closes_the_issue_with_a_comment(github: FakeGitHub, tmp_pat
     assert [i["number"] for i in github.open_issues()] == [2]
 
 
-def test_clean_check_with_no_issue_writes_nothing(github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_clean_check_with_no_issue_writes_nothing(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _, outs = _drift(tmp_path, capsys, "0", CLEAN)
     assert (code, out, outs) == (0, "reconcile-github: no drift; no tracking issue open\n", {"drift": "false"})
     assert github.writes() == []
 
 
-def test_failed_plan_fails_and_leaves_the_issue_alone(github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_failed_plan_fails_and_leaves_the_issue_alone(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _drift(tmp_path, capsys, "2", DRIFT_1)
     github.requests.clear()
     code, out, err, outs = _drift(tmp_path, capsys, "1", CLEAN)
@@ -110,7 +126,9 @@ def test_never_two_issues(github: FakeGitHub, tmp_path: Path, capsys: pytest.Cap
     assert [i["number"] for i in github.open_issues()] == [1]
 
 
-def test_tracking_issue_on_a_later_page_is_found(github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tracking_issue_on_a_later_page_is_found(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     github.page_size = 2
     github.labels[LABEL] = {"name": LABEL}
     for i in range(4):
@@ -129,7 +147,14 @@ def test_tracking_issue_on_a_later_page_is_found(github: FakeGitHub, tmp_path: P
         ("2", None, "--file (the markdown plan) is needed when the plan has changes"),
     ],
 )
-def test_bad_arguments_are_errors_not_drift(github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str], exit_code: str, plan: str | None, message: str) -> None:
+def test_bad_arguments_are_errors_not_drift(
+    github: FakeGitHub,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    exit_code: str,
+    plan: str | None,
+    message: str,
+) -> None:
     code, _, err, outs = _drift(tmp_path, capsys, exit_code, plan)
     assert (code, err, outs) == (1, f"reconcile-github: error: {message}\n", {})
     assert github.requests == []
@@ -139,5 +164,6 @@ def test_usage_errors_exit_1_not_2(capsys: pytest.CaptureFixture[str]) -> None:
     # argparse would exit 2, which reads as "drift found" to anything checking the code.
     assert main(["drift"]) == 1
     assert capsys.readouterr().err == (
-        "reconcile-github: error: the following arguments are required: --exit-code (see python -m reconciler.github drift --help)\n"
+        "reconcile-github: error: the following arguments are required: --exit-code "
+        "(see python -m reconciler.github drift --help)\n"
     )

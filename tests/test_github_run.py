@@ -12,7 +12,10 @@ from support.cli import api_key_spec, write
 from support.fake_github import outputs
 from testing.emulator import TestEmulator
 
-FAILED = "❌ **The plan failed** (exit 1), so pending changes are unknown. See the [workflow run](https://github.test/acme/connections/actions/runs/4242) log for the error."
+FAILED = (
+    "❌ **The plan failed** (exit 1), so pending changes are unknown. "
+    "See the [workflow run](https://github.test/acme/connections/actions/runs/4242) log for the error."
+)
 
 
 @pytest.fixture
@@ -39,12 +42,16 @@ def test_changes_pending_is_success_with_has_changes(ws: Path, secrets: Any, cap
     assert _run_plan(ws) == 0
     assert outputs(ws / "github-output") == {"exit-code": "2", "has-changes": "true", "plan-file": str(ws / "plan.md")}
     plan = (ws / "plan.md").read_text(encoding="utf-8")
-    assert plan.startswith("<!-- reconcile-plan -->\n### reconcile plan\n\n**Plan:** 1 to create, 0 to update, 0 to delete, 0 unchanged.")
+    assert plan.startswith(
+        "<!-- reconcile-plan -->\n### reconcile plan\n\n**Plan:** 1 to create, 0 to update, 0 to delete, 0 unchanged."
+    )
     assert (ws / "summary.md").read_text(encoding="utf-8") == plan
     assert capfd.readouterr().out == plan
 
 
-def test_in_sync_is_success_without_changes(ws: Path, secrets: Any, events: Any, capfd: pytest.CaptureFixture[str]) -> None:
+def test_in_sync_is_success_without_changes(
+    ws: Path, secrets: Any, events: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
     write(ws / "connections", "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     auth = {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "sk-value-1"}}
@@ -69,7 +76,9 @@ def test_failed_plan_fails_the_step_and_says_so_in_the_plan_file(ws: Path, capfd
     assert "Traceback" not in err
 
 
-def test_arguments_after_double_dash_go_to_reconcile(ws: Path, secrets: Any, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_arguments_after_double_dash_go_to_reconcile(
+    ws: Path, secrets: Any, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     write(ws / "specs", "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     assert _run_plan(ws, "--", "--dir", "specs") == 0
@@ -85,7 +94,8 @@ def test_run_passes_any_command_through_with_its_exit_code(ws: Path, capfd: pyte
     assert main(["run", "--", "validate", "--format", "github"]) == 1
     assert outputs(ws / "github-output") == {"exit-code": "1"}
     assert capfd.readouterr().out.splitlines()[-1] == (
-        "::error file=connections/bad.yaml,line=2,col=1,title=reconcile validate::AuthorizationType: must be one of BASIC, OAUTH_CLIENT_CREDENTIALS, API_KEY (got 'NOPE')"
+        "::error file=connections/bad.yaml,line=2,col=1,title=reconcile validate::"
+        "AuthorizationType: must be one of BASIC, OAUTH_CLIENT_CREDENTIALS, API_KEY (got 'NOPE')"
     )
 
     (ws / "connections" / "bad.yaml").unlink()
@@ -100,7 +110,11 @@ def test_run_passes_any_command_through_with_its_exit_code(ws: Path, capfd: pyte
     [
         (["run"], "run needs a reconcile command after --, e.g. `run -- validate --format github`"),
         (["pr-comment", "--pr", "1", "--file", "x", "--", "--dir", "y"], "pr-comment takes no arguments after --"),
-        (["nope"], "argument command: invalid choice: 'nope' (choose from 'run-plan', 'run', 'pr-comment', 'drift') (see python -m reconciler.github --help)"),
+        (
+            ["nope"],
+            "argument command: invalid choice: 'nope' (choose from 'run-plan', 'run', 'pr-comment', 'drift') "
+            "(see python -m reconciler.github --help)",
+        ),
     ],
 )
 def test_usage_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:

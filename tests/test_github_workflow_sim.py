@@ -15,9 +15,10 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -97,7 +98,11 @@ def _runner(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     reconcile.chmod(0o755)
     # The runner sets no GITHUB_TOKEN: a step that needs it must pass it through env:.
     base = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GITHUB_OUTPUT", "RECONCILE_DIR")}
-    base.update(PATH=f"{run_dir / 'bin'}:{os.environ['PATH']}", RUNNER_TEMP=str(run_dir), GITHUB_STEP_SUMMARY=str(run_dir / "summary.md"))
+    base.update(
+        PATH=f"{run_dir / 'bin'}:{os.environ['PATH']}",
+        RUNNER_TEMP=str(run_dir),
+        GITHUB_STEP_SUMMARY=str(run_dir / "summary.md"),
+    )
     return run_dir, base
 
 
@@ -110,7 +115,9 @@ class Runner:
     workspace: Path
 
 
-def run_steps(steps: list[dict[str, Any]], job_env: dict[str, Any], context: dict[str, Any], workspace: Path, tmp_path: Path) -> Job:
+def run_steps(
+    steps: list[dict[str, Any]], job_env: dict[str, Any], context: dict[str, Any], workspace: Path, tmp_path: Path
+) -> Job:
     """Run `run:` steps in order with a runner's `if:` rules; `uses: $/` runs the composite
     action; other `uses:` steps and pip install count as done."""
     job = Job()
@@ -127,11 +134,16 @@ def _action_context(with_: dict[str, str], context: dict[str, Any]) -> tuple[dic
     action = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
     unknown = set(with_) - set(action["inputs"])
     assert not unknown, f"inputs the action does not declare: {sorted(unknown)}"
-    given = {f"inputs.{k}": with_.get(k, _render(v.get("default", ""), context, Job(), {})) for k, v in action["inputs"].items()}
+    given = {
+        f"inputs.{k}": with_.get(k, _render(v.get("default", ""), context, Job(), {}))
+        for k, v in action["inputs"].items()
+    }
     return action, {**context, **given, "github.action_path": str(ACTION.parent)}
 
 
-def _run_action(step: dict[str, Any], runner: Runner, context: dict[str, Any], job: Job, env: dict[str, str]) -> dict[str, str]:
+def _run_action(
+    step: dict[str, Any], runner: Runner, context: dict[str, Any], job: Job, env: dict[str, str]
+) -> dict[str, str]:
     """A `uses: $/` step: the composite action's steps, listed in `job.ran` as "step / inner step"."""
     with_ = {k: _render(v, context, job, env) for k, v in (step.get("with") or {}).items()}
     action, inner_context = _action_context(with_, context)
@@ -167,7 +179,14 @@ def _run(steps: list[dict[str, Any]], runner: Runner, context: dict[str, Any], j
         output = runner.run_dir / f"output-{len(list(runner.run_dir.glob('output-*')))}"
         output.touch()
         env["GITHUB_OUTPUT"] = str(output)
-        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=runner.workspace, env=env, capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            cwd=runner.workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         job.out += proc.stdout + proc.stderr
         job.outputs[step_id] = {**outputs(output), "__outcome__": "success" if proc.returncode == 0 else "failure"}
         job.failed |= proc.returncode != 0
@@ -201,7 +220,9 @@ def run_workflow(name: str, context: dict[str, Any], workspace: Path, tmp_path: 
     return last
 
 
-def run_action(inputs: dict[str, str], context: dict[str, Any], workspace: Path, tmp_path: Path) -> tuple[Job, dict[str, str]]:
+def run_action(
+    inputs: dict[str, str], context: dict[str, Any], workspace: Path, tmp_path: Path
+) -> tuple[Job, dict[str, str]]:
     """The composite action with these inputs (defaults filled in); returns the job and the action's outputs."""
     action, context = _action_context(inputs, context)
     job = run_steps(action["runs"]["steps"], {}, context, workspace, tmp_path)
@@ -243,7 +264,14 @@ _SET_UP = ("Check the command input", "Set up Python", "Install reconcile", "Rea
 
 def _outputs(**values: str) -> dict[str, str]:
     """The action's outputs: these values (exit_code for exit-code), the rest as the action leaves them."""
-    return {"exit-code": "", "has-changes": "false", "drift": "", "issue": "", "targets": "", **{k.replace("_", "-"): v for k, v in values.items()}}
+    return {
+        "exit-code": "",
+        "has-changes": "false",
+        "drift": "",
+        "issue": "",
+        "targets": "",
+        **{k.replace("_", "-"): v for k, v in values.items()},
+    }
 
 
 @pytest.fixture
@@ -258,7 +286,17 @@ def test_pull_request_flow(aws: TestEmulator, github: FakeGitHub, workspace: Pat
     aws.reset_counters()
     first = run_workflow("reconcile-plan.yml", _pr(), workspace, tmp_path)
     assert not first.failed, first.out
-    assert first.ran == ["Check out", *_in_action("Validate and plan", *_SET_UP, "Validate", "Configure AWS credentials (OIDC)", "Plan", "Comment the plan on the pull request")]
+    assert first.ran == [
+        "Check out",
+        *_in_action(
+            "Validate and plan",
+            *_SET_UP,
+            "Validate",
+            "Configure AWS credentials (OIDC)",
+            "Plan",
+            "Comment the plan on the pull request",
+        ),
+    ]
     assert first.outputs["reconcile"]["exit-code"] == "2"
     [comment] = github.comments[7]
     assert "**Plan:** 1 to create, 0 to update, 0 to delete, 0 unchanged." in comment["body"]
@@ -275,7 +313,10 @@ def test_pull_request_flow(aws: TestEmulator, github: FakeGitHub, workspace: Pat
     write(workspace / "connections", "stripe.yaml", "Name: stripe\nAuthorizationType: NOPE\n")
     third = run_workflow("reconcile-plan.yml", _pr(), workspace, tmp_path)
     assert third.failed
-    assert "::error file=connections/stripe.yaml,line=2,col=1,title=reconcile validate::AuthorizationType: must be one of" in third.out
+    assert (
+        "::error file=connections/stripe.yaml,line=2,col=1,title=reconcile validate::AuthorizationType: must be one of"
+        in third.out
+    )
     assert third.outputs["reconcile"]["exit-code"] == "1"
     assert "Validate and plan / Plan" in third.ran
     assert len(github.comments[7]) == 1
@@ -283,23 +324,35 @@ def test_pull_request_flow(aws: TestEmulator, github: FakeGitHub, workspace: Pat
     assert aws.write_calls() == 0
 
 
-def test_pull_request_from_a_fork_only_validates(aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path) -> None:
+def test_pull_request_from_a_fork_only_validates(
+    aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path
+) -> None:
     job = run_workflow("reconcile-plan.yml", _pr(head_repo="mallory/connections"), workspace, tmp_path)
     assert not job.failed, job.out
     assert job.ran == ["Check out", *_in_action("Validate and plan", *_SET_UP, "Validate")]
     assert github.requests == []
 
 
-def test_apply_then_drift_flow(aws: TestEmulator, github: FakeGitHub, workspace: Path, events: Any, tmp_path: Path) -> None:
+def test_apply_then_drift_flow(
+    aws: TestEmulator, github: FakeGitHub, workspace: Path, events: Any, tmp_path: Path
+) -> None:
     applied = run_workflow("reconcile-apply.yml", _main("push"), workspace, tmp_path)
     assert not applied.failed, applied.out
-    assert applied.ran == ["Check out", *_in_action("Apply", *_SET_UP, "Validate", "Configure AWS credentials (OIDC)", "Apply")]
+    assert applied.ran == [
+        "Check out",
+        *_in_action("Apply", *_SET_UP, "Validate", "Configure AWS credentials (OIDC)", "Apply"),
+    ]
     assert "| `stripe` | create | ✅ AUTHORIZED |" in applied.summary
     assert "Apply complete: 1 created, 0 updated, 0 deleted, 0 failed." in applied.summary
 
     clean = run_workflow("reconcile-drift.yml", _main("schedule"), workspace, tmp_path)
     assert not clean.failed, clean.out
-    assert clean.ran == ["Check out", *_in_action("Drift check", *_SET_UP, "Configure AWS credentials (OIDC)", "Plan", "Open, update or close the drift issue")]
+    assert clean.ran == [
+        "Check out",
+        *_in_action(
+            "Drift check", *_SET_UP, "Configure AWS credentials (OIDC)", "Plan", "Open, update or close the drift issue"
+        ),
+    ]
     assert (clean.outputs["drift"]["exit-code"], clean.outputs["drift"]["drift"]) == ("0", "false")
     assert github.issues == {}
 
@@ -308,7 +361,10 @@ def test_apply_then_drift_flow(aws: TestEmulator, github: FakeGitHub, workspace:
     for _ in range(2):
         drifted = run_workflow("reconcile-drift.yml", _main("workflow_dispatch"), workspace, tmp_path)
         assert not drifted.failed, drifted.out
-        assert drifted.outputs["drift"] == {**_outputs(exit_code="2", has_changes="true", drift="true", issue="1"), "__outcome__": "success"}
+        assert drifted.outputs["drift"] == {
+            **_outputs(exit_code="2", has_changes="true", drift="true", issue="1"),
+            "__outcome__": "success",
+        }
         assert "::warning title=reconcile drift::Live connections differ from the specs; see issue #1." in drifted.out
     [issue] = github.open_issues()
     assert [label["name"] for label in issue["labels"]] == [LABEL]
@@ -332,7 +388,9 @@ def test_apply_then_drift_flow(aws: TestEmulator, github: FakeGitHub, workspace:
     assert github.issues[1]["state_reason"] == "completed"
 
 
-def test_apply_failure_fails_the_job_and_is_in_the_summary(aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path) -> None:
+def test_apply_failure_fails_the_job_and_is_in_the_summary(
+    aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path
+) -> None:
     aws.settle_into("stripe", "DEAUTHORIZED", "Invalid API key")
     job = run_workflow("reconcile-apply.yml", _main("push"), workspace, tmp_path)
     assert job.failed
@@ -341,7 +399,9 @@ def test_apply_failure_fails_the_job_and_is_in_the_summary(aws: TestEmulator, gi
     assert "Apply complete: 0 created, 0 updated, 0 deleted, 1 failed." in job.summary
 
 
-def test_apply_and_drift_skip_other_branches(aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path) -> None:
+def test_apply_and_drift_skip_other_branches(
+    aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path
+) -> None:
     aws.reset_counters()
     context = {**_main("workflow_dispatch"), "github.ref": "refs/heads/feature"}
     assert run_workflow("reconcile-apply.yml", context, workspace, tmp_path).ran == []
@@ -355,9 +415,20 @@ def test_composite_action(aws: TestEmulator, github: FakeGitHub, workspace: Path
     assert (job.failed, outs) == (False, _outputs(exit_code="0"))
     assert job.ran == [*_SET_UP, "Validate"]
 
-    job, outs = run_action({"command": "plan", "role-to-assume": "arn:aws:iam::123456789012:role/x", "aws-region": "us-east-1"}, pr, workspace, tmp_path)
+    job, outs = run_action(
+        {"command": "plan", "role-to-assume": "arn:aws:iam::123456789012:role/x", "aws-region": "us-east-1"},
+        pr,
+        workspace,
+        tmp_path,
+    )
     assert (job.failed, outs) == (False, _outputs(exit_code="2", has_changes="true")), job.out
-    assert job.ran == [*_SET_UP, "Validate", "Configure AWS credentials (OIDC)", "Plan", "Comment the plan on the pull request"]
+    assert job.ran == [
+        *_SET_UP,
+        "Validate",
+        "Configure AWS credentials (OIDC)",
+        "Plan",
+        "Comment the plan on the pull request",
+    ]
     assert len(github.comments[7]) == 1
 
     # Apply validates first.
@@ -384,8 +455,13 @@ def test_composite_action(aws: TestEmulator, github: FakeGitHub, workspace: Path
     assert "reconcile: the command input must be validate, plan, apply, drift or targets" in job.out
 
 
-def test_action_targets_config_and_args(aws: TestEmulator, github: FakeGitHub, workspace: Path, secrets: Any, tmp_path: Path) -> None:
-    write(workspace, "deploy.yaml", """
+def test_action_targets_config_and_args(
+    aws: TestEmulator, github: FakeGitHub, workspace: Path, secrets: Any, tmp_path: Path
+) -> None:
+    write(
+        workspace,
+        "deploy.yaml",
+        """
         targets:
           - name: blue
             region: us-east-1
@@ -393,7 +469,8 @@ def test_action_targets_config_and_args(aws: TestEmulator, github: FakeGitHub, w
           - name: green
             region: us-east-1
             specs: [green]
-    """)
+    """,
+    )
     write(workspace / "blue", "one.yaml", api_key_spec(name="blue-one"))
     write(workspace / "green", "two.yaml", api_key_spec(name="green-two"))
 
@@ -402,45 +479,77 @@ def test_action_targets_config_and_args(aws: TestEmulator, github: FakeGitHub, w
 
     # Only the target asked for; args split like words of a shell, quotes grouping them.
     aws.reset_counters()
-    args = {"command": "plan", "config": "deploy.yaml", "targets": "green", "args": '--out "saved plan.json" --concurrency 4'}
+    args = {
+        "command": "plan",
+        "config": "deploy.yaml",
+        "targets": "green",
+        "args": '--out "saved plan.json" --concurrency 4',
+    }
     job, outs = run_action(args, _main("push"), workspace, tmp_path)
     assert (job.failed, outs) == (False, _outputs(exit_code="2", has_changes="true")), job.out
     assert "green-two" in job.summary and "blue-one" not in job.summary
     assert (workspace / "saved plan.json").is_file()
 
     # Both targets, and apply writes both; its validation sees the config too.
-    job, outs = run_action({"command": "apply", "config": "deploy.yaml", "targets": "blue,\ngreen"}, _main("push"), workspace, tmp_path)
+    job, outs = run_action(
+        {"command": "apply", "config": "deploy.yaml", "targets": "blue,\ngreen"}, _main("push"), workspace, tmp_path
+    )
     assert (job.failed, outs["exit-code"]) == (False, "0"), job.out
     assert "Apply complete: 2 created" in job.summary
     assert aws.write_calls() == 2
 
 
-@pytest.mark.parametrize("inputs, error", [
-    ({"args": "--concurrency 4 $(touch pwned-1) ; touch pwned-2 `touch pwned-3` && touch pwned-4 > pwned-5"}, "unrecognized arguments: $(touch pwned-1) ; touch pwned-2 `touch pwned-3` && touch pwned-4 > pwned-5"),
-    ({"targets": "green;touch pwned-1 $(touch pwned-2)"}, "green;touch"),
-    ({"config": "$(touch pwned-1); touch pwned-2"}, "$(touch pwned-1); touch pwned-2"),
-])
-def test_action_inputs_are_never_run_by_a_shell(aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path, inputs: dict[str, str], error: str) -> None:
+@pytest.mark.parametrize(
+    "inputs, error",
+    [
+        (
+            {"args": "--concurrency 4 $(touch pwned-1) ; touch pwned-2 `touch pwned-3` && touch pwned-4 > pwned-5"},
+            "unrecognized arguments: $(touch pwned-1) ; touch pwned-2 `touch pwned-3` && touch pwned-4 > pwned-5",
+        ),
+        ({"targets": "green;touch pwned-1 $(touch pwned-2)"}, "green;touch"),
+        ({"config": "$(touch pwned-1); touch pwned-2"}, "$(touch pwned-1); touch pwned-2"),
+    ],
+)
+def test_action_inputs_are_never_run_by_a_shell(
+    aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path, inputs: dict[str, str], error: str
+) -> None:
     job, outs = run_action({"command": "plan", **inputs}, _main("push"), workspace, tmp_path)
     assert (job.failed, outs["exit-code"]) == (True, "1")
     assert error in job.out
     assert sorted(p.name for p in tmp_path.rglob("pwned*")) == []
 
 
-def test_action_refuses_args_it_cannot_split(aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path) -> None:
+def test_action_refuses_args_it_cannot_split(
+    aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path
+) -> None:
     aws.reset_counters()
-    job, outs = run_action({"command": "apply", "args": '--out "unclosed', "role-to-assume": "arn:aws:iam::123456789012:role/x"}, _main("push"), workspace, tmp_path)
+    job, outs = run_action(
+        {"command": "apply", "args": '--out "unclosed', "role-to-assume": "arn:aws:iam::123456789012:role/x"},
+        _main("push"),
+        workspace,
+        tmp_path,
+    )
     assert (job.failed, outs["exit-code"]) == (True, "")
     assert job.ran == list(_SET_UP)
     assert "reconcile: the args input cannot be split: No closing quotation" in job.out
     assert aws.write_calls() == 0
 
 
-def test_action_apply_validates_first_and_assumes_no_role_for_invalid_specs(aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path) -> None:
+def test_action_apply_validates_first_and_assumes_no_role_for_invalid_specs(
+    aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path
+) -> None:
     aws.reset_counters()
     write(workspace / "connections", "stripe.yaml", "Name: stripe\nAuthorizationType: NOPE\n")
-    job, outs = run_action({"command": "apply", "role-to-assume": "arn:aws:iam::123456789012:role/apply", "aws-region": "us-east-1"}, _main("push"), workspace, tmp_path)
+    job, outs = run_action(
+        {"command": "apply", "role-to-assume": "arn:aws:iam::123456789012:role/apply", "aws-region": "us-east-1"},
+        _main("push"),
+        workspace,
+        tmp_path,
+    )
     assert (job.failed, outs["exit-code"]) == (True, "1")
     assert job.ran == [*_SET_UP, "Validate"]
-    assert "::error file=connections/stripe.yaml,line=2,col=1,title=reconcile validate::AuthorizationType: must be one of" in job.out
+    assert (
+        "::error file=connections/stripe.yaml,line=2,col=1,title=reconcile validate::AuthorizationType: must be one of"
+        in job.out
+    )
     assert aws.write_calls() == 0

@@ -52,7 +52,12 @@ def _tool(name: str) -> str:
 
 
 def test_the_workflows_exist() -> None:
-    assert [p.name for p in WORKFLOWS] == ["reconcile-apply.yml", "reconcile-drift.yml", "reconcile-plan.yml", "release.yml"]
+    assert [p.name for p in WORKFLOWS] == [
+        "reconcile-apply.yml",
+        "reconcile-drift.yml",
+        "reconcile-plan.yml",
+        "release.yml",
+    ]
 
 
 @pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
@@ -86,13 +91,20 @@ def test_reconcile_workflows_run_reconcile_only_through_the_action(path: Path) -
         steps = job["steps"]
         assert steps[0]["uses"].startswith("actions/checkout@"), name
         assert [s["uses"] for s in steps[1:] if "uses" in s] == [SELF], name
-        assert [s["run"] for s in steps if re.search(r"\b(python|pip)\b|^reconcile ", s.get("run", ""), re.MULTILINE)] == [], name
+        assert [
+            s["run"] for s in steps if re.search(r"\b(python|pip)\b|^reconcile ", s.get("run", ""), re.MULTILINE)
+        ] == [], name
         with_ = next(s["with"] for s in steps if s.get("uses") == SELF)
         assert with_["command"] and set(with_) <= set(_load(ACTION)["inputs"]), name
 
 
 def test_python_is_pinned() -> None:
-    pythons = [s for path in [*WORKFLOWS, ACTION] for s in _steps(path) if s.get("uses", "").startswith("actions/setup-python@")]
+    pythons = [
+        s
+        for path in [*WORKFLOWS, ACTION]
+        for s in _steps(path)
+        if s.get("uses", "").startswith("actions/setup-python@")
+    ]
     assert [s["with"]["python-version"] for s in pythons] == ["3.11", "${{ inputs.python-version }}"]
     assert _load(ACTION)["inputs"]["python-version"]["default"] == "3.11"
 
@@ -138,7 +150,17 @@ def test_triggers() -> None:
 def test_action_inputs_and_outputs() -> None:
     action = _load(ACTION)
     assert action["runs"]["using"] == "composite"
-    assert set(action["inputs"]) == {"command", "targets", "config", "dir", "args", "role-to-assume", "aws-region", "github-token", "python-version"}
+    assert set(action["inputs"]) == {
+        "command",
+        "targets",
+        "config",
+        "dir",
+        "args",
+        "role-to-assume",
+        "aws-region",
+        "github-token",
+        "python-version",
+    }
     assert action["inputs"]["dir"]["default"] == "connections"
     assert [action["inputs"][k]["default"] for k in ("targets", "config", "args")] == ["", "", ""]
     assert set(action["outputs"]) == {"exit-code", "has-changes", "drift", "issue", "targets"}
@@ -148,7 +170,10 @@ def test_action_installs_itself_with_the_pinned_dependencies() -> None:
     # The action's own ref (never an index's newest reconcile), under constraints.txt.
     [install] = [s for s in _steps(ACTION) if s.get("name") == "Install reconcile"]
     assert install["env"] == {"RECONCILE_ACTION_PATH": "${{ github.action_path }}"}
-    assert install["run"] == 'python -m pip install --constraint "$RECONCILE_ACTION_PATH/constraints.txt" "$RECONCILE_ACTION_PATH"'
+    assert (
+        install["run"]
+        == 'python -m pip install --constraint "$RECONCILE_ACTION_PATH/constraints.txt" "$RECONCILE_ACTION_PATH"'
+    )
     assert (ROOT / "constraints.txt").is_file()
 
 
@@ -158,9 +183,11 @@ def test_action_passes_its_inputs_through_the_environment_only() -> None:
     steps = _steps(ACTION)
     [read] = [s for s in steps if s.get("id") == "arguments"]
     assert {k: v for k, v in read["env"].items() if k != "RECONCILE_COMMAND"} == {
-        "RECONCILE_TARGETS": "${{ inputs.targets }}", "RECONCILE_CONFIG": "${{ inputs.config }}", "RECONCILE_ARGS": "${{ inputs.args }}",
+        "RECONCILE_TARGETS": "${{ inputs.targets }}",
+        "RECONCILE_CONFIG": "${{ inputs.config }}",
+        "RECONCILE_ARGS": "${{ inputs.args }}",
     }
-    assert "shlex.split(os.environ[\"RECONCILE_ARGS\"])" in read["run"]
+    assert 'shlex.split(os.environ["RECONCILE_ARGS"])' in read["run"]
     runs = [s["run"] for s in steps if "run" in s]
     assert [r for r in runs if re.search(r"\beval\b|\$RECONCILE_(ARGS|TARGETS|CONFIG)\b", r)] == []
     assert sum('"${args[@]}"' in r for r in runs) == 4  # validate, targets, apply, plan
@@ -185,10 +212,18 @@ def test_pre_commit_hook() -> None:
     assert not pattern.search("schemas/connection.schema.json") and not pattern.search("docs/connections.yaml")
 
 
-@pytest.mark.parametrize("name, subject", [("plan", ["repo:OWNER/REPO:pull_request", "repo:OWNER/REPO:ref:refs/heads/main"]), ("apply", "repo:OWNER/REPO:ref:refs/heads/main")])
+@pytest.mark.parametrize(
+    "name, subject",
+    [
+        ("plan", ["repo:OWNER/REPO:pull_request", "repo:OWNER/REPO:ref:refs/heads/main"]),
+        ("apply", "repo:OWNER/REPO:ref:refs/heads/main"),
+    ],
+)
 def test_oidc_trust_policies(name: str, subject: Any) -> None:
     [statement] = json.loads((ROOT / "iam" / f"github-oidc-trust-{name}.json").read_text(encoding="utf-8"))["Statement"]
-    assert statement["Principal"] == {"Federated": "arn:aws:iam::ACCOUNT_ID:oidc-provider/token.actions.githubusercontent.com"}
+    assert statement["Principal"] == {
+        "Federated": "arn:aws:iam::ACCOUNT_ID:oidc-provider/token.actions.githubusercontent.com"
+    }
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     condition = statement["Condition"]["StringEquals"]
     assert condition["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
@@ -196,20 +231,38 @@ def test_oidc_trust_policies(name: str, subject: Any) -> None:
 
 
 def test_dependabot_matches_its_schema_and_waits_a_week() -> None:
-    proc = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.dependabot", str(DEPENDABOT)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.dependabot", str(DEPENDABOT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     updates = _load(DEPENDABOT)["updates"]
-    assert [(u["package-ecosystem"], u["cooldown"]["default-days"]) for u in updates] == [("github-actions", 7), ("pip", 7)]
+    assert [(u["package-ecosystem"], u["cooldown"]["default-days"]) for u in updates] == [
+        ("github-actions", 7),
+        ("pip", 7),
+    ]
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_workflow_matches_the_github_schema(path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", str(path)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_action_matches_the_github_schema() -> None:
-    proc = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-actions", str(ACTION)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-actions", str(ACTION)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -217,7 +270,19 @@ def _zizmor(*inputs: Path) -> tuple[int, list[dict[str, Any]], str]:
     # --strict-collection: a file zizmor cannot parse is an error, not a skipped input.
     # --no-config/--no-ignores: nothing in the repository can switch an audit off.
     # --min-severity informational: every finding counts, down to the low "help" ones.
-    argv = [_tool("zizmor"), "--offline", "--strict-collection", "--no-config", "--no-ignores", "--min-severity", "informational", "--format", "json", "--no-progress", *map(str, inputs)]
+    argv = [
+        _tool("zizmor"),
+        "--offline",
+        "--strict-collection",
+        "--no-config",
+        "--no-ignores",
+        "--min-severity",
+        "informational",
+        "--format",
+        "json",
+        "--no-progress",
+        *map(str, inputs),
+    ]
     proc = subprocess.run(argv, capture_output=True, text=True, check=False)
     return proc.returncode, json.loads(proc.stdout or "[]"), proc.stderr
 
@@ -234,8 +299,21 @@ def test_zizmor_does_audit(tmp_path: Path) -> None:
     # dependabot.yml.
     bad = tmp_path / ".github" / "workflows" / "bad.yml"
     bad.parent.mkdir(parents=True)
-    bad.write_text('on: pull_request\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: echo "${{ github.event.pull_request.title }}"\n      - uses: ./\n')
-    (tmp_path / ".github" / "dependabot.yml").write_text("version: 2\nupdates:\n  - package-ecosystem: pip\n    directory: /\n    schedule:\n      interval: weekly\n")
+    bad.write_text(
+        "on: pull_request\n"
+        "jobs:\n"
+        "  x:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        '      - run: echo "${{ github.event.pull_request.title }}"\n'
+        "      - uses: ./\n"
+    )
+    (tmp_path / ".github" / "dependabot.yml").write_text(
+        "version: 2\nupdates:\n  - package-ecosystem: pip\n    directory: /\n    schedule:\n      interval: weekly\n"
+    )
     code, findings, _ = _zizmor(tmp_path / ".github")
     assert code != 0
-    assert {"template-injection", "unpinned-uses", "artipacked", "self-repository", "dependabot-cooldown"} <= {f["ident"] for f in findings}
+    assert {"template-injection", "unpinned-uses", "artipacked", "self-repository", "dependabot-cooldown"} <= {
+        f["ident"] for f in findings
+    }

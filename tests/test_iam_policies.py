@@ -7,7 +7,12 @@ from pathlib import Path
 from typing import Any
 
 IAM = Path(__file__).parent.parent / "iam"
-WRITES = {"events:CreateConnection", "events:UpdateConnection", "events:DeleteConnection", "iam:CreateServiceLinkedRole"}
+WRITES = {
+    "events:CreateConnection",
+    "events:UpdateConnection",
+    "events:DeleteConnection",
+    "iam:CreateServiceLinkedRole",
+}
 
 
 def _actions(name: str) -> dict[str, list[Any]]:
@@ -23,7 +28,9 @@ def _actions(name: str) -> dict[str, list[Any]]:
 
 def test_plan_policy_reads_only() -> None:
     granted = _actions("plan-policy.json")
-    assert {"events:DescribeConnection", "secretsmanager:BatchGetSecretValue", "secretsmanager:GetSecretValue"} <= set(granted)
+    assert {"events:DescribeConnection", "secretsmanager:BatchGetSecretValue", "secretsmanager:GetSecretValue"} <= set(
+        granted
+    )
     assert not WRITES & set(granted)
     # Without verification, the connections' managed secrets are not readable.
     assert not any("events!connection" in str(r) for r in granted["secretsmanager:GetSecretValue"])
@@ -42,7 +49,9 @@ def test_apply_policy_writes_connections_and_nothing_else() -> None:
     writes = {a for a in granted if not a.split(":")[1].startswith(("Describe", "List", "Get", "BatchGet", "Decrypt"))}
     assert writes == WRITES | {"kms:GenerateDataKey"}
     # Secrets Manager writes are not needed: EventBridge writes the managed secret itself.
-    assert not any(a.startswith("secretsmanager:") and a.split(":")[1].startswith(("Put", "Create", "Update")) for a in granted)
+    assert not any(
+        a.startswith("secretsmanager:") and a.split(":")[1].startswith(("Put", "Create", "Update")) for a in granted
+    )
 
 
 def test_import_policy_writes_only_its_own_secrets() -> None:

@@ -16,28 +16,46 @@ SECRET = "SENTINEL-import-value"
 
 def _seed(events: Any) -> None:
     events.create_connection(
-        Name="app-crm", Description="CRM", AuthorizationType="OAUTH_CLIENT_CREDENTIALS",
+        Name="app-crm",
+        Description="CRM",
+        AuthorizationType="OAUTH_CLIENT_CREDENTIALS",
         AuthParameters={
             "OAuthParameters": {
                 "ClientParameters": {"ClientID": "app", "ClientSecret": SECRET + "-client"},
-                "AuthorizationEndpoint": "https://login.example.com/token", "HttpMethod": "POST",
+                "AuthorizationEndpoint": "https://login.example.com/token",
+                "HttpMethod": "POST",
                 "OAuthHttpParameters": {"BodyParameters": [{"Key": "scope", "Value": "write", "IsValueSecret": False}]},
             },
-            "InvocationHttpParameters": {"HeaderParameters": [
-                {"Key": "X-Env", "Value": "prod", "IsValueSecret": False},
-                {"Key": "X-Token", "Value": SECRET + "-header", "IsValueSecret": True},
-            ]},
+            "InvocationHttpParameters": {
+                "HeaderParameters": [
+                    {"Key": "X-Env", "Value": "prod", "IsValueSecret": False},
+                    {"Key": "X-Token", "Value": SECRET + "-header", "IsValueSecret": True},
+                ]
+            },
         },
     )
-    events.create_connection(Name="app-basic", AuthorizationType="BASIC",
-                             AuthParameters={"BasicAuthParameters": {"Username": "u", "Password": SECRET + "-password"}})
-    events.create_connection(Name="other", AuthorizationType="API_KEY",
-                             AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "k", "ApiKeyValue": SECRET + "-key"}})
+    events.create_connection(
+        Name="app-basic",
+        AuthorizationType="BASIC",
+        AuthParameters={"BasicAuthParameters": {"Username": "u", "Password": SECRET + "-password"}},
+    )
+    events.create_connection(
+        Name="other",
+        AuthorizationType="API_KEY",
+        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "k", "ApiKeyValue": SECRET + "-key"}},
+    )
     for name in ("app-crm", "app-basic", "other"):
         events.describe_connection(Name=name)
 
 
-def test_import_with_copied_values_gives_a_clean_first_plan(aws: TestEmulator, events: Any, secrets: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_with_copied_values_gives_a_clean_first_plan(
+    aws: TestEmulator,
+    events: Any,
+    secrets: Any,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.chdir(tmp_path)
     _seed(events)
     result = run(capsys, "import", "--dir", "adopted", "--prefix", "app-", "--copy-secret-values")
@@ -58,7 +76,9 @@ def test_import_with_copied_values_gives_a_clean_first_plan(aws: TestEmulator, e
     assert aws.write_calls() == 0
 
 
-def test_import_without_values_lists_the_secrets_to_create(aws: TestEmulator, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_without_values_lists_the_secrets_to_create(
+    aws: TestEmulator, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     _seed(events)
     aws.reset_counters()
@@ -70,12 +90,17 @@ def test_import_without_values_lists_the_secrets_to_create(aws: TestEmulator, ev
     assert aws.calls("GetSecretValue") + aws.calls("BatchGetSecretValue") == 0
 
 
-def test_import_refuses_to_overwrite(aws: TestEmulator, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_refuses_to_overwrite(
+    aws: TestEmulator, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     _seed(events)
     (tmp_path / "adopted").mkdir()
     (tmp_path / "adopted" / "other.yaml").write_text("# mine\n")
     result = run(capsys, "import", "--dir", "adopted")
     assert result.code == 1
-    assert result.err == "reconcile: error: refusing to overwrite adopted/other.yaml; pass --overwrite or choose another --dir. Nothing was written\n"
+    assert result.err == (
+        "reconcile: error: refusing to overwrite adopted/other.yaml; pass --overwrite or choose another --dir. "
+        "Nothing was written\n"
+    )
     assert (tmp_path / "adopted" / "other.yaml").read_text() == "# mine\n"

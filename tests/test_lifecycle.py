@@ -25,12 +25,18 @@ def _run(capsys: pytest.CaptureFixture[str], command: str, *extra: str) -> Resul
 
 
 def _live(events: Any, name: str, description: str = "Stripe") -> None:
-    events.create_connection(Name=name, Description=description, AuthorizationType="API_KEY",
-                             AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "sk-value-1"}})
+    events.create_connection(
+        Name=name,
+        Description=description,
+        AuthorizationType="API_KEY",
+        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "sk-value-1"}},
+    )
     events.describe_connection(Name=name)
 
 
-def test_prune_deletes_undeclared_first_and_only_with_the_flag(aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_prune_deletes_undeclared_first_and_only_with_the_flag(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "keep.yaml", api_key_spec(name="keep"))
     _live(events, "keep")
     _live(events, "app-old")
@@ -48,17 +54,24 @@ def test_prune_deletes_undeclared_first_and_only_with_the_flag(aws: TestEmulator
     assert names == {"keep", "other-old"}
 
 
-def test_prune_refuses_an_empty_specs_folder(aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_prune_refuses_an_empty_specs_folder(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     specs.mkdir()
     _live(events, "precious")
     aws.reset_counters()
     result = _run(capsys, "apply", "--prune")
     assert result.code == 1
-    assert result.err == "reconcile: error: refusing to prune target default: its specs folder holds no specs, and pruning would delete every connection\n"
+    assert result.err == (
+        "reconcile: error: refusing to prune target default: its specs folder holds no specs, "
+        "and pruning would delete every connection\n"
+    )
     assert aws.write_calls() == 0
 
 
-def test_prune_refuses_when_specs_cannot_be_read(aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_prune_refuses_when_specs_cannot_be_read(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "keep.yaml", "Name: [\n")
     _live(events, "precious")
     aws.reset_counters()
@@ -66,43 +79,65 @@ def test_prune_refuses_when_specs_cannot_be_read(aws: TestEmulator, specs: Path,
     assert aws.write_calls() == 0
 
 
-def test_prune_names_api_destinations_that_would_break(aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_prune_names_api_destinations_that_would_break(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "keep.yaml", api_key_spec(name="keep"))
     _live(events, "keep")
     _live(events, "used")
     arn = events.describe_connection(Name="used")["ConnectionArn"]
-    events.create_api_destination(Name="orders-webhook", ConnectionArn=arn, InvocationEndpoint="https://example.com/hook", HttpMethod="POST")
+    events.create_api_destination(
+        Name="orders-webhook", ConnectionArn=arn, InvocationEndpoint="https://example.com/hook", HttpMethod="POST"
+    )
     plan = _run(capsys, "plan", "--prune")
-    assert "    ! in use by API destination(s) orders-webhook: deleting it breaks them (apply refuses unless --force-delete-in-use)" in plan.out
+    assert (
+        "    ! in use by API destination(s) orders-webhook: deleting it breaks them "
+        "(apply refuses unless --force-delete-in-use)"
+    ) in plan.out
     aws.reset_counters()
     refused = _run(capsys, "apply", "--prune")
     assert refused.code == 1
-    assert refused.err.startswith("reconcile: error: refusing to delete connections that API destinations use: used (in use by API destination(s) orders-webhook)")
+    assert refused.err.startswith(
+        "reconcile: error: refusing to delete connections that API destinations use: "
+        "used (in use by API destination(s) orders-webhook)"
+    )
     assert aws.write_calls() == 0
     forced = _run(capsys, "apply", "--prune", "--force-delete-in-use")
     assert forced.code == 0, forced.err
 
 
-def test_rename_is_create_plus_delete_and_says_so(aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rename_is_create_plus_delete_and_says_so(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "stripe.yaml", api_key_spec(name="stripe-v2"))
     _live(events, "stripe")
     plan = _run(capsys, "plan")
-    assert "    ! if this renames stripe: Name is the identity, so it is created anew and the old one stays (use --prune to delete it)" in plan.out
+    assert (
+        "    ! if this renames stripe: Name is the identity, so it is created anew "
+        "and the old one stays (use --prune to delete it)"
+    ) in plan.out
     pruned = _run(capsys, "plan", "--prune")
     lines = pruned.out.splitlines()
     assert lines[0] == "- stripe: delete"
-    assert "    ! if this renames stripe: Name is the identity, so it is created anew and the old one deleted (--prune)" in lines
+    assert (
+        "    ! if this renames stripe: Name is the identity, so it is created anew and the old one deleted (--prune)"
+        in lines
+    )
     assert "Plan: 1 to create, 0 to update, 1 to delete, 0 unchanged." in pruned.out
 
 
-def test_saved_plan_applies_exactly_what_was_reviewed(aws: TestEmulator, specs: Path, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_saved_plan_applies_exactly_what_was_reviewed(
+    aws: TestEmulator, specs: Path, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "stripe.yaml", api_key_spec(description="New"))
     _live(events, "stripe", description="Old")
     saved = tmp_path / "plan.json"
     assert _run(capsys, "plan", "--out", str(saved)).code == 2
     document = json.loads(saved.read_text())
     assert document["kind"] == "reconcile-plan"
-    assert document["connections"][0]["secret_versions"]["AuthParameters.ApiKeyAuthParameters.ApiKeyValue"].startswith("prod/stripe@")
+    assert document["connections"][0]["secret_versions"]["AuthParameters.ApiKeyAuthParameters.ApiKeyValue"].startswith(
+        "prod/stripe@"
+    )
     aws.reset_counters()
     applied = run(capsys, "apply", str(saved), "--yes", "--wait-timeout", "10")
     assert applied.code == 0, applied.err
@@ -110,13 +145,29 @@ def test_saved_plan_applies_exactly_what_was_reviewed(aws: TestEmulator, specs: 
     assert events.describe_connection(Name="stripe")["Description"] == "New"
 
 
-@pytest.mark.parametrize("change, reason", [
-    ("live", "stripe: changed live since the plan (LastModifiedTime "),
-    ("spec", "stripe: its spec changed since the plan"),
-    ("secret", "stripe: secret prod/stripe has a new version since the plan (AuthParameters.ApiKeyAuthParameters.ApiKeyValue)"),
-    ("new spec", "specs changed for target default: added other"),
-])
-def test_stale_saved_plan_is_refused(change: str, reason: str, aws: TestEmulator, specs: Path, events: Any, secrets: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ("live", "stripe: changed live since the plan (LastModifiedTime "),
+        ("spec", "stripe: its spec changed since the plan"),
+        (
+            "secret",
+            "stripe: secret prod/stripe has a new version since the plan "
+            "(AuthParameters.ApiKeyAuthParameters.ApiKeyValue)",
+        ),
+        ("new spec", "specs changed for target default: added other"),
+    ],
+)
+def test_stale_saved_plan_is_refused(
+    change: str,
+    reason: str,
+    aws: TestEmulator,
+    specs: Path,
+    events: Any,
+    secrets: Any,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     write(specs, "stripe.yaml", api_key_spec(description="New"))
     _live(events, "stripe", description="Old")
     saved = tmp_path / "plan.json"
@@ -132,11 +183,15 @@ def test_stale_saved_plan_is_refused(change: str, reason: str, aws: TestEmulator
     aws.reset_counters()
     result = run(capsys, "apply", str(saved), "--yes")
     assert result.code == 1
-    assert result.err.startswith(f"reconcile: error: {saved} is stale; nothing was written. Run plan again and review it:\n  - {reason}")
+    assert result.err.startswith(
+        f"reconcile: error: {saved} is stale; nothing was written. Run plan again and review it:\n  - {reason}"
+    )
     assert aws.write_calls() == 0
 
 
-def test_saved_plan_holds_no_secret_value(aws: TestEmulator, specs: Path, events: Any, secrets: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_saved_plan_holds_no_secret_value(
+    aws: TestEmulator, specs: Path, events: Any, secrets: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     secrets.put_secret_value(SecretId="prod/stripe", SecretString="SENTINEL-saved-plan-value")
     write(specs, "stripe.yaml", api_key_spec())
     _live(events, "stripe")  # holds sk-value-1: the plan shows a secret change

@@ -332,15 +332,24 @@ def test_managed_slots_blocks_in_either_spelling_and_under_oauth() -> None:
 
 def test_managed_slots_ignores_what_it_cannot_place() -> None:
     # Not marked secret (or not as a boolean), not a string, not a list or object: no slot, never an error.
-    assert _values({"invocation_http_parameters": {
-        "HeaderParameters": [
-            {"Key": "a", "Value": "v"},
-            {"Key": "b", "Value": "v", "IsValueSecret": "true"},
-            {"Key": "c", "Value": 7, "IsValueSecret": True},
-            "not-an-object",
-        ],
-        "QueryStringParameters": {"Key": "d"},
-    }, "oauth_http_parameters": [], "api_key_value": None}) == {}
+    assert (
+        _values(
+            {
+                "invocation_http_parameters": {
+                    "HeaderParameters": [
+                        {"Key": "a", "Value": "v"},
+                        {"Key": "b", "Value": "v", "IsValueSecret": "true"},
+                        {"Key": "c", "Value": 7, "IsValueSecret": True},
+                        "not-an-object",
+                    ],
+                    "QueryStringParameters": {"Key": "d"},
+                },
+                "oauth_http_parameters": [],
+                "api_key_value": None,
+            }
+        )
+        == {}
+    )
     assert _values([]) == {} and _values("text") == {}
     # Top-level fields are recorded in snake_case only; no other spelling is guessed.
     assert _values({"ApiKeyValue": "k", "api_key_value": "v"}) == {

@@ -20,7 +20,6 @@ LITERAL = "SENTINEL-literal-in-yaml"
 SENTINELS = [*SOURCE.values(), ROTATED, ROTATED + "-2", CONSOLE, LITERAL, "SENTINEL-"]
 
 
-
 def _scan(text: str, where: str) -> None:
     for sentinel in SENTINELS:
         assert sentinel not in text, f"secret sentinel {sentinel!r} leaked into {where}"
@@ -28,7 +27,14 @@ def _scan(text: str, where: str) -> None:
     assert escaped not in text and escaped.replace("\\", "\\\\") not in text, f"escaped secret leaked into {where}"
 
 
-def test_no_secret_reaches_any_output(aws: TestEmulator, tmp_path: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_secret_reaches_any_output(
+    aws: TestEmulator,
+    tmp_path: Path,
+    secrets: Any,
+    events: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.chdir(tmp_path)
     specs = tmp_path / "connections"
     write(specs, "stripe.yaml", api_key_spec(secret="prod/crm:SecretString:api_key"))
@@ -48,8 +54,14 @@ def test_no_secret_reaches_any_output(aws: TestEmulator, tmp_path: Path, secrets
     assert go("apply", *base, "--yes", "--wait-timeout", "10", "--summary", str(summary)) == 0
     # Rotation, a change typed into the console, and a deauthorized connection.
     secrets.put_secret_value(SecretId="prod/crm", SecretString=json.dumps({**SOURCE, "api_key": ROTATED}))
-    events.update_connection(Name="crm", AuthParameters={"InvocationHttpParameters": {"HeaderParameters": [
-        {"Key": "X-Tenant-Token", "Value": CONSOLE, "IsValueSecret": True}]}})
+    events.update_connection(
+        Name="crm",
+        AuthParameters={
+            "InvocationHttpParameters": {
+                "HeaderParameters": [{"Key": "X-Tenant-Token", "Value": CONSOLE, "IsValueSecret": True}]
+            }
+        },
+    )
     for fmt in ("text", "json", "markdown"):
         assert go("plan", *base, "--format", fmt) == 2
     aws.settle_into("crm", "DEAUTHORIZED", "Invalid client credentials")
@@ -65,7 +77,9 @@ def test_no_secret_reaches_any_output(aws: TestEmulator, tmp_path: Path, secrets
     assert go("plan", *base) in (0, 2)
     aws.inject("UpdateConnection", "access_denied")
     assert go("apply", *base, "--yes", "--force-secrets") == 1
-    write(specs, "literal.yaml", api_key_spec(name="literal").replace('"{{resolve:secretsmanager:prod/stripe}}"', LITERAL))
+    write(
+        specs, "literal.yaml", api_key_spec(name="literal").replace('"{{resolve:secretsmanager:prod/stripe}}"', LITERAL)
+    )
     assert go("validate", *base) == 1
     assert go("apply", *base, "--yes") == 1
 

@@ -46,8 +46,9 @@ def test_the_wheel_holds_reconciler_alone(wheel: zipfile.ZipFile) -> None:
 
 
 def test_the_sandbox_ships_what_the_quick_start_needs_and_no_test_tool(wheel: zipfile.ZipFile) -> None:
-    sandbox = {name.removeprefix("reconciler/sandbox/") for name in wheel.namelist()
-               if name.startswith("reconciler/sandbox/")}
+    sandbox = {
+        name.removeprefix("reconciler/sandbox/") for name in wheel.namelist() if name.startswith("reconciler/sandbox/")
+    }
     assert QUICK_START <= sandbox
     shipped_modules = {Path(name).name for name in wheel.namelist() if name.endswith(".py")}
     assert shipped_modules & TEST_ONLY_MODULES == set()

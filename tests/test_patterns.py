@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 
 import botocore.session
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler.patterns import linear, matches
 
 MODEL = botocore.session.get_session().get_service_model("events")
-REWRITTEN = sorted({p for n in MODEL.shape_names if (p := MODEL.shape_for(n).metadata.get("pattern")) and linear(p) != p})
+REWRITTEN = sorted(
+    {p for n in MODEL.shape_names if (p := MODEL.shape_for(n).metadata.get("pattern")) and linear(p) != p}
+)
 ALPHABET = [" ", "\t", "a", "Z", ":", "\x00", "\x1f", "\x7f", "\n", "é", "~"]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from support.cli import api_key_spec, apply, oauth_spec, plan, run, write
+from support.cli import api_key_spec, apply, plan, run, write
 from testing.emulator import TestEmulator
 
 HEADER_SPEC = """
@@ -26,10 +26,14 @@ AuthParameters:
 """
 
 
-
-
-
-def _create(events: Any, name: str, *, description: str = "Stripe", value: str = "sk-value-1", headers: list[dict[str, Any]] | None = None) -> None:
+def _create(
+    events: Any,
+    name: str,
+    *,
+    description: str = "Stripe",
+    value: str = "sk-value-1",
+    headers: list[dict[str, Any]] | None = None,
+) -> None:
     auth: dict[str, Any] = {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": value}}
     if headers is not None:
         auth["InvocationHttpParameters"] = {"HeaderParameters": headers}
@@ -37,7 +41,9 @@ def _create(events: Any, name: str, *, description: str = "Stripe", value: str =
     events.describe_connection(Name=name)  # settled already: API_KEY is AUTHORIZED at once, as recorded from AWS
 
 
-def test_missing_connection_plans_create_and_apply_creates_it(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_connection_plans_create_and_apply_creates_it(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     aws.reset_counters()
@@ -60,7 +66,9 @@ def test_missing_connection_plans_create_and_apply_creates_it(aws: TestEmulator,
     assert (again.code, again.out) == (0, "No changes: 1 connection(s) match the specs.\n")
 
 
-def test_in_sync_makes_zero_writes_and_one_describe_each(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_in_sync_makes_zero_writes_and_one_describe_each(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     for i in range(25):
         write(specs, f"c{i}.yaml", api_key_spec(name=f"conn-{i}", secret=f"s/{i}"))
         secrets.create_secret(Name=f"s/{i}", SecretString=f"value-{i}")
@@ -78,15 +86,23 @@ def test_in_sync_makes_zero_writes_and_one_describe_each(aws: TestEmulator, spec
     assert aws.calls() == 29
 
 
-def test_update_sends_only_drifted_and_clears_removed_parameters(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_update_sends_only_drifted_and_clears_removed_parameters(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "orders.yaml", HEADER_SPEC)
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/orders", SecretString=json.dumps({"key": "orders-key"}))
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
-    _create(events, "orders", description="Orders API", value="orders-key", headers=[
-        {"Key": "X-Env", "Value": "dev", "IsValueSecret": False},
-        {"Key": "X-Debug", "Value": "1", "IsValueSecret": False},
-    ])
+    _create(
+        events,
+        "orders",
+        description="Orders API",
+        value="orders-key",
+        headers=[
+            {"Key": "X-Env", "Value": "dev", "IsValueSecret": False},
+            {"Key": "X-Debug", "Value": "1", "IsValueSecret": False},
+        ],
+    )
     _create(events, "stripe")
     planned = plan(capsys)
     assert planned.code == 2
@@ -101,12 +117,16 @@ def test_update_sends_only_drifted_and_clears_removed_parameters(aws: TestEmulat
     applied = apply(capsys)
     assert applied.code == 0, applied.err
     assert aws.calls("UpdateConnection") == 1 and aws.write_calls() == 1
-    headers = events.describe_connection(Name="orders")["AuthParameters"]["InvocationHttpParameters"]["HeaderParameters"]
+    headers = events.describe_connection(Name="orders")["AuthParameters"]["InvocationHttpParameters"][
+        "HeaderParameters"
+    ]
     assert headers == [{"Key": "X-Env", "Value": "prod", "IsValueSecret": False}]
     assert plan(capsys).code == 0
 
 
-def test_spec_without_parameters_clears_all_of_them(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_spec_without_parameters_clears_all_of_them(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     _create(events, "stripe", headers=[{"Key": "X-Old", "Value": "1", "IsValueSecret": False}])
@@ -116,7 +136,9 @@ def test_spec_without_parameters_clears_all_of_them(aws: TestEmulator, specs: Pa
     assert plan(capsys).code == 0
 
 
-def test_json_and_markdown_formats(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_and_markdown_formats(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "stripe.yaml", api_key_spec(description="New"))
     write(specs, "other.yaml", api_key_spec(name="other"))
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
@@ -127,36 +149,49 @@ def test_json_and_markdown_formats(aws: TestEmulator, specs: Path, secrets: Any,
     assert document["summary"] == {"create": 1, "update": 1, "noop": 0, "delete": 0}
     by_name = {c["name"]: c for c in document["changes"]}
     assert by_name["stripe"]["action"] == "update"
-    assert by_name["stripe"]["fields"] == [{"path": "Description", "op": "change", "before": "Old", "after": "New", "secret": False}]
+    assert by_name["stripe"]["fields"] == [
+        {"path": "Description", "op": "change", "before": "Old", "after": "New", "secret": False}
+    ]
     assert by_name["other"]["action"] == "create"
     secret_field = next(f for f in by_name["other"]["fields"] if f["secret"])
     assert secret_field["after"].startswith("(secret: prod/stripe version ")
 
     markdown = plan(capsys, "--format", "markdown")
     assert markdown.code == 2
-    assert markdown.out.startswith("<!-- reconcile-plan -->\n### reconcile plan\n\n**Plan:** 1 to create, 1 to update, 0 to delete, 0 unchanged.")
+    assert markdown.out.startswith(
+        "<!-- reconcile-plan -->\n### reconcile plan\n\n**Plan:** 1 to create, 1 to update, 0 to delete, 0 unchanged."
+    )
     assert "| `stripe` | 🟡 update | 1 | `connections/stripe.yaml` |" in markdown.out
     assert '! Description: "Old" → "New"' in markdown.out
 
 
-def test_plan_flag_is_the_plan_command(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_plan_flag_is_the_plan_command(
+    aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     assert run(capsys, "--plan", "--dir", "connections") == plan(capsys)
 
 
-def test_apply_without_terminal_or_yes_refuses(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_apply_without_terminal_or_yes_refuses(
+    aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
     aws.reset_counters()
     result = run(capsys, "apply", "--dir", "connections")
     assert result.code == 1
-    assert result.err == "reconcile: error: refusing to apply without confirmation: no terminal to ask on; pass --yes to apply non-interactively\n"
+    assert result.err == (
+        "reconcile: error: refusing to apply without confirmation: no terminal to ask on; "
+        "pass --yes to apply non-interactively\n"
+    )
     assert aws.write_calls() == 0
 
 
-def test_deauthorized_after_write_is_a_failure_with_reason(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_deauthorized_after_write_is_a_failure_with_reason(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     write(specs, "other.yaml", api_key_spec(name="other"))
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
@@ -173,7 +208,9 @@ def test_deauthorized_after_write_is_a_failure_with_reason(aws: TestEmulator, sp
     assert '~ ConnectionState: "DEAUTHORIZED" → "AUTHORIZED"  (StateReason: Invalid API key)' in planned.out
 
 
-def test_stuck_authorizing_times_out(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_stuck_authorizing_times_out(
+    aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     aws.settle_into("stripe", "AUTHORIZING")
@@ -182,12 +219,24 @@ def test_stuck_authorizing_times_out(aws: TestEmulator, specs: Path, secrets: An
     assert "✗ stripe: create failed: still AUTHORIZING after 1s (--wait-timeout)" in result.out
 
 
-@pytest.mark.parametrize("reference, message", [
-    ("prod/absent", "secret 'prod/absent': not found (or the version/stage does not exist) [ResourceNotFoundException]"),
-    ("prod/stripe:SecretString:nokey", "secret 'prod/stripe' has no JSON key 'nokey'"),
-    ("prod/stripe:SecretString:api_key:AWSPENDING", "secret 'prod/stripe key api_key stage AWSPENDING': not found (or the version/stage does not exist) [ResourceNotFoundException]"),
-])
-def test_unresolvable_secret_is_one_line_and_no_write(reference: str, message: str, aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "reference, message",
+    [
+        (
+            "prod/absent",
+            "secret 'prod/absent': not found (or the version/stage does not exist) [ResourceNotFoundException]",
+        ),
+        ("prod/stripe:SecretString:nokey", "secret 'prod/stripe' has no JSON key 'nokey'"),
+        (
+            "prod/stripe:SecretString:api_key:AWSPENDING",
+            "secret 'prod/stripe key api_key stage AWSPENDING': not found "
+            "(or the version/stage does not exist) [ResourceNotFoundException]",
+        ),
+    ],
+)
+def test_unresolvable_secret_is_one_line_and_no_write(
+    reference: str, message: str, aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "stripe.yaml", api_key_spec(secret=reference))
     secrets.create_secret(Name="prod/stripe", SecretString=json.dumps({"api_key": "sk-value-1"}))
     aws.reset_counters()
@@ -201,17 +250,26 @@ def test_unresolvable_secret_is_one_line_and_no_write(reference: str, message: s
     assert aws.write_calls() == 0
 
 
-def test_resolved_value_that_aws_would_reject_is_caught_without_echo(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_resolved_value_that_aws_would_reject_is_caught_without_echo(
+    aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="has:colon:SENTINEL")
     result = plan(capsys)
     assert result.code == 1
-    assert result.err_lines[0].startswith("connections/stripe.yaml:7:5: AuthParameters.ApiKeyAuthParameters.ApiKeyValue: the value of secret 'prod/stripe' does not match what AWS accepts for ApiKeyValue")
+    assert result.err_lines[0].startswith(
+        "connections/stripe.yaml:7:5: AuthParameters.ApiKeyAuthParameters.ApiKeyValue: "
+        "the value of secret 'prod/stripe' does not match what AWS accepts for ApiKeyValue"
+    )
     assert "SENTINEL" not in result.err
 
 
-@pytest.mark.parametrize("bad", ["Name: [\n", api_key_spec().replace("API_KEY", "BASIC"), api_key_spec().replace("Description", "Desc")])
-def test_invalid_specs_stop_apply_before_any_aws_call(bad: str, aws: TestEmulator, specs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "bad", ["Name: [\n", api_key_spec().replace("API_KEY", "BASIC"), api_key_spec().replace("Description", "Desc")]
+)
+def test_invalid_specs_stop_apply_before_any_aws_call(
+    bad: str, aws: TestEmulator, specs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "good.yaml", api_key_spec(name="good"))
     write(specs, "bad.yaml", bad)
     result = apply(capsys)
@@ -220,7 +278,9 @@ def test_invalid_specs_stop_apply_before_any_aws_call(bad: str, aws: TestEmulato
     assert aws.calls() == 0
 
 
-def test_no_credentials_is_a_clean_error(aws: TestEmulator, specs: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_credentials_is_a_clean_error(
+    aws: TestEmulator, specs: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")

@@ -39,28 +39,52 @@ def _spec(tmp_path: Path) -> Spec:
 
 
 def _resolved(secret_id: str, version: str, value: str) -> ResolvedValue:
-    return ResolvedValue(parse_reference(f"{{{{resolve:secretsmanager:{secret_id}}}}}"), version, f"arn:{secret_id}", Secret(value))
+    return ResolvedValue(
+        parse_reference(f"{{{{resolve:secretsmanager:{secret_id}}}}}"), version, f"arn:{secret_id}", Secret(value)
+    )
 
 
 def _live(headers: list[dict[str, object]]) -> Live:
-    return Live({"Name": "stripe", "AuthorizationType": "API_KEY", "ConnectionState": "AUTHORIZED",
-                 "SecretArn": "arn:managed", "AuthParameters": {
-                     "ApiKeyAuthParameters": {"ApiKeyName": "x-api-key"},
-                     "InvocationHttpParameters": {"HeaderParameters": headers}}})
+    return Live(
+        {
+            "Name": "stripe",
+            "AuthorizationType": "API_KEY",
+            "ConnectionState": "AUTHORIZED",
+            "SecretArn": "arn:managed",
+            "AuthParameters": {
+                "ApiKeyAuthParameters": {"ApiKeyName": "x-api-key"},
+                "InvocationHttpParameters": {"HeaderParameters": headers},
+            },
+        }
+    )
 
 
 TOKEN_HEADER = [{"Key": "X-Token", "IsValueSecret": True}]
 
 
-def _snapshot(live: Live | None, managed: dict[SlotId, Secret], previous: dict[tuple[str, str | None], tuple[str, Secret] | None],
-              listing: list[dict[str, object]] | None = None, destinations: dict[str, list[str]] | None = None) -> Snapshot:
-    desired = DesiredSecrets({}, {KEY_SLOT: _resolved("prod/stripe", "v2-version-id", "sentinel-key-2"),
-                                  TOKEN_SLOT: _resolved("prod/token", "t1-version-id", "sentinel-token-1")})
-    return Snapshot({"stripe": live}, {"stripe": desired}, {"stripe": managed} if live else {}, previous, listing, destinations)
+def _snapshot(
+    live: Live | None,
+    managed: dict[SlotId, Secret],
+    previous: dict[tuple[str, str | None], tuple[str, Secret] | None],
+    listing: list[dict[str, object]] | None = None,
+    destinations: dict[str, list[str]] | None = None,
+) -> Snapshot:
+    desired = DesiredSecrets(
+        {},
+        {
+            KEY_SLOT: _resolved("prod/stripe", "v2-version-id", "sentinel-key-2"),
+            TOKEN_SLOT: _resolved("prod/token", "t1-version-id", "sentinel-token-1"),
+        },
+    )
+    return Snapshot(
+        {"stripe": live}, {"stripe": desired}, {"stripe": managed} if live else {}, previous, listing, destinations
+    )
 
 
 def _plan(tmp_path: Path, snapshot: Snapshot, target: Target | None = None) -> list[ConnectionPlan]:
-    return plan_target(target or Target("default"), [_spec(tmp_path)], snapshot, force_secrets=False, verify_secrets=True)
+    return plan_target(
+        target or Target("default"), [_spec(tmp_path)], snapshot, force_secrets=False, verify_secrets=True
+    )
 
 
 def test_a_rotated_source_secret_names_both_versions(tmp_path: Path) -> None:
@@ -69,8 +93,9 @@ def test_a_rotated_source_secret_names_both_versions(tmp_path: Path) -> None:
     [plan] = _plan(tmp_path, _snapshot(_live(TOKEN_HEADER), managed, previous))
     assert plan.action is Action.UPDATE
     [change] = plan.changes
-    assert change.after == Masked("(secret changed: prod/stripe version v1-versi… → v2-versi…)", "prod/stripe",
-                                  "v2-version-id", "v1-version-id")
+    assert change.after == Masked(
+        "(secret changed: prod/stripe version v1-versi… → v2-versi…)", "prod/stripe", "v2-version-id", "v1-version-id"
+    )
 
 
 def test_a_value_that_is_neither_version_says_only_what_was_seen(tmp_path: Path) -> None:
@@ -87,25 +112,35 @@ def test_a_secret_parameter_added_by_an_update_is_listed_once_with_its_source(tm
     managed = {KEY_SLOT: Secret("sentinel-key-2")}
     [plan] = _plan(tmp_path, _snapshot(_live([]), managed, {}))
     assert [(c.path, c.op.value, c.after) for c in plan.changes] == [
-        ("AuthParameters.InvocationHttpParameters.HeaderParameters[X-Token]", "add",
-         Masked("(secret: prod/token version t1-versi…)", "prod/token", "t1-version-id")),
+        (
+            "AuthParameters.InvocationHttpParameters.HeaderParameters[X-Token]",
+            "add",
+            Masked("(secret: prod/token version t1-versi…)", "prod/token", "t1-version-id"),
+        ),
     ]
 
 
 def test_pruning_stays_inside_its_prefix_and_names_users(tmp_path: Path) -> None:
     managed = {KEY_SLOT: Secret("sentinel-key-2"), TOKEN_SLOT: Secret("sentinel-token-1")}
     listing: list[dict[str, object]] = [
-        {"Name": "stripe", "ConnectionArn": "arn:stripe"}, {"Name": "app-old", "ConnectionArn": "arn:app-old"},
-        {"Name": "apple", "ConnectionArn": "arn:apple"}, {"Name": "other", "ConnectionArn": "arn:other"},
+        {"Name": "stripe", "ConnectionArn": "arn:stripe"},
+        {"Name": "app-old", "ConnectionArn": "arn:app-old"},
+        {"Name": "apple", "ConnectionArn": "arn:apple"},
+        {"Name": "other", "ConnectionArn": "arn:other"},
     ]
     target = Target("default", prune=True, prune_prefixes=("app-",))
     plans = _plan(tmp_path, _snapshot(_live(TOKEN_HEADER), managed, {}, listing, {"arn:app-old": ["orders"]}), target)
-    assert [(p.name, p.action, p.used_by) for p in plans] == [("app-old", Action.DELETE, ["orders"]), ("stripe", Action.NOOP, [])]
+    assert [(p.name, p.action, p.used_by) for p in plans] == [
+        ("app-old", Action.DELETE, ["orders"]),
+        ("stripe", Action.NOOP, []),
+    ]
 
 
 def test_a_create_names_the_connection_it_may_rename(tmp_path: Path) -> None:
     listing: list[dict[str, object]] = [{"Name": "stripe-old", "AuthorizationType": "API_KEY"}]
     [plan] = _plan(tmp_path, _snapshot(None, {}, {}, listing))
     assert plan.action is Action.CREATE
-    assert plan.notes == ["if this renames stripe-old: Name is the identity, so it is created anew and the old one stays "
-                          "(use --prune to delete it)"]
+    assert plan.notes == [
+        "if this renames stripe-old: Name is the identity, so it is created anew and the old one stays "
+        "(use --prune to delete it)"
+    ]

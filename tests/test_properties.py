@@ -36,14 +36,16 @@ _NAME = st.from_regex(r"[A-Za-z0-9._-]{1,64}", fullmatch=True)
 # Description: one line, at most 512 characters; any printable text, non-ASCII included.
 _DESCRIPTION = st.text(st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Zs")), max_size=512)
 # Username, ClientID, ApiKeyName and the resolved secrets: 1-512, no colon, no control character.
-_AUTH_TEXT = st.text(st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Zs"), exclude_characters=":"), min_size=1, max_size=40).filter(
-    lambda s: s.strip(" ") != ""
-)
+_AUTH_TEXT = st.text(
+    st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Zs"), exclude_characters=":"), min_size=1, max_size=40
+).filter(lambda s: s.strip(" ") != "")
 _HEADER_KEY = st.text(string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~", min_size=1, max_size=30)
 _PRINTABLE = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=40)
 _HEADER_VALUE = st.builds(lambda a, b: f"{a} {b}" if b else a, _PRINTABLE, st.one_of(st.just(""), _PRINTABLE))
 _QUERY_TEXT = st.text(st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Zs")), min_size=1, max_size=40)
-_SECRET_VALUE = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters=":"), min_size=1, max_size=40)
+_SECRET_VALUE = st.text(
+    st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters=":"), min_size=1, max_size=40
+)
 
 
 class Secrets:
@@ -97,7 +99,10 @@ def valid_spec(draw: st.DrawFn, name: str, secrets: Secrets) -> dict[str, Any]:
     else:
         oauth: dict[str, Any] = {
             "ClientParameters": {"ClientID": draw(_AUTH_TEXT), "ClientSecret": secrets.ref(draw(_SECRET_VALUE))},
-            "AuthorizationEndpoint": "https://" + draw(st.from_regex(r"[a-z0-9]{1,20}(\.[a-z0-9]{1,10}){0,2}(/[A-Za-z0-9_.~-]{1,10}){0,3}", fullmatch=True)),
+            "AuthorizationEndpoint": "https://"
+            + draw(
+                st.from_regex(r"[a-z0-9]{1,20}(\.[a-z0-9]{1,10}){0,2}(/[A-Za-z0-9_.~-]{1,10}){0,3}", fullmatch=True)
+            ),
             "HttpMethod": draw(st.sampled_from(["GET", "POST", "PUT"])),
         }
         if draw(st.booleans()):
@@ -116,9 +121,16 @@ def valid_world(draw: st.DrawFn) -> tuple[list[dict[str, Any]], dict[str, str]]:
     return [draw(valid_spec(name, secrets)) for name in names], secrets.values
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(world=valid_world())
-def test_random_valid_specs_round_trip(world: tuple[list[dict[str, Any]], dict[str, str]], aws: TestEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_random_valid_specs_round_trip(
+    world: tuple[list[dict[str, Any]], dict[str, str]],
+    aws: TestEmulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     specs, values = world
     # The `aws` fixture set the environment once; each example starts from an empty account.
     aws.reset()
@@ -135,7 +147,9 @@ def test_random_valid_specs_round_trip(world: tuple[list[dict[str, Any]], dict[s
     assert applied.code == 0, applied.out + applied.err
     aws.reset_counters()
     planned = run(capsys, "plan", "--dir", str(folder))
-    assert (planned.code, planned.out) == (0, f"No changes: {len(specs)} connection(s) match the specs.\n"), planned.out + planned.err
+    assert (planned.code, planned.out) == (0, f"No changes: {len(specs)} connection(s) match the specs.\n"), (
+        planned.out + planned.err
+    )
     assert aws.write_calls() == 0
 
 
@@ -151,7 +165,8 @@ _HOSTILE_TEXTS = [
     "- " * 10_000 + "x",
     "".join(f"{' ' * i}k{i}:\n" for i in range(200)),
     # Billion laughs: nine levels of nine aliases each.
-    "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)),
+    "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)),
     "Name: !!python/object/apply:os.system ['echo pwned']\n",
     "!!python/object/new:os.system [echo]\n",
     "Name: !!python/name:os.system\n",
@@ -170,12 +185,29 @@ _HOSTILE_TEXTS = [
     "Name: 0x_\nDescription: 0b_\n",
     "Name: " + "1" * 5000 + "\n",
 ]
-_HOSTILE_BYTES = [b"\xff\xfe\x00N\x00a", b"Name: caf\xe9\n", b"\xef\xbb\xbf" + VALID, b"\x00" * 1000, bytes(range(256)), b"Name: \xed\xa0\x80\n"]
+_HOSTILE_BYTES = [
+    b"\xff\xfe\x00N\x00a",
+    b"Name: caf\xe9\n",
+    b"\xef\xbb\xbf" + VALID,
+    b"\x00" * 1000,
+    bytes(range(256)),
+    b"Name: \xed\xa0\x80\n",
+]
 
 
 def _wrong_types(data: Any, draw: st.DrawFn) -> Any:
     """The valid spec with one node, anywhere, replaced by a value of another type."""
-    replacement = draw(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20), st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=3)))
+    replacement = draw(
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(),
+            st.floats(),
+            st.text(max_size=20),
+            st.lists(st.integers(), max_size=3),
+            st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+        )
+    )
     if isinstance(data, dict) and data and draw(st.booleans()):
         key = draw(st.sampled_from(sorted(data)))
         return {**data, key: _wrong_types(data[key], draw)}
@@ -190,7 +222,10 @@ def hostile_file(draw: st.DrawFn) -> bytes:
     kind = draw(st.sampled_from(["garbage", "text", "mutated", "wrong types", "scalars", "known"]))
     if kind == "scalars":
         # Plain scalars that YAML 1.1 may resolve as numbers, booleans, dates or nothing.
-        scalar = st.from_regex(r"[-+]?(0x|0b|0o|0|\.)?[0-9a-fA-F_:.eE+-]{0,8}|[yYnN]|on|off|~|null|\.(nan|inf)|[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True)
+        scalar = st.from_regex(
+            r"[-+]?(0x|0b|0o|0|\.)?[0-9a-fA-F_:.eE+-]{0,8}|[yYnN]|on|off|~|null|\.(nan|inf)|[0-9]{4}-[0-9]{2}-[0-9]{2}",
+            fullmatch=True,
+        )
         key = draw(st.sampled_from(["Name", "Description", "AuthorizationType", "AuthParameters"]))
         return VALID + f"{key}2: {draw(scalar)}\nX: [{draw(scalar)}, {{a: {draw(scalar)}}}]\n".encode()
     if kind == "garbage":
@@ -202,7 +237,12 @@ def hostile_file(draw: st.DrawFn) -> bytes:
         for _ in range(draw(st.integers(1, 8))):
             at = draw(st.integers(0, len(raw)))
             action = draw(st.sampled_from(["insert", "delete", "replace"]))
-            piece = draw(st.binary(min_size=1, max_size=8) | st.sampled_from([b"\t", b"\x00", b"\xef\xbb\xbf", b"&a ", b"*a", b"!!", b"{", b"[", b": ", b"\n  ", b"\xff"]))
+            piece = draw(
+                st.binary(min_size=1, max_size=8)
+                | st.sampled_from(
+                    [b"\t", b"\x00", b"\xef\xbb\xbf", b"&a ", b"*a", b"!!", b"{", b"[", b": ", b"\n  ", b"\xff"]
+                )
+            )
             if action == "insert":
                 raw[at:at] = piece
             elif action == "delete":
@@ -223,7 +263,9 @@ def hostile_file(draw: st.DrawFn) -> bytes:
 @example(content=_HOSTILE_TEXTS[4].encode())
 @example(content=("Name: " + "x" * 900_000).encode())
 @example(content=b"Name: 0x_\n")
-def test_hostile_yaml_is_a_clean_error(content: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hostile_yaml_is_a_clean_error(
+    content: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     folder = tmp_path / "c"
     shutil.rmtree(folder, ignore_errors=True)
@@ -248,7 +290,9 @@ def test_hostile_yaml_is_a_clean_error(content: bytes, tmp_path: Path, capsys: p
     assert peak < _MAX_BYTES
 
 
-def test_control_character_is_one_line_with_its_position(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_control_character_is_one_line_with_its_position(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "x.yaml").write_bytes("Name: ééé\n  ab\x01\n".encode())
@@ -266,16 +310,26 @@ def test_backtracking_pattern_does_not_stall_validate(tmp_path: Path) -> None:
     (tmp_path / "c").mkdir()
     hostile = api_key_spec().replace("ApiKeyName: x-api-key", 'ApiKeyName: "' + "a " * 200 + '\\x01"')
     (tmp_path / "c" / "x.yaml").write_text(hostile)
-    proc = subprocess.run([sys.executable, "-m", "reconciler", "validate", "--dir", "c"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "reconciler", "validate", "--dir", "c"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 1
-    assert proc.stderr.startswith("c/x.yaml:6:5: AuthParameters.ApiKeyAuthParameters.ApiKeyName: does not match the pattern")
+    assert proc.stderr.startswith(
+        "c/x.yaml:6:5: AuthParameters.ApiKeyAuthParameters.ApiKeyName: does not match the pattern"
+    )
 
 
 # --- files the walker meets -------------------------------------------------------------
 
 
-def test_dangling_symlink_is_a_clean_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dangling_symlink_is_a_clean_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "a.yaml").write_text(api_key_spec())
@@ -285,7 +339,9 @@ def test_dangling_symlink_is_a_clean_error(tmp_path: Path, capsys: pytest.Captur
     assert result.err_lines[0] == "c/gone.yaml: cannot read file: No such file or directory"
 
 
-def test_folder_that_cannot_be_listed(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_folder_that_cannot_be_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     if os.geteuid() == 0:
         pytest.skip("root can list any folder")
     monkeypatch.chdir(tmp_path)
@@ -301,7 +357,9 @@ def test_folder_that_cannot_be_listed(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 @pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
-def test_special_and_huge_files_end_quickly(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_special_and_huge_files_end_quickly(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "c").mkdir()
     path = tmp_path / "c" / "x.yaml"

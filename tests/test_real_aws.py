@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import os
 import secrets as tokens
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import boto3
 import pytest
 
 from support.cli import run, write
 
-pytestmark = pytest.mark.skipif(os.environ.get("RECONCILE_REAL_AWS") != "1", reason="set RECONCILE_REAL_AWS=1 (and AWS credentials) to run against a real account")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("RECONCILE_REAL_AWS") != "1",
+    reason="set RECONCILE_REAL_AWS=1 (and AWS credentials) to run against a real account",
+)
 
 SPEC = """
 Name: {name}
@@ -40,7 +44,7 @@ def real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str,
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     name = f"reconcile-it-{tokens.token_hex(4)}"
     events, secrets = boto3.client("events"), boto3.client("secretsmanager")
-    secrets.create_secret(Name=name, SecretString='{"key": "%s"}' % tokens.token_urlsafe(16))
+    secrets.create_secret(Name=name, SecretString=f'{{"key": "{tokens.token_urlsafe(16)}"}}')
     try:
         yield name, events, secrets
     finally:
@@ -51,7 +55,9 @@ def real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str,
         secrets.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
 
 
-def test_round_trip_and_removed_parameters(real: tuple[str, Any, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_round_trip_and_removed_parameters(
+    real: tuple[str, Any, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     name, events, secrets = real
     two = "      - Key: X-A\n        Value: a\n      - Key: X-B\n        Value: b\n"
     write(tmp_path, f"connections/{name}.yaml", SPEC.format(name=name, headers=two))
@@ -65,7 +71,7 @@ def test_round_trip_and_removed_parameters(real: tuple[str, Any, Any], tmp_path:
     headers = events.describe_connection(Name=name)["AuthParameters"]["InvocationHttpParameters"]["HeaderParameters"]
     assert [h["Key"] for h in headers] == ["X-A"]
     # Rotation is seen through the managed secret.
-    secrets.put_secret_value(SecretId=name, SecretString='{"key": "%s"}' % tokens.token_urlsafe(16))
+    secrets.put_secret_value(SecretId=name, SecretString=f'{{"key": "{tokens.token_urlsafe(16)}"}}')
     rotated = run(capsys, "plan", "--dir", "connections")
     assert rotated.code == 2 and "(secret changed" in rotated.out
     assert run(capsys, "apply", "--dir", "connections", "--yes").code == 0

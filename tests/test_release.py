@@ -45,7 +45,9 @@ def test_the_installed_distribution_is_this_one() -> None:
     except importlib.metadata.PackageNotFoundError:
         pytest.fail(f"{DIST} is not installed under its name: pip install -e '.[test]'")
     assert dist.version == VERSION
-    assert [(e.name, e.value) for e in dist.entry_points if e.group == "console_scripts"] == [("reconcile", "reconciler.cli:main_entry")]
+    assert [(e.name, e.value) for e in dist.entry_points if e.group == "console_scripts"] == [
+        ("reconcile", "reconciler.cli:main_entry")
+    ]
 
 
 def test_version_prints_the_one_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -63,7 +65,11 @@ def test_the_version_is_semantic() -> None:
 def test_install_lines_name_the_distribution() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"pip install {DIST}=={VERSION}" in readme
-    docs = [readme, (ROOT / "docs" / "github.md").read_text(encoding="utf-8"), (ROOT / "action.yml").read_text(encoding="utf-8")]
+    docs = [
+        readme,
+        (ROOT / "docs" / "github.md").read_text(encoding="utf-8"),
+        (ROOT / "action.yml").read_text(encoding="utf-8"),
+    ]
     # Nothing tells anyone to install the unrelated projects.
     assert [m.group(0) for text in docs for m in re.finditer(r"pip install ['\"]?reconciler?\b(?![-.\w/])", text)] == []
 
@@ -111,7 +117,9 @@ def test_release_publishes_by_trusted_publishing() -> None:
     assert publish["environment"]["name"] == "pypi"
     [step] = [s for s in publish["steps"] if s.get("uses", "").startswith("pypa/gh-action-pypi-publish@")]
     assert re.fullmatch(r"pypa/gh-action-pypi-publish@[0-9a-f]{40}", step["uses"])
-    assert re.search(r"uses: pypa/gh-action-pypi-publish@[0-9a-f]{40} # v\d+\.\d+\.\d+\n", RELEASE.read_text(encoding="utf-8"))
+    assert re.search(
+        r"uses: pypa/gh-action-pypi-publish@[0-9a-f]{40} # v\d+\.\d+\.\d+\n", RELEASE.read_text(encoding="utf-8")
+    )
     # No token, no password: PyPI trusts the OIDC token of this workflow.
     assert "with" not in step
     text = RELEASE.read_text(encoding="utf-8")
@@ -141,7 +149,14 @@ def _check_tag(tmp_path: Path, tag: str, changelog_heading: str) -> subprocess.C
     python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
     python.chmod(0o755)
     env = {"TAG": tag, "PATH": f"{python.parent}:/usr/bin:/bin"}
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_release_refuses_a_tag_that_is_not_the_version(tmp_path: Path) -> None:
@@ -225,7 +240,9 @@ def test_constraints_satisfy_every_requirement_on_them() -> None:
     for key, requirements in _runtime_closure().items():
         version = pins[key][1]
         known = [r for r, by in requirements if not by or installed.get(by) == pins[by][1]]
-        assert [str(r) for r in known if not r.specifier.contains(version, prereleases=True)] == [], f"{pins[key][0]}=={version}"
+        assert [str(r) for r in known if not r.specifier.contains(version, prereleases=True)] == [], (
+            f"{pins[key][0]}=={version}"
+        )
 
 
 def _installed(name: str) -> bool:

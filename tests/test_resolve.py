@@ -18,7 +18,10 @@ def test_a_secret_named_with_and_without_awscurrent_is_one_read() -> None:
     with Stubber(client) as stub:
         stub.add_response(
             "batch_get_secret_value",
-            {"SecretValues": [{"ARN": ARN, "Name": "prod/stripe", "VersionId": VERSION, "SecretString": "sk-value"}], "Errors": []},
+            {
+                "SecretValues": [{"ARN": ARN, "Name": "prod/stripe", "VersionId": VERSION, "SecretString": "sk-value"}],
+                "Errors": [],
+            },
             {"SecretIdList": ["prod/stripe"]},
         )
         with ThreadPoolExecutor(2) as pool:

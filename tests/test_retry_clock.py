@@ -27,7 +27,9 @@ class FakeClock:
 
 
 def _error(code: str, status: int = 400) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}}, "UpdateConnection")
+    return ClientError(
+        {"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}}, "UpdateConnection"
+    )
 
 
 def _failing(times: int, error: ClientError) -> tuple[list[int], Any]:
@@ -101,8 +103,13 @@ def test_a_stop_sends_nothing_more() -> None:
 
 def test_a_stuck_connection_times_out_on_the_fake_clock(aws: Any, events: Any) -> None:
     aws.settle_into("crm", "AUTHORIZING")
-    auth = {"OAuthParameters": {"AuthorizationEndpoint": "https://auth.example.com/token", "HttpMethod": "POST",
-                                "ClientParameters": {"ClientID": "id", "ClientSecret": "sentinel-client-secret"}}}
+    auth = {
+        "OAuthParameters": {
+            "AuthorizationEndpoint": "https://auth.example.com/token",
+            "HttpMethod": "POST",
+            "ClientParameters": {"ClientID": "id", "ClientSecret": "sentinel-client-secret"},
+        }
+    }
     events.create_connection(Name="crm", AuthorizationType="OAUTH_CLIENT_CREDENTIALS", AuthParameters=auth)
     clock = FakeClock()
     with pytest.raises(Unsettled) as caught:

@@ -12,8 +12,15 @@ REPO = Path(__file__).parent.parent
 
 def test_sandbox_plans_applies_and_converges() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    proc = subprocess.run([sys.executable, "-m", "reconciler.sandbox"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "reconciler.sandbox"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     assert "(exit code 2: 2 means changes are pending)" in out
@@ -22,5 +29,7 @@ def test_sandbox_plans_applies_and_converges() -> None:
     assert '~ ConnectionState: "DEAUTHORIZED" → "AUTHORIZED"' in out
     assert "Apply complete: 1 created, 3 updated, 0 deleted, 0 failed." in out
     assert "(exit code 0; 4 write call(s) to AWS)" in out  # counted by the sandbox's own layer (writes.py)
-    assert out.rstrip().endswith("No changes: 4 connection(s) match the specs.\n(exit code 0: 0 means everything matches the specs)".rstrip())
+    assert out.rstrip().endswith(
+        "No changes: 4 connection(s) match the specs.\n(exit code 0: 0 means everything matches the specs)".rstrip()
+    )
     assert "Traceback" not in proc.stderr

@@ -179,7 +179,10 @@ def test_compare_reports_planted_drift(schema: dict[str, Any], shapes: Shapes) -
         "Region: not a member of model shape CreateConnectionRequest",
         "Name: maxLength is 65, model says 64",
         "AuthParameters.OAuthParameters.OAuthHttpParameters.HeaderParameters: maxItems is None, model says 100",
-        "AuthParameters.ApiKeyAuthParameters.ApiKeyValue: secret field must be a string with $ref #/$defs/SecretReference",
+        (
+            "AuthParameters.ApiKeyAuthParameters.ApiKeyValue: "
+            "secret field must be a string with $ref #/$defs/SecretReference"
+        ),
         "AuthParameters.InvocationHttpParameters.HeaderParameters: maxItems is None, model says 100",
     ]
 
@@ -252,7 +255,9 @@ AuthParameters:
 KmsKeyIdentifier: alias/eventbridge-connections
 """
 
-GOOD_OAUTH = """
+# Split only to keep the source lines short: the YAML text is one string.
+GOOD_OAUTH = (
+    """
 Name: partner.billing_prod
 AuthorizationType: OAUTH_CLIENT_CREDENTIALS
 AuthParameters:
@@ -261,7 +266,8 @@ AuthParameters:
     HttpMethod: POST
     ClientParameters:
       ClientID: reconcile-prod
-      ClientSecret: "{{resolve:secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/partner-AbCdEf:SecretString:client_secret::}}"
+      ClientSecret: "{{resolve:secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:"""
+    """prod/partner-AbCdEf:SecretString:client_secret::}}"
     OAuthHttpParameters:
       HeaderParameters:
         - Key: x-partner-token
@@ -275,6 +281,7 @@ AuthParameters:
           Value: client_credentials
           IsValueSecret: false
 """
+)
 
 GOOD_PRIVATE_BASIC = """
 Name: internal-ledger
@@ -336,7 +343,9 @@ def test_literal_secret_is_rejected(validator: Draft202012Validator) -> None:
 def test_parameter_requires_key_and_value(validator: Draft202012Validator) -> None:
     doc = load(GOOD_API_KEY)
     doc["AuthParameters"]["InvocationHttpParameters"]["HeaderParameters"] = [{"Key": "x-empty"}]
-    assert errors(validator, doc) == [("required", ["AuthParameters", "InvocationHttpParameters", "HeaderParameters", 0])]
+    assert errors(validator, doc) == [
+        ("required", ["AuthParameters", "InvocationHttpParameters", "HeaderParameters", 0])
+    ]
 
 
 def test_at_most_100_headers(validator: Draft202012Validator) -> None:
@@ -347,7 +356,9 @@ def test_at_most_100_headers(validator: Draft202012Validator) -> None:
 
     too_many = copy.deepcopy(doc)
     too_many["AuthParameters"]["InvocationHttpParameters"]["HeaderParameters"].append({"Key": "x-h100", "Value": "v"})
-    assert errors(validator, too_many) == [("maxItems", ["AuthParameters", "InvocationHttpParameters", "HeaderParameters"])]
+    assert errors(validator, too_many) == [
+        ("maxItems", ["AuthParameters", "InvocationHttpParameters", "HeaderParameters"])
+    ]
 
 
 def test_auth_block_must_match_authorization_type(validator: Draft202012Validator) -> None:

@@ -9,12 +9,8 @@ from typing import Any
 
 import pytest
 
-from support.cli import api_key_spec, apply, oauth_spec, plan, run, write
+from support.cli import api_key_spec, apply, oauth_spec, plan, write
 from testing.emulator import TestEmulator
-
-
-
-
 
 
 def _version(secrets: Any, secret_id: str, stage: str = "AWSCURRENT") -> str:
@@ -26,7 +22,9 @@ def _managed(events: Any, secrets: Any, name: str) -> dict[str, Any]:
     return dict(json.loads(secrets.get_secret_value(SecretId=arn)["SecretString"]))
 
 
-def test_rotation_is_detected_pushed_and_then_clean(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rotation_is_detected_pushed_and_then_clean(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-old-value")
     assert apply(capsys).code == 0
@@ -38,21 +36,33 @@ def test_rotation_is_detected_pushed_and_then_clean(aws: TestEmulator, specs: Pa
     assert planned.code == 2
     assert planned.out.splitlines()[:2] == [
         "~ stripe: update  (connections/stripe.yaml)",
-        f"    ~ AuthParameters.ApiKeyAuthParameters.ApiKeyValue: (secret changed: prod/stripe version {old[:8]}… → {new[:8]}…)",
+        (
+            "    ~ AuthParameters.ApiKeyAuthParameters.ApiKeyValue: "
+            f"(secret changed: prod/stripe version {old[:8]}… → {new[:8]}…)"
+        ),
     ]
     assert apply(capsys).code == 0
     assert _managed(events, secrets, "stripe")["api_key_value"] == "sk-new-value"
     assert plan(capsys).code == 0
 
 
-def test_secret_changed_inside_the_connection_is_drift(aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_secret_changed_inside_the_connection_is_drift(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "crm.yaml", oauth_spec())
     secrets.create_secret(Name="prod/crm", SecretString=json.dumps({"client_secret": "cs-1", "tenant": "tenant-1"}))
     assert apply(capsys).code == 0
     # Someone edits the connection in the console: a new tenant token, the rest as it was.
-    events.update_connection(Name="crm", AuthParameters={"InvocationHttpParameters": {"HeaderParameters": [
-        {"Key": "X-Tenant-Token", "Value": "typed-in-console", "IsValueSecret": True},
-    ]}})
+    events.update_connection(
+        Name="crm",
+        AuthParameters={
+            "InvocationHttpParameters": {
+                "HeaderParameters": [
+                    {"Key": "X-Tenant-Token", "Value": "typed-in-console", "IsValueSecret": True},
+                ]
+            }
+        },
+    )
     version = _version(secrets, "prod/crm")
     planned = plan(capsys)
     assert planned.code == 2
@@ -67,7 +77,9 @@ def test_secret_changed_inside_the_connection_is_drift(aws: TestEmulator, specs:
     assert plan(capsys).code == 0
 
 
-def test_blind_mode_says_secrets_are_unverified(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_blind_mode_says_secrets_are_unverified(
+    aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-old-value")
     assert apply(capsys).code == 0
@@ -85,7 +97,9 @@ def test_blind_mode_says_secrets_are_unverified(aws: TestEmulator, specs: Path, 
     assert document["changes"][0]["notes"][0].startswith("secret values not verified")
 
 
-def test_blind_mode_falls_back_to_source_secret_metadata(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_blind_mode_falls_back_to_source_secret_metadata(
+    aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-old-value")
     assert apply(capsys).code == 0
@@ -96,13 +110,16 @@ def test_blind_mode_falls_back_to_source_secret_metadata(aws: TestEmulator, spec
     planned = plan(capsys)
     assert planned.code == 2
     assert planned.out.splitlines()[1] == (
-        f"    ~ AuthParameters.ApiKeyAuthParameters.ApiKeyValue: (secret probably changed: prod/stripe version {new[:8]}… is newer than the connection)"
+        "    ~ AuthParameters.ApiKeyAuthParameters.ApiKeyValue: "
+        f"(secret probably changed: prod/stripe version {new[:8]}… is newer than the connection)"
     )
     assert planned.out.splitlines()[2].startswith("    ! secret values not verified")
     assert apply(capsys).code == 0
 
 
-def test_force_secrets_pushes_every_secret(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_force_secrets_pushes_every_secret(
+    aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value")
     assert apply(capsys).code == 0
@@ -115,14 +132,18 @@ def test_force_secrets_pushes_every_secret(aws: TestEmulator, specs: Path, secre
     assert plan(capsys).code == 0  # blind, nothing newer: in sync, with a note
 
 
-def test_reference_by_full_arn(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_reference_by_full_arn(
+    aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     arn = secrets.create_secret(Name="shared/stripe", SecretString=json.dumps({"key": "sk-value"}))["ARN"]
     write(specs, "stripe.yaml", api_key_spec(secret=f"{arn}:SecretString:key"))
     assert apply(capsys).code == 0
     assert plan(capsys).code == 0
 
 
-def test_no_verify_secrets_skips_managed_secret_reads(aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_verify_secrets_skips_managed_secret_reads(
+    aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(specs, "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value")
     assert apply(capsys).code == 0

@@ -33,7 +33,12 @@ def _reader(stream: IO[str], lines: list[str], seen_plan: threading.Event) -> No
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_during_apply_stops_new_writes_and_a_rerun_converges(
-    signum: signal.Signals, aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+    signum: signal.Signals,
+    aws: TestEmulator,
+    specs: Path,
+    secrets: Any,
+    events: Any,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     secrets.create_secret(Name="prod/shared", SecretString="value-shared")
     for i in range(CONNECTIONS):
@@ -48,7 +53,12 @@ def test_signal_during_apply_stops_new_writes_and_a_rerun_converges(
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "apply", "--yes", "--dir", "connections", "--wait-timeout", "30"],
-        cwd=specs.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+        cwd=specs.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
     )
     assert process.stdout is not None and process.stderr is not None
     lines: list[str] = []
@@ -74,7 +84,9 @@ def test_signal_during_apply_stops_new_writes_and_a_rerun_converges(
     assert "Traceback" not in stderr
     assert f"reconcile: {signum.name} received: finishing writes in flight, starting no new ones" in stderr
     done = [line for line in stdout.splitlines() if line.startswith("✓ ")]
-    skipped = [line for line in stdout.splitlines() if line.startswith("- ") and line.endswith("not started (interrupted)")]
+    skipped = [
+        line for line in stdout.splitlines() if line.startswith("- ") and line.endswith("not started (interrupted)")
+    ]
     # Writes in flight finished and were reported; none started after the signal.
     assert len(done) == aws.calls("UpdateConnection") == 8, stdout
     assert len(skipped) == CONNECTIONS - 8, stdout
@@ -87,15 +99,20 @@ def test_signal_during_apply_stops_new_writes_and_a_rerun_converges(
     assert (final.code, final.out) == (0, f"No changes: {CONNECTIONS} connection(s) match the specs.\n")
 
 
-
-
-def test_signal_while_waiting_for_a_stuck_connection_ends_in_bounded_time(aws: TestEmulator, specs: Path, secrets: Any) -> None:
+def test_signal_while_waiting_for_a_stuck_connection_ends_in_bounded_time(
+    aws: TestEmulator, specs: Path, secrets: Any
+) -> None:
     secrets.create_secret(Name="prod/shared", SecretString="value-shared")
     write(specs, "crm.yaml", oauth_spec(client_secret="prod/shared", tenant_header=False))
     aws.settle_into("crm", "AUTHORIZING")  # would outlast the 300 s wait
     process = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "apply", "--yes", "--dir", "connections", "--wait-timeout", "300"],
-        cwd=specs.parent, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+        cwd=specs.parent,
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
     )
     try:
         deadline = time.monotonic() + 30
@@ -112,5 +129,8 @@ def test_signal_while_waiting_for_a_stuck_connection_ends_in_bounded_time(aws: T
     # The write was sent; the wait in flight got a short grace, not the remaining 300 s.
     assert time.monotonic() - started < 10
     assert process.returncode == 1, stdout + stderr
-    assert "! crm: create interrupted: sent, but still AUTHORIZING when interrupted; rerun plan to see how it settled" in stdout
+    assert (
+        "! crm: create interrupted: sent, but still AUTHORIZING when interrupted; rerun plan to see how it settled"
+        in stdout
+    )
     assert "reconcile: crm: create failed [Interrupted]: " in stderr

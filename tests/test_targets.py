@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -28,7 +27,9 @@ targets:
 def repo(aws: TestEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     for region in ("us-east-1", "eu-west-1"):
-        boto3.session.Session().client("secretsmanager", region_name=region).create_secret(Name="prod/stripe", SecretString="sk-value-1")
+        boto3.session.Session().client("secretsmanager", region_name=region).create_secret(
+            Name="prod/stripe", SecretString="sk-value-1"
+        )
     write(tmp_path, "reconcile.yaml", CONFIG)
     write(tmp_path, "connections/common/stripe.yaml", api_key_spec())
     write(tmp_path, "connections/us/orders.yaml", api_key_spec(name="orders"))
@@ -45,7 +46,11 @@ def test_plan_groups_by_target_and_apply_writes_each_region(repo: Path, capsys: 
         "Plan: 3 to create, 0 to update, 0 to delete, 0 unchanged.",
     ]
     document = json.loads(run(capsys, "plan", "--format", "json").out)
-    assert sorted((c["target"], c["name"]) for c in document["changes"]) == [("eu", "stripe"), ("us", "orders"), ("us", "stripe")]
+    assert sorted((c["target"], c["name"]) for c in document["changes"]) == [
+        ("eu", "stripe"),
+        ("us", "orders"),
+        ("us", "stripe"),
+    ]
     assert run(capsys, "apply", "--yes", "--wait-timeout", "10").code == 0
     eu = boto3.session.Session().client("events", region_name="eu-west-1")
     assert [c["Name"] for c in eu.list_connections()["Connections"]] == ["stripe"]
@@ -58,21 +63,30 @@ def test_names_are_unique_per_target_not_globally(repo: Path, capsys: pytest.Cap
     assert run(capsys, "validate").out == "3 connection spec(s) valid.\n"
     write(repo, "connections/us/again.yaml", api_key_spec(name="orders"))
     result = run(capsys, "validate")
-    assert result.err_lines[0] == "connections/us/orders.yaml:1:1: Name: connection 'orders' is also declared at connections/us/again.yaml:1:1"
+    assert (
+        result.err_lines[0]
+        == "connections/us/orders.yaml:1:1: Name: connection 'orders' is also declared at connections/us/again.yaml:1:1"
+    )
 
 
 def test_wrong_account_is_refused(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(repo, "reconcile.yaml", CONFIG.replace("123456789012", "999999999999"))
     result = run(capsys, "plan", "--target", "us")
     assert result.code == 1
-    assert result.err == "reconcile: error: credentials are for account 123456789012, but the target expects 999999999999; refusing to continue\n"
+    assert result.err == (
+        "reconcile: error: credentials are for account 123456789012, but the target expects 999999999999; "
+        "refusing to continue\n"
+    )
 
 
 def test_config_errors_name_file_and_line(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(repo, "reconcile.yaml", CONFIG.replace("region: eu-west-1", "region: europe"))
     result = run(capsys, "plan")
     assert result.code == 1
-    assert result.err_lines[0] == "reconcile.yaml:7:5: targets[1].region: 'europe' does not match '^[a-z]{2}(-[a-z]+)+-\\\\d$'"
+    assert (
+        result.err_lines[0]
+        == "reconcile.yaml:7:5: targets[1].region: 'europe' does not match '^[a-z]{2}(-[a-z]+)+-\\\\d$'"
+    )
     write(repo, "reconcile.yaml", CONFIG)
     unknown = run(capsys, "plan", "--target", "ap")
     assert unknown.err == "reconcile: error: unknown target(s) ap; reconcile.yaml defines us, eu\n"

@@ -38,12 +38,19 @@ BAD = {
         "{f}:4:1: AuthParameters: AuthorizationType BASIC needs BasicAuthParameters",
     ),
     "secret header without IsValueSecret": (
-        api_key_spec() + "  InvocationHttpParameters:\n    HeaderParameters:\n      - Key: X-Token\n        Value: \"{{resolve:secretsmanager:t}}\"\n",
-        "{f}:11:9: AuthParameters.InvocationHttpParameters.HeaderParameters[0].Value: a Secrets Manager reference needs IsValueSecret: true",
+        api_key_spec()
+        + (
+            "  InvocationHttpParameters:\n    HeaderParameters:\n      - Key: X-Token\n"
+            '        Value: "{{resolve:secretsmanager:t}}"\n'
+        ),
+        "{f}:11:9: AuthParameters.InvocationHttpParameters.HeaderParameters[0].Value: "
+        "a Secrets Manager reference needs IsValueSecret: true",
     ),
     "number where a string is needed": (
-        api_key_spec() + "  InvocationHttpParameters:\n    HeaderParameters:\n      - Key: X-Version\n        Value: 2024\n",
-        "{f}:11:9: AuthParameters.InvocationHttpParameters.HeaderParameters[0].Value: must be a string, not a number (quote it)",
+        api_key_spec()
+        + "  InvocationHttpParameters:\n    HeaderParameters:\n      - Key: X-Version\n        Value: 2024\n",
+        "{f}:11:9: AuthParameters.InvocationHttpParameters.HeaderParameters[0].Value: "
+        "must be a string, not a number (quote it)",
     ),
     "name with a space": (
         api_key_spec(name="my conn"),
@@ -59,7 +66,8 @@ BAD = {
     ),
     "bad reference": (
         api_key_spec(secret="prod/x:SecretBinary"),
-        "{f}:7:5: AuthParameters.ApiKeyAuthParameters.ApiKeyValue: only SecretString references are supported, not 'SecretBinary'",
+        "{f}:7:5: AuthParameters.ApiKeyAuthParameters.ApiKeyValue: "
+        "only SecretString references are supported, not 'SecretBinary'",
     ),
     "not a mapping": (
         "- just\n- a list\n",
@@ -69,7 +77,9 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
-def test_bad_input_gives_one_exact_line(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_input_gives_one_exact_line(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     text, expected = BAD[case]
     write(tmp_path, "specs/conn.yaml", text)
@@ -82,7 +92,9 @@ def test_bad_input_gives_one_exact_line(case: str, tmp_path: Path, capsys: pytes
     assert "PLAINTEXT_SENTINEL" not in result.err + result.out
 
 
-def test_every_error_of_the_run_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_error_of_the_run_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path, "c/a.yaml", api_key_spec().replace("API_KEY", "APIKEY"))
     write(tmp_path, "c/sub/b.yml", api_key_spec(name="b").replace("Description:", "Descr:"))
@@ -94,7 +106,9 @@ def test_every_error_of_the_run_is_reported(tmp_path: Path, capsys: pytest.Captu
     ]
 
 
-def test_duplicate_names_across_files(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_duplicate_names_across_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path, "c/a.yaml", api_key_spec())
     write(tmp_path, "c/b.yaml", "# another\n" + api_key_spec())
@@ -103,22 +117,34 @@ def test_duplicate_names_across_files(tmp_path: Path, capsys: pytest.CaptureFixt
     assert result.err_lines[0] == "c/b.yaml:2:1: Name: connection 'stripe' is also declared at c/a.yaml:1:1"
 
 
-def test_several_documents_in_one_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_several_documents_in_one_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path, "c/a.yaml", api_key_spec("one") + "---\n" + api_key_spec("two").replace("x-api-key", "") + "---\n")
     result = run(capsys, "validate", "--dir", "c")
-    assert result.err_lines[0] == "c/a.yaml:14:5: AuthParameters.ApiKeyAuthParameters.ApiKeyName: must be a string, not empty"
+    assert (
+        result.err_lines[0]
+        == "c/a.yaml:14:5: AuthParameters.ApiKeyAuthParameters.ApiKeyName: must be a string, not empty"
+    )
 
 
-def test_mismatched_auth_block_points_at_the_block(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mismatched_auth_block_points_at_the_block(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     extra = '  BasicAuthParameters:\n    Username: u\n    Password: "{{resolve:secretsmanager:p}}"\n'
     write(tmp_path, "c/a.yaml", api_key_spec() + extra)
     result = run(capsys, "validate", "--dir", "c")
-    assert result.err_lines[0] == "c/a.yaml:8:3: AuthParameters.BasicAuthParameters: does not match AuthorizationType API_KEY; remove it or change AuthorizationType"
+    assert result.err_lines[0] == (
+        "c/a.yaml:8:3: AuthParameters.BasicAuthParameters: does not match AuthorizationType API_KEY; "
+        "remove it or change AuthorizationType"
+    )
 
 
-def test_github_annotations(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_github_annotations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path, "c/a.yaml", api_key_spec().replace("API_KEY", "APIKEY"))
     result = run(capsys, "validate", "--dir", "c", "--format", "github")
@@ -129,7 +155,9 @@ def test_github_annotations(tmp_path: Path, capsys: pytest.CaptureFixture[str], 
     )
 
 
-def test_missing_folder_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_folder_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = run(capsys, "validate", "--dir", "nope")
     assert (result.code, result.err) == (1, "reconcile: error: nope: specs folder does not exist\n")

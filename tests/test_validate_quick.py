@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_properties import Secrets, _wrong_types, valid_spec
 
 from reconciler.schema import load_schema
 from reconciler.validate.quick import QuickValidator
 from reconciler.validate.schema import _validator
-from test_properties import Secrets, _wrong_types, valid_spec
 
 QUICK = QuickValidator(load_schema())
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -56,10 +56,17 @@ def _mutated(draw: st.DrawFn) -> Any:
     elif kind == "add":
         target = parent[path[-1]] if path else spec
         if isinstance(target, dict):
-            target[draw(st.sampled_from(["Extra", "Name", "Value", "IsValueSecret", "BasicAuthParameters", "OAuthParameters"]))] = draw(
-                st.one_of(st.text(max_size=5), st.booleans(), st.none(), st.just({})))
+            target[
+                draw(
+                    st.sampled_from(
+                        ["Extra", "Name", "Value", "IsValueSecret", "BasicAuthParameters", "OAuthParameters"]
+                    )
+                )
+            ] = draw(st.one_of(st.text(max_size=5), st.booleans(), st.none(), st.just({})))
     elif kind == "string" and path and isinstance(parent[path[-1]], str):
-        parent[path[-1]] = draw(st.sampled_from([parent[path[-1]] * 600, parent[path[-1]] + "\n", "", "x:y", "\x00", " ", "é" * 3]))
+        parent[path[-1]] = draw(
+            st.sampled_from([parent[path[-1]] * 600, parent[path[-1]] + "\n", "", "x:y", "\x00", " ", "é" * 3])
+        )
     return spec
 
 
@@ -77,26 +84,54 @@ def test_never_valid_where_jsonschema_finds_an_error(spec: Any) -> None:
         assert _jsonschema_ok(spec)
 
 
-VALID = {"Name": "orders", "AuthorizationType": "API_KEY",
-         "AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "{{resolve:secretsmanager:prod/key}}"}}}
+VALID = {
+    "Name": "orders",
+    "AuthorizationType": "API_KEY",
+    "AuthParameters": {
+        "ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "{{resolve:secretsmanager:prod/key}}"}
+    },
+}
 
 
-@pytest.mark.parametrize("change", [
-    lambda s: s.update(Name="bad name"),
-    lambda s: s.update(Name="trailing\n"),
-    lambda s: s.update(Name="x" * 65),
-    lambda s: s.update(AuthorizationType="TOKEN"),
-    lambda s: s.update(AuthorizationType=True),
-    lambda s: s.update(Description=1),
-    lambda s: s.update(Extra=1),
-    lambda s: s.pop("AuthParameters"),
-    lambda s: s["AuthParameters"].update(BasicAuthParameters={"Username": "u", "Password": "{{resolve:secretsmanager:p}}"}),
-    lambda s: s["AuthParameters"]["ApiKeyAuthParameters"].update(ApiKeyName="a:b"),
-    lambda s: s["AuthParameters"].update(InvocationHttpParameters={"HeaderParameters": [{"Key": "k"}]}),
-    lambda s: s["AuthParameters"].update(InvocationHttpParameters={"HeaderParameters": [{"Key": "k", "Value": "v", "IsValueSecret": "yes"}]}),
-    lambda s: s["AuthParameters"].update(InvocationHttpParameters={"QueryStringParameters": [{"Key": "k", "Value": "v"}] * 101}),
-], ids=["pattern", "newline", "maxLength", "enum", "enum-bool", "type", "additional", "required", "auth-rule", "colon",
-        "item-required", "item-type", "maxItems"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: s.update(Name="bad name"),
+        lambda s: s.update(Name="trailing\n"),
+        lambda s: s.update(Name="x" * 65),
+        lambda s: s.update(AuthorizationType="TOKEN"),
+        lambda s: s.update(AuthorizationType=True),
+        lambda s: s.update(Description=1),
+        lambda s: s.update(Extra=1),
+        lambda s: s.pop("AuthParameters"),
+        lambda s: s["AuthParameters"].update(
+            BasicAuthParameters={"Username": "u", "Password": "{{resolve:secretsmanager:p}}"}
+        ),
+        lambda s: s["AuthParameters"]["ApiKeyAuthParameters"].update(ApiKeyName="a:b"),
+        lambda s: s["AuthParameters"].update(InvocationHttpParameters={"HeaderParameters": [{"Key": "k"}]}),
+        lambda s: s["AuthParameters"].update(
+            InvocationHttpParameters={"HeaderParameters": [{"Key": "k", "Value": "v", "IsValueSecret": "yes"}]}
+        ),
+        lambda s: s["AuthParameters"].update(
+            InvocationHttpParameters={"QueryStringParameters": [{"Key": "k", "Value": "v"}] * 101}
+        ),
+    ],
+    ids=[
+        "pattern",
+        "newline",
+        "maxLength",
+        "enum",
+        "enum-bool",
+        "type",
+        "additional",
+        "required",
+        "auth-rule",
+        "colon",
+        "item-required",
+        "item-type",
+        "maxItems",
+    ],
+)
 def test_each_rule_sends_the_spec_to_jsonschema(change: Any) -> None:
     assert QUICK.is_valid(VALID) is True
     spec = copy.deepcopy(VALID)
@@ -106,7 +141,9 @@ def test_each_rule_sends_the_spec_to_jsonschema(change: Any) -> None:
 
 
 def test_a_keyword_it_does_not_know_is_left_to_jsonschema() -> None:
-    assert QuickValidator({"type": "object", "patternProperties": {"^x": {"type": "string"}}}).is_valid({"x": 1}) is None
+    assert (
+        QuickValidator({"type": "object", "patternProperties": {"^x": {"type": "string"}}}).is_valid({"x": 1}) is None
+    )
     assert QuickValidator({"$ref": "https://example.com/other.json"}).is_valid({}) is None
     assert QuickValidator({"uniqueItems": True}).is_valid([1, 1]) is None
 
@@ -117,9 +154,19 @@ def test_a_schema_it_cannot_compile_sends_every_spec_to_jsonschema() -> None:
 
 
 def test_a_schema_that_refers_to_itself() -> None:
-    tree = {"$defs": {"node": {"type": "object", "additionalProperties": False,
-                               "properties": {"name": {"type": "string"}, "children": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}},
-            "$ref": "#/$defs/node"}
+    tree = {
+        "$defs": {
+            "node": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string"},
+                    "children": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+                },
+            }
+        },
+        "$ref": "#/$defs/node",
+    }
     quick = QuickValidator(tree)
     assert quick.is_valid({"name": "a", "children": [{"name": "b", "children": []}]}) is True
     assert quick.is_valid({"name": "a", "children": [{"name": 1}]}) is None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 import threading
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from botocore.exceptions import ClientError
 from botocore.retries.quota import RetryQuota
@@ -25,8 +26,11 @@ NO_RETRY_INCREMENT = 1
 
 
 def with_retries(
-    call: Callable[[], T], before_retry: Callable[[], None] | None = None, stop: threading.Event | None = None,
-    quota: RetryQuota | None = None, clock: Clock = REAL,
+    call: Callable[[], T],
+    before_retry: Callable[[], None] | None = None,
+    stop: threading.Event | None = None,
+    quota: RetryQuota | None = None,
+    clock: Clock = REAL,
 ) -> T:
     """Retry throttling, 5xx, resets, timeouts and ConcurrentModificationException
     (after `before_retry`, which re-reads the connection), with full-jitter backoff,

@@ -20,8 +20,14 @@ class Unsettled(Exception):
         super().__init__(state)
 
 
-def wait_settled(client: Any, name: str, timeout: float, stop: threading.Event | None = None,
-                 first_poll: float = FIRST_POLL, clock: Clock = REAL) -> str:
+def wait_settled(
+    client: Any,
+    name: str,
+    timeout: float,
+    stop: threading.Event | None = None,
+    first_poll: float = FIRST_POLL,
+    clock: Clock = REAL,
+) -> str:
     """The settled state (AUTHORIZED or ACTIVE), or `Unsettled` for any other outcome.
 
     DEAUTHORIZED and FAILED_CONNECTIVITY are failures, not successes: EventBridge could

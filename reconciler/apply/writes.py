@@ -7,9 +7,10 @@ writes in flight finish and are reported, the rest are listed as not started.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -18,7 +19,7 @@ from reconciler.apply.retry import with_retries
 from reconciler.apply.wait import Unsettled, wait_settled
 from reconciler.aws.errors import ALREADY_EXISTS, NOT_FOUND, describe_error, error_code, may_have_taken_effect
 from reconciler.aws.live import describe
-from reconciler.model import Action, ConnectionPlan
+from reconciler.model import SETTLED_OK, Action, ConnectionPlan
 from reconciler.pipeline import Planned, TargetPlan
 
 
@@ -33,23 +34,33 @@ class WriteResult:
     started: bool = True
 
 
-def _lost_reply_tolerant(call: Callable[[], Any], done_code: str) -> Callable[[], None]:
+def _lost_reply_tolerant(call: Callable[[], Any], done_code: str) -> Callable[[], Any]:
     """`call` for with_retries, where a retry that meets the effect of an earlier attempt
-    counts as done: AWS may act on a request whose reply timed out or was cut off, and the
-    retried create then gets ResourceAlreadyExistsException (a delete, ResourceNotFound)."""
+    counts as done (with no reply): AWS may act on a request whose reply timed out or was
+    cut off, and the retried create then gets ResourceAlreadyExistsException (a delete,
+    ResourceNotFound)."""
     lost = False
 
-    def attempt() -> None:
+    def attempt() -> Any:
         nonlocal lost
         try:
-            call()
+            return call()
         except (ClientError, BotoCoreError) as exc:
             if lost and error_code(exc) == done_code:
-                return
+                return None
             lost = lost or may_have_taken_effect(exc)
             raise
 
     return attempt
+
+
+def _settled_in(reply: Any) -> str | None:
+    """The state a create or update reply reports, when it is already settled. AWS recorded:
+    API_KEY and BASIC connections reply AUTHORIZED at once, so they need no DescribeConnection
+    to wait on, which halves the requests an apply makes against the quota. Any other state
+    (OAuth's AUTHORIZING, a private connection's CREATING) is waited on as before."""
+    state = reply.get("ConnectionState") if isinstance(reply, dict) else None
+    return state if state in SETTLED_OK else None
 
 
 def _write(target: TargetPlan, conn: ConnectionPlan, wait_timeout: float, stop: threading.Event) -> WriteResult:
@@ -64,7 +75,11 @@ def _write(target: TargetPlan, conn: ConnectionPlan, wait_timeout: float, stop: 
         desired = target.snapshot.desired[conn.name]
         if conn.action is Action.CREATE:
             request = create_request(spec, desired)
-            with_retries(_lost_reply_tolerant(lambda: clients.events_writer.create_connection(**request), ALREADY_EXISTS), stop=stop, quota=clients.write_quota)
+            reply = with_retries(
+                _lost_reply_tolerant(lambda: clients.events_writer.create_connection(**request), ALREADY_EXISTS),
+                stop=stop,
+                quota=clients.write_quota,
+            )
         else:
             live = target.snapshot.live[conn.name]
             assert live is not None
@@ -82,22 +97,43 @@ def _write(target: TargetPlan, conn: ConnectionPlan, wait_timeout: float, stop: 
                 if fresh is not None:
                     request = update_request(spec, desired, fresh)
 
-            with_retries(lambda: clients.events_writer.update_connection(**request), before_retry=reread, stop=stop, quota=clients.write_quota)
-        del request
-        state = wait_settled(clients.events, conn.name, wait_timeout, stop)
+            reply = with_retries(
+                lambda: clients.events_writer.update_connection(**request),
+                before_retry=reread,
+                stop=stop,
+                quota=clients.write_quota,
+            )
+        request = {}  # the secret values it held are needed no longer
+        state = _settled_in(reply) or wait_settled(clients.events, conn.name, wait_timeout, stop)
         return WriteResult(conn.name, target.name, conn.action, True, state)
     except Unsettled as exc:
         if exc.interrupted:
-            return WriteResult(conn.name, target.name, conn.action, False, f"sent, but still {exc.state} when interrupted; rerun plan to see how it settled", "Interrupted")
+            return WriteResult(
+                conn.name,
+                target.name,
+                conn.action,
+                False,
+                f"sent, but still {exc.state} when interrupted; rerun plan to see how it settled",
+                "Interrupted",
+            )
         if exc.timed_out:
-            return WriteResult(conn.name, target.name, conn.action, False, f"still {exc.state} after {wait_timeout:g}s (--wait-timeout)", "Timeout")
+            return WriteResult(
+                conn.name,
+                target.name,
+                conn.action,
+                False,
+                f"still {exc.state} after {wait_timeout:g}s (--wait-timeout)",
+                "Timeout",
+            )
         reason = f": {exc.reason}" if exc.reason else ""
         return WriteResult(conn.name, target.name, conn.action, False, f"{exc.state}{reason}", exc.state)
     except (ClientError, BotoCoreError) as exc:
         return WriteResult(conn.name, target.name, conn.action, False, describe_error(exc), error_code(exc))
 
 
-def apply_plan(planned: Planned, wait_timeout: float, stop: threading.Event, on_result: Callable[[WriteResult], None]) -> list[WriteResult]:
+def apply_plan(
+    planned: Planned, wait_timeout: float, stop: threading.Event, on_result: Callable[[WriteResult], None]
+) -> list[WriteResult]:
     targets = {t.name: t for t in planned.targets}
     todo = list(planned.plan.pending)
     results: list[WriteResult] = []
@@ -109,7 +145,12 @@ def apply_plan(planned: Planned, wait_timeout: float, stop: threading.Event, on_
                 conn = todo.pop(0)
                 running[pool.submit(_write, targets[conn.target], conn, wait_timeout, stop)] = conn
             if stop.is_set() and todo:
-                results += [WriteResult(c.name, c.target, c.action, False, "not started (interrupted)", "Interrupted", started=False) for c in todo]
+                results += [
+                    WriteResult(
+                        c.name, c.target, c.action, False, "not started (interrupted)", "Interrupted", started=False
+                    )
+                    for c in todo
+                ]
                 todo = []
             if not running:
                 break
@@ -120,4 +161,3 @@ def apply_plan(planned: Planned, wait_timeout: float, stop: threading.Event, on_
                 results.append(result)
                 on_result(result)
     return results
-

@@ -17,9 +17,10 @@ the target's own retry quota (`Clients.write_quota`).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 import botocore.session
@@ -28,6 +29,7 @@ from botocore.credentials import AssumeRoleCredentialFetcher, CredentialProvider
 from botocore.retries.quota import RetryQuota
 
 from reconciler import __version__
+from reconciler.aws import rate
 from reconciler.errors import ReconcileError
 
 CONNECT_TIMEOUT = 5.0
@@ -44,7 +46,7 @@ Clock = Callable[[], datetime]
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class AwsOptions:
     role_arn: str | None = None
     account: str | None = None
     max_workers: int = 16
+    max_rps: float = rate.DEFAULT_EVENTBRIDGE_RPS  # EventBridge requests per second, all threads together
 
 
 @dataclass
@@ -62,14 +65,18 @@ class Clients:
     events_writer: Any  # writes: one attempt each, retried by apply/retry.py
     secrets: Any
     region: str
+    # Every EventBridge request of the target, reads and writes, waits its turn here (aws/rate.py).
+    events_cap: rate.RateCap
     # Shared by every write retry of the target, as botocore's quota is by a client's reads.
     write_quota: RetryQuota = field(default_factory=RetryQuota)
 
 
 def _timeouts() -> tuple[float, float]:
     """Connect and read timeouts in seconds (RECONCILE_CONNECT_TIMEOUT, RECONCILE_READ_TIMEOUT)."""
-    return (float(os.environ.get("RECONCILE_CONNECT_TIMEOUT", CONNECT_TIMEOUT)),
-            float(os.environ.get("RECONCILE_READ_TIMEOUT", READ_TIMEOUT)))
+    return (
+        float(os.environ.get("RECONCILE_CONNECT_TIMEOUT", CONNECT_TIMEOUT)),
+        float(os.environ.get("RECONCILE_READ_TIMEOUT", READ_TIMEOUT)),
+    )
 
 
 def client_config(pool: int, attempts: int, timeouts: tuple[float, float]) -> Config:
@@ -112,10 +119,15 @@ def _assume_role(core: botocore.session.Session, role_arn: str, clock: Clock) ->
     resolver = core.get_component("credential_provider")
     source = resolver.load_credentials()
     if source is None:
-        raise ReconcileError(f"no AWS credentials found to assume {role_arn} with: configure a profile, environment variables or a role")
+        raise ReconcileError(
+            f"no AWS credentials found to assume {role_arn} with: configure a profile, environment variables or a role"
+        )
     fetcher = AssumeRoleCredentialFetcher(
-        client_creator=core.create_client, source_credentials=source, role_arn=role_arn,
-        extra_args={"RoleSessionName": ROLE_SESSION_NAME, "DurationSeconds": ROLE_SESSION_SECONDS}, cache=_NoCache(),
+        client_creator=core.create_client,
+        source_credentials=source,
+        role_arn=role_arn,
+        extra_args={"RoleSessionName": ROLE_SESSION_NAME, "DurationSeconds": ROLE_SESSION_SECONDS},
+        cache=_NoCache(),
     )
     resolver.insert_before(resolver.providers[0].METHOD, _AssumedRole(fetcher, clock))
 
@@ -136,22 +148,30 @@ def _check_account(session: boto3.Session, expected: str, config: Config) -> Non
     """A target that names its account never runs with another account's credentials."""
     actual = session.client("sts", config=config).get_caller_identity()["Account"]
     if actual != expected:
-        raise ReconcileError(f"credentials are for account {actual}, but the target expects {expected}; refusing to continue")
+        raise ReconcileError(
+            f"credentials are for account {actual}, but the target expects {expected}; refusing to continue"
+        )
 
 
 def make_clients(options: AwsOptions) -> Clients:
     session = target_session(options)
     region = session.region_name
     if not region:
-        raise ReconcileError("no AWS region: pass --region, set AWS_REGION, or set one in your profile or reconcile.yaml")
+        raise ReconcileError(
+            "no AWS region: pass --region, set AWS_REGION, or set one in your profile or reconcile.yaml"
+        )
     pool = max(10, options.max_workers + 2)
     timeouts = _timeouts()
     reads = client_config(pool, READ_ATTEMPTS, timeouts)
     if options.account:
         _check_account(session, options.account, reads)
-    return Clients(
-        events=session.client("events", config=reads),
-        events_writer=session.client("events", config=client_config(pool, 1, timeouts)),
-        secrets=session.client("secretsmanager", config=reads),
-        region=region,
-    )
+    events = session.client("events", config=reads)
+    events_writer = session.client("events", config=client_config(pool, 1, timeouts))
+    secrets = session.client("secretsmanager", config=reads)
+    events_cap = rate.RateCap(options.max_rps)
+    for client in (events, events_writer):
+        rate.attach(client, events_cap)
+    # Secrets Manager's quotas are per operation (see aws/rate.py).
+    rate.attach(secrets, rate.RateCap(rate.BATCH_GET_SECRET_VALUE_RPS), "BatchGetSecretValue")
+    rate.attach(secrets, rate.RateCap(rate.GET_SECRET_VALUE_RPS), "GetSecretValue")
+    return Clients(events=events, events_writer=events_writer, secrets=secrets, region=region, events_cap=events_cap)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError, NoCredentialsError, ReadTimeoutError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionError,
+    HTTPClientError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
 
 from reconciler.errors import AwsError
 
@@ -12,8 +19,13 @@ THROTTLING = {"ThrottlingException", "Throttling", "TooManyRequestsException", "
 CONCURRENT = "ConcurrentModificationException"
 # Retrying these never helps; say what to do instead.
 ADVICE = {
-    "LimitExceededException": "the account's connection quota for this region is reached (default 3,000); delete unused connections or request a quota increase in Service Quotas",
-    "AccessDeniedException": "the credentials lack permission for this call; see the IAM policies under iam/ in the reconcile repository",
+    "LimitExceededException": (
+        "the account's connection quota for this region is reached (default 3,000); delete "
+        "unused connections or request a quota increase in Service Quotas"
+    ),
+    "AccessDeniedException": (
+        "the credentials lack permission for this call; see the IAM policies under iam/ in the reconcile repository"
+    ),
     "UnrecognizedClientException": "the AWS credentials are not valid",
     "ExpiredTokenException": "the AWS session token has expired; sign in again",
     "ValidationException": "AWS rejected a value in the request",
@@ -36,7 +48,11 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, ClientError):
         code = error_code(exc)
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return code in THROTTLING or status >= 500 or code in ("InternalException", "InternalFailure", "ServiceUnavailable")
+        return (
+            code in THROTTLING
+            or status >= 500
+            or code in ("InternalException", "InternalFailure", "ServiceUnavailable")
+        )
     # A reset arrives as ConnectionClosedError, an HTTPClientError rather than a
     # ConnectionError (botocore/exceptions.py); botocore's own retries treat both as
     # transient (retries/standard.py, TransientRetryableChecker), and so do we.

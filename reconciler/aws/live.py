@@ -9,10 +9,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler.aws.errors import NOT_FOUND, error_code, grouped_failure
+from reconciler.aws.secret_versions import read_versions
+from reconciler.model import Live, ReadFailure, SecretVersion
 from reconciler.secrets.managed import SlotId, managed_slots
 from reconciler.secrets.redact import Secret
-from reconciler.model import Live, ReadFailure, SecretVersion
-from reconciler.aws.secret_versions import read_versions
 
 
 def describe(client: Any, name: str) -> Live | None:
@@ -42,7 +42,9 @@ def describe_all(client: Any, names: list[str], pool: ThreadPoolExecutor) -> dic
     return found
 
 
-def read_managed_secrets(client: Any, arns: dict[str, str], pool: ThreadPoolExecutor) -> dict[str, dict[SlotId, Secret] | ReadFailure]:
+def read_managed_secrets(
+    client: Any, arns: dict[str, str], pool: ThreadPoolExecutor
+) -> dict[str, dict[SlotId, Secret] | ReadFailure]:
     """Connection name → the secret values in its managed secret, or why it could not be read."""
     results = read_versions(client, [(arn, None, None) for arn in arns.values()], pool)
     out: dict[str, dict[SlotId, Secret] | ReadFailure] = {}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterable
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -26,7 +27,9 @@ def _entry(item: dict[str, Any]) -> SecretVersion:
     # The whole string is only ever taken apart; the values taken out of it are what get
     # registered for redaction (extract() and managed_slots()), which keeps the redactor small.
     value = Secret(text, redact=False) if text is not None else None
-    return SecretVersion(item.get("ARN", ""), item.get("Name", ""), item.get("VersionId", ""), value, item.get("CreatedDate"))
+    return SecretVersion(
+        item.get("ARN", ""), item.get("Name", ""), item.get("VersionId", ""), value, item.get("CreatedDate")
+    )
 
 
 def _client_error(exc: ClientError) -> ReadFailure:
@@ -80,7 +83,9 @@ def _get_batch(client: Any, ids: list[str]) -> dict[FetchKey, SecretVersion | Re
     return out
 
 
-def read_versions(client: Any, keys: Iterable[FetchKey], pool: ThreadPoolExecutor) -> dict[FetchKey, SecretVersion | ReadFailure]:
+def read_versions(
+    client: Any, keys: Iterable[FetchKey], pool: ThreadPoolExecutor
+) -> dict[FetchKey, SecretVersion | ReadFailure]:
     """Every distinct version read exactly once: AWSCURRENT reads batched, pinned ones one by one."""
     unique = list(dict.fromkeys(keys))
     # `name` and `name` at stage AWSCURRENT are one read.

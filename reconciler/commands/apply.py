@@ -6,10 +6,10 @@ import signal
 import sys
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from types import FrameType
-from typing import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 from reconciler import saved_plan
 from reconciler.apply.writes import WriteResult, apply_plan
@@ -29,7 +29,9 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if not stop.is_set():
-            err(f"\nreconcile: {signal.Signals(signum).name} received: finishing writes in flight, starting no new ones")
+            err(
+                f"\nreconcile: {signal.Signals(signum).name} received: finishing writes in flight, starting no new ones"
+            )
         stop.set()
 
     if threading.current_thread() is not threading.main_thread():
@@ -47,7 +49,9 @@ def confirm(assume_yes: bool) -> None:
     if assume_yes:
         return
     if not sys.stdin.isatty():
-        raise ReconcileError("refusing to apply without confirmation: no terminal to ask on; pass --yes to apply non-interactively")
+        raise ReconcileError(
+            "refusing to apply without confirmation: no terminal to ask on; pass --yes to apply non-interactively"
+        )
     out("\nApply these changes? Only 'yes' is accepted: ")
     if sys.stdin.readline().strip() != "yes":
         raise ReconcileError("apply cancelled; nothing was written")
@@ -68,7 +72,9 @@ def summary(results: list[WriteResult]) -> str:
     done = Counter(r.action.value for r in results if r.ok)
     failed = sum(1 for r in results if r.started and not r.ok)
     skipped = sum(1 for r in results if not r.started)
-    text = f"Apply complete: {done['create']} created, {done['update']} updated, {done['delete']} deleted, {failed} failed"
+    text = (
+        f"Apply complete: {done['create']} created, {done['update']} updated, {done['delete']} deleted, {failed} failed"
+    )
     return text + (f", {skipped} not started." if skipped else ".")
 
 
@@ -84,10 +90,12 @@ def markdown_results(results: list[WriteResult]) -> str:
 def _from_saved(plan_file: str, current: PlanOptions, pool: ThreadPoolExecutor) -> Planned:
     """Replay the saved plan's options, recompute, and refuse if anything moved."""
     saved, document = saved_plan.load(plan_file)
-    planned = build_plan(PlanOptions.replayed(saved.options, current.concurrency), pool)
+    planned = build_plan(PlanOptions.replayed(saved.options, current), pool)
     reasons = saved_plan.staleness(saved, document, planned.plan, planned.specs())
     if reasons:
-        raise ReconcileError(f"{plan_file} is stale; nothing was written. Run plan again and review it:\n  - " + "\n  - ".join(reasons))
+        raise ReconcileError(
+            f"{plan_file} is stale; nothing was written. Run plan again and review it:\n  - " + "\n  - ".join(reasons)
+        )
     return planned
 
 
@@ -95,7 +103,10 @@ def _refuse_in_use(planned: Planned, force: bool) -> None:
     blocked = [c for c in planned.plan.pending if c.action is Action.DELETE and c.used_by]
     if blocked and not force:
         names = "; ".join(f"{c.name} (in use by API destination(s) {', '.join(c.used_by)})" for c in blocked)
-        raise ReconcileError(f"refusing to delete connections that API destinations use: {names}. Nothing was written; pass --force-delete-in-use to delete them anyway")
+        raise ReconcileError(
+            f"refusing to delete connections that API destinations use: {names}. Nothing was written; pass "
+            "--force-delete-in-use to delete them anyway"
+        )
 
 
 def command(opts: ApplyCommand) -> int:

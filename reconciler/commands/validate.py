@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from reconciler.errors import Problem, SpecErrors
 from reconciler.config import resolve_targets
+from reconciler.errors import Problem, SpecErrors
 from reconciler.options import Sources, ValidateCommand
 from reconciler.output import out
 from reconciler.pipeline import load_target_specs
@@ -44,9 +44,26 @@ def command(opts: ValidateCommand) -> int:
         out("".join(github_annotation(p) + "\n" for p in ordered))
     if opts.format == "json":
         ordered = SpecErrors(problems).problems if problems else []
-        out(json.dumps({"valid": not problems, "connections": count, "errors": [
-            {"file": p.location.file, "line": p.location.line, "column": p.location.column, "path": p.path, "message": p.message} for p in ordered
-        ]}, indent=2) + "\n")
+        out(
+            json.dumps(
+                {
+                    "valid": not problems,
+                    "connections": count,
+                    "errors": [
+                        {
+                            "file": p.location.file,
+                            "line": p.location.line,
+                            "column": p.location.column,
+                            "path": p.path,
+                            "message": p.message,
+                        }
+                        for p in ordered
+                    ],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
         return 1 if problems else 0
     if problems:
         raise SpecErrors(problems)

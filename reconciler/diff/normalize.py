@@ -14,7 +14,17 @@ from reconciler.secrets.layout import FIXED
 from reconciler.secrets.refs import PARAMETER_LISTS
 
 # DescribeConnection fields that describe the connection rather than configure it.
-READ_ONLY = ("ConnectionArn", "ConnectionState", "StateReason", "CreationTime", "LastModifiedTime", "LastAuthorizedTime", "SecretArn", "ResponseMetadata", "Name")
+READ_ONLY = (
+    "ConnectionArn",
+    "ConnectionState",
+    "StateReason",
+    "CreationTime",
+    "LastModifiedTime",
+    "LastAuthorizedTime",
+    "SecretArn",
+    "ResponseMetadata",
+    "Name",
+)
 
 
 def drop_read_only(data: dict[str, Any]) -> dict[str, Any]:

@@ -11,9 +11,9 @@ never a change: no AWS recording shows where those values are kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from reconciler.diff.compare import field_path
 from reconciler.model import SECRET, FieldChange, Masked, Op
@@ -87,7 +87,9 @@ def blind(desired: DesiredSecrets, why: str, last_modified: datetime | None, ski
         if _path(slot) in skip:
             continue
         if want.created and last_modified and want.created > last_modified:
-            marker = f"secret probably changed: {_source(want)} version {want.version_label} is newer than the connection"
+            marker = (
+                f"secret probably changed: {_source(want)} version {want.version_label} is newer than the connection"
+            )
             changes.append(_changed(slot, marker, want))
     note = f"secret values not verified: {why}"
     if not changes and desired.by_slot:

@@ -1,9 +1,9 @@
 """`python -m reconciler.github`: what the workflows call, so they hold no shell logic.
 
-  run-plan   --file F [--summary S] [-- PLAN ARGS]  plan as markdown; outputs exit-code, has-changes
-  run        -- ARGS                                any reconcile command; output exit-code
-  pr-comment --pr N --file F                        create or update the one plan comment
-  drift      --exit-code N [--file F]               2: open/update the issue, 0: close it, else fail
+run-plan   --file F [--summary S] [-- PLAN ARGS]  plan as markdown; outputs exit-code, has-changes
+run        -- ARGS                                any reconcile command; output exit-code
+pr-comment --pr N --file F                        create or update the one plan comment
+drift      --exit-code N [--file F]               2: open/update the issue, 0: close it, else fail
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ def _read(path: str) -> str:
 def cmd_run_plan(args: argparse.Namespace) -> int:
     plan = run_plan(args.passthrough)
     save_plan(plan, args.file, args.summary)
-    set_outputs({"exit-code": str(plan.exit_code), "has-changes": str(plan.has_changes).lower(), "plan-file": args.file})
+    set_outputs(
+        {"exit-code": str(plan.exit_code), "has-changes": str(plan.has_changes).lower(), "plan-file": args.file}
+    )
     if not plan.ok:
         err(f"reconcile-github: reconcile plan failed (exit {plan.exit_code})")
         return plan.exit_code if plan.exit_code > 0 else 1
@@ -94,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("run-plan", help="run `reconcile plan --format markdown`; write the plan and step outputs")
-    p.add_argument("--file", default="reconcile-plan.md", help="where to write the markdown plan (default: %(default)s)")
+    p.add_argument(
+        "--file", default="reconcile-plan.md", help="where to write the markdown plan (default: %(default)s)"
+    )
     p.add_argument("--summary", metavar="FILE", help="also append the plan to FILE (e.g. $GITHUB_STEP_SUMMARY)")
     p.set_defaults(func=cmd_run_plan, takes_passthrough=True)
 

@@ -6,7 +6,6 @@ import http.client
 import json
 import os
 import re
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -53,7 +52,9 @@ class GitHub:
     def repo_path(self, suffix: str) -> str:
         return f"/repos/{self.repository}/{suffix.lstrip('/')}"
 
-    def request(self, method: str, path: str, body: Mapping[str, Any] | None = None, params: Mapping[str, str] | None = None) -> Any:
+    def request(
+        self, method: str, path: str, body: Mapping[str, Any] | None = None, params: Mapping[str, str] | None = None
+    ) -> Any:
         data, _ = self._send(method, self._url(path, params), body)
         return data
 
@@ -75,7 +76,11 @@ class GitHub:
         return f"{self.api_url}{path}{query}"
 
     def _send(self, method: str, url: str, body: Mapping[str, Any] | None) -> tuple[Any, str]:
-        headers = {"Accept": "application/vnd.github+json", "User-Agent": "reconcile", "X-GitHub-Api-Version": API_VERSION}
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "User-Agent": "reconcile",
+            "X-GitHub-Api-Version": API_VERSION,
+        }
         payload = None
         if body is not None:
             payload = json.dumps(body).encode("utf-8")
@@ -89,7 +94,7 @@ class GitHub:
                 link = resp.headers.get("Link", "")
         except urllib.error.HTTPError as exc:
             raise GitHubError(f"{method} {_shown(url)}: HTTP {exc.code} {_reason(exc)}", exc.code) from None
-        except (urllib.error.URLError, http.client.HTTPException, socket.timeout, ConnectionError) as exc:
+        except (TimeoutError, urllib.error.URLError, http.client.HTTPException, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
             raise GitHubError(f"{method} {_shown(url)}: cannot reach the GitHub API: {reason}") from None
         try:

@@ -48,7 +48,11 @@ def ensure_label(client: GitHub) -> None:
     except GitHubError as exc:
         if exc.status != 404:
             raise
-        client.request("POST", client.repo_path("labels"), {"name": LABEL, "color": "d93f0b", "description": "Opened by reconcile's drift check"})
+        client.request(
+            "POST",
+            client.repo_path("labels"),
+            {"name": LABEL, "color": "d93f0b", "description": "Opened by reconcile's drift check"},
+        )
 
 
 def report_drift(plan_markdown: str, client: GitHub | None = None) -> Outcome:

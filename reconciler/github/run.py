@@ -38,12 +38,21 @@ def failed_markdown(code: int) -> str:
     """Stands in for the plan, so a stale plan comment is not mistaken for the current one."""
     url = run_url()
     where = f"the [workflow run]({url}) log" if url else "the job log"
-    return f"{MARKER}\n### reconcile plan\n\n❌ **The plan failed** (exit {code}), so pending changes are unknown. See {where} for the error.\n"
+    return (
+        f"{MARKER}\n### reconcile plan\n\n❌ **The plan failed** (exit {code}), so pending changes are unknown. See "
+        f"{where} for the error.\n"
+    )
 
 
 def run_plan(extra: Sequence[str]) -> PlanRun:
     """`reconcile plan --format markdown`; its stderr goes straight to the job log."""
-    proc = subprocess.run(reconcile_command(["plan", "--format", "markdown", *extra]), stdout=subprocess.PIPE, text=True, encoding="utf-8", check=False)
+    proc = subprocess.run(
+        reconcile_command(["plan", "--format", "markdown", *extra]),
+        stdout=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
     code = proc.returncode
     ok = code in (IN_SYNC, CHANGES)
     return PlanRun(code, proc.stdout if ok else failed_markdown(code))

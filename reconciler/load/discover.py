@@ -27,7 +27,9 @@ def find_spec_files(root: str) -> tuple[list[str], list[Problem]]:
     seen: set[tuple[int, int]] = set()
 
     def on_error(exc: OSError) -> None:
-        problems.append(Problem(Location(display_path(exc.filename or root)), "", f"cannot read folder: {exc.strerror}"))
+        problems.append(
+            Problem(Location(display_path(exc.filename or root)), "", f"cannot read folder: {exc.strerror}")
+        )
 
     for current, dirs, names in os.walk(root, followlinks=True, onerror=on_error):
         st = os.stat(current)

@@ -118,7 +118,11 @@ class _Builder:
 
 
 def dotted(path: tuple[Any, ...]) -> str:
-    """`("AuthParameters", "InvocationHttpParameters", "HeaderParameters", 0)` → `AuthParameters.InvocationHttpParameters.HeaderParameters[0]`."""
+    """A path as people read it.
+
+    `("AuthParameters", "InvocationHttpParameters", "HeaderParameters", 0)` →
+    `AuthParameters.InvocationHttpParameters.HeaderParameters[0]`.
+    """
     out = ""
     for part in path:
         if isinstance(part, int):
@@ -146,7 +150,12 @@ def decode(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
         return None, [Problem(Location(file, line, column), "", "not valid UTF-8 text")]
 
 
-_OPEN = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken, yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken)
+_OPEN = (
+    yaml.FlowSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.BlockMappingStartToken,
+)
 _CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
 
 
@@ -210,7 +219,9 @@ def load_documents(text: str, file: str) -> tuple[list[Document], list[Problem]]
         problems.append(Problem(_mark_location(file, mark), "", f"invalid YAML: {what}"))
     except yaml.reader.ReaderError as exc:
         # Not a MarkedYAMLError: its str() spans two lines and names "<unicode string>".
-        problems.append(Problem(_position_location(text, file, exc.position), "", f"invalid YAML: {_character_problem(exc)}"))
+        problems.append(
+            Problem(_position_location(text, file, exc.position), "", f"invalid YAML: {_character_problem(exc)}")
+        )
     except yaml.YAMLError as exc:
         problems.append(Problem(Location(file), "", "invalid YAML: " + " ".join(str(exc).split())))
     except RecursionError:

@@ -9,7 +9,15 @@ from reconciler.diff.compare import compare, creation, field_path
 from reconciler.diff.normalize import comparable
 from reconciler.diff.secrets import PreviousReader, SecretCheck, blind, forced, source_marker, verified
 from reconciler.model import (
-    TRANSITIONAL, UNHEALTHY, Action, ConnectionPlan, FieldChange, Live, Op, ReadFailure, Spec,
+    TRANSITIONAL,
+    UNHEALTHY,
+    Action,
+    ConnectionPlan,
+    FieldChange,
+    Live,
+    Op,
+    ReadFailure,
+    Spec,
 )
 from reconciler.secrets.desired import DesiredSecrets
 from reconciler.secrets.managed import ManagedRead
@@ -63,8 +71,13 @@ def _parse_time(value: Any) -> datetime | None:
 
 
 def plan_connection(
-    spec: Spec, live: Live | None, desired: DesiredSecrets, managed: ManagedRead, previous: PreviousReader,
-    force_secrets: bool = False, verify_secrets: bool = True,
+    spec: Spec,
+    live: Live | None,
+    desired: DesiredSecrets,
+    managed: ManagedRead,
+    previous: PreviousReader,
+    force_secrets: bool = False,
+    verify_secrets: bool = True,
 ) -> ConnectionPlan:
     want = comparable(spec.body)
     versions = _secret_versions(desired)
@@ -80,7 +93,9 @@ def plan_connection(
     elif not verify_secrets:
         check = blind(desired, "--no-verify-secrets", last_modified, skip)
     elif isinstance(managed, ReadFailure):
-        check = blind(desired, f"the connection's managed secret could not be read ({managed.code})", last_modified, skip)
+        check = blind(
+            desired, f"the connection's managed secret could not be read ({managed.code})", last_modified, skip
+        )
     elif managed is None:
         check = blind(desired, "the connection reports no SecretArn", last_modified, skip)
     else:
@@ -89,7 +104,14 @@ def plan_connection(
     all_changes = sorted(changes + check.changes, key=lambda c: c.path) + health
     action = Action.UPDATE if all_changes else Action.NOOP
     return ConnectionPlan(
-        spec.name, action, spec.target, spec.file, all_changes,
-        state=live.state, state_reason=live.state_reason, notes=check.notes + notes,
-        live_modified=live.last_modified, secret_versions=versions,
+        spec.name,
+        action,
+        spec.target,
+        spec.file,
+        all_changes,
+        state=live.state,
+        state_reason=live.state_reason,
+        notes=check.notes + notes,
+        live_modified=live.last_modified,
+        secret_versions=versions,
     )

@@ -11,8 +11,9 @@ from reconciler.model import Action, ConnectionPlan, FieldChange, Op
 IN_USE = "in use by API destination(s) {names}: deleting it breaks them (apply refuses unless --force-delete-in-use)"
 
 
-def plan_deletions(target: Target, declared: set[str], listing: list[dict[str, Any]] | None,
-                   destinations: dict[str, list[str]] | None) -> list[ConnectionPlan]:
+def plan_deletions(
+    target: Target, declared: set[str], listing: list[dict[str, Any]] | None, destinations: dict[str, list[str]] | None
+) -> list[ConnectionPlan]:
     """Live connections no spec declares, under --prune, limited to --prune-prefix names."""
     if not target.prune or not listing:
         return []
@@ -24,15 +25,25 @@ def plan_deletions(target: Target, declared: set[str], listing: list[dict[str, A
         notes = [IN_USE.format(names=", ".join(using))] if using else []
         change = FieldChange("Name", Op.REMOVE, item["Name"], None, note="no spec declares it")
         modified = item.get("LastModifiedTime")
-        deletions.append(ConnectionPlan(
-            item["Name"], Action.DELETE, target.name, None, [change], state=item.get("ConnectionState"), notes=notes,
-            used_by=using, live_modified=modified.isoformat() if isinstance(modified, datetime) else None,
-        ))
+        deletions.append(
+            ConnectionPlan(
+                item["Name"],
+                Action.DELETE,
+                target.name,
+                None,
+                [change],
+                state=item.get("ConnectionState"),
+                notes=notes,
+                used_by=using,
+                live_modified=modified.isoformat() if isinstance(modified, datetime) else None,
+            )
+        )
     return deletions
 
 
-def rename_notes(target: Target, declared: set[str], listing: list[dict[str, Any]] | None,
-                 plans: list[ConnectionPlan]) -> None:
+def rename_notes(
+    target: Target, declared: set[str], listing: list[dict[str, Any]] | None, plans: list[ConnectionPlan]
+) -> None:
     """Name is a connection's identity, so a renamed spec is a create (plus a delete under
     --prune). Say so, naming live connections of the same type that no spec declares."""
     creates = [p for p in plans if p.action is Action.CREATE and p.target == target.name]
@@ -49,6 +60,12 @@ def rename_notes(target: Target, declared: set[str], listing: list[dict[str, Any
             similar = similar[:3] + [f"{len(similar) - 3} more"]
         names = ", ".join(similar)
         if deleted & set(similar):
-            plan.notes.append(f"if this renames {names}: Name is the identity, so it is created anew and the old one deleted (--prune)")
+            plan.notes.append(
+                f"if this renames {names}: Name is the identity, so it is created anew and the old one deleted "
+                "(--prune)"
+            )
         else:
-            plan.notes.append(f"if this renames {names}: Name is the identity, so it is created anew and the old one stays (use --prune to delete it)")
+            plan.notes.append(
+                f"if this renames {names}: Name is the identity, so it is created anew and the old one stays (use "
+                "--prune to delete it)"
+            )

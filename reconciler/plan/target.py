@@ -11,14 +11,22 @@ from reconciler.secrets.redact import Secret
 from reconciler.snapshot import Snapshot
 
 
-def plan_target(target: Target, specs: list[Spec], snapshot: Snapshot, force_secrets: bool,
-                verify_secrets: bool) -> list[ConnectionPlan]:
+def plan_target(
+    target: Target, specs: list[Spec], snapshot: Snapshot, force_secrets: bool, verify_secrets: bool
+) -> list[ConnectionPlan]:
     def previous(value: ResolvedValue) -> tuple[str, Secret] | None:
         return snapshot.previous.get((value.ref.secret_id, value.ref.json_key))
 
     plans = [
-        plan_connection(spec, snapshot.live[spec.name], snapshot.desired[spec.name], snapshot.managed.get(spec.name),
-                        previous, force_secrets, verify_secrets)
+        plan_connection(
+            spec,
+            snapshot.live[spec.name],
+            snapshot.desired[spec.name],
+            snapshot.managed.get(spec.name),
+            previous,
+            force_secrets,
+            verify_secrets,
+        )
         for spec in specs
     ]
     declared = {s.name for s in specs}

@@ -18,14 +18,18 @@ from reconciler.secrets.refs import SecretRef, parse_reference, secret_fields
 def _failure_text(ref: SecretRef, failure: ReadFailure) -> str:
     what = {
         "ResourceNotFoundException": "not found (or the version/stage does not exist)",
-        "AccessDeniedException": "access denied (needs secretsmanager:GetSecretValue, and kms:Decrypt for a customer managed key)",
+        "AccessDeniedException": (
+            "access denied (needs secretsmanager:GetSecretValue, and kms:Decrypt for a customer managed key)"
+        ),
         "DecryptionFailure": "cannot be decrypted with its KMS key",
         "InvalidRequestException": "cannot be read now (deleted or scheduled for deletion?)",
     }.get(failure.code, f"could not be read ({failure.message})")
     return f"secret {str(ref)!r}: {what} [{failure.code}]"
 
 
-def resolve_secrets(specs: list[Spec], client: Any, pool: ThreadPoolExecutor) -> tuple[dict[str, DesiredSecrets], list[Problem]]:
+def resolve_secrets(
+    specs: list[Spec], client: Any, pool: ThreadPoolExecutor
+) -> tuple[dict[str, DesiredSecrets], list[Problem]]:
     refs: dict[str, list[tuple[tuple[Any, ...], SecretRef]]] = {}
     for spec in specs:
         refs[spec.name] = [(path, parse_reference(value)) for path, value in secret_fields(spec.body)]

@@ -19,8 +19,10 @@ from reconciler.secrets.managed import ManagedRead
 from reconciler.secrets.redact import Secret
 from reconciler.snapshot import PreviousValues, Snapshot
 
-def read_target(target: Target, specs: list[Spec], clients: Clients, read_managed: bool,
-                pool: ThreadPoolExecutor) -> Snapshot:
+
+def read_target(
+    target: Target, specs: list[Spec], clients: Clients, read_managed: bool, pool: ThreadPoolExecutor
+) -> Snapshot:
     names = [s.name for s in specs]
     # Secrets and live connections are independent reads: run them side by side.
     resolving = pool.submit(resolve_secrets, specs, clients.secrets, pool)
@@ -64,6 +66,8 @@ def _read_previous(client: Any, values: list[ResolvedValue], pool: ThreadPoolExe
     for value in values:
         got = versions[value.ref.secret_id]
         extracted = extract(value.ref, got) if isinstance(got, SecretVersion) else None
-        found = (got.version_id, extracted) if isinstance(got, SecretVersion) and isinstance(extracted, Secret) else None
+        found = (
+            (got.version_id, extracted) if isinstance(got, SecretVersion) and isinstance(extracted, Secret) else None
+        )
         out[(value.ref.secret_id, value.ref.json_key)] = found
     return out

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from reconciler.model import Action
-from reconciler.model import ConnectionPlan, Plan
+from reconciler.model import Action, ConnectionPlan, Plan
 from reconciler.render.values import SYMBOL, change_line
 
 MARKER = "<!-- reconcile-plan -->"
@@ -23,7 +22,14 @@ def _fence(lines: list[str]) -> str:
 
 
 def _details(conn: ConnectionPlan, open_: bool) -> list[str]:
-    out = ["", f"<details{' open' if open_ else ''}><summary><code>{SYMBOL[conn.action]} {conn.name}</code> ({conn.action.value})</summary>", ""]
+    out = [
+        "",
+        (
+            f"<details{' open' if open_ else ''}><summary><code>{SYMBOL[conn.action]} {conn.name}</code> "
+            f"({conn.action.value})</summary>"
+        ),
+        "",
+    ]
     if conn.changes:
         # In a diff block GitHub colours `+`, `-` and `!` lines; `!` marks a change.
         lines = [change_line(change) for change in conn.changes]
@@ -43,7 +49,11 @@ def render(plan: Plan) -> str:
     shown = [c for c in plan.connections if c.action is not Action.NOOP or c.notes]
     if shown:
         multi = len(plan.targets) > 1
-        out += ["", "| Connection | " + ("Target | " if multi else "") + "Action | Fields | Spec |", "|---|" + ("---|" if multi else "") + "---|---|---|"]
+        out += [
+            "",
+            "| Connection | " + ("Target | " if multi else "") + "Action | Fields | Spec |",
+            "|---|" + ("---|" if multi else "") + "---|---|---|",
+        ]
         for conn in shown:
             target = f"{_cell(conn.target)} | " if multi else ""
             spec = f"`{_cell(conn.file)}`" if conn.file else ""

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.model import Action
-from reconciler.model import Plan
+from reconciler.model import Action, Plan
 from reconciler.render.values import SYMBOL, change_line
 
 

@@ -18,6 +18,7 @@ from reconciler.cli import main as reconcile
 from reconciler.errors import ReconcileError
 from reconciler.pipeline import load_valid_specs
 from reconciler.sandbox.emulator import Emulator
+from reconciler.sandbox.quota import RequestQuota
 from reconciler.sandbox.seed import seed
 from reconciler.sandbox.writes import WriteCount
 
@@ -46,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sandbox: the specs in {args.dir} are not valid:\n{exc}", file=sys.stderr)
         return 1
     writes = WriteCount()
-    with Emulator(layers=[writes]) as emulator:
+    # EventBridge's request quota too, as AWS enforces it (sandbox/quota.py).
+    with Emulator(layers=[writes, RequestQuota()]) as emulator:
         os.environ.pop("AWS_PROFILE", None)
         os.environ.update(SANDBOX_ENV, AWS_ENDPOINT_URL=emulator.endpoint)
         emulator.set_transition_polls(1)

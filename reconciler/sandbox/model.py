@@ -8,7 +8,7 @@ from typing import Any
 from botocore.model import ServiceModel, Shape, StructureShape
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def events_model() -> ServiceModel:
     # Loaded lazily and once: parsing the JSON model costs tens of milliseconds.
     from botocore.loaders import Loader

@@ -14,8 +14,8 @@ from typing import Any
 
 from reconciler.apply.requests import create_request
 from reconciler.model import Spec
-from reconciler.sandbox.emulator import Emulator
 from reconciler.read.desired import resolve_secrets
+from reconciler.sandbox.emulator import Emulator
 from reconciler.secrets.refs import parse_reference, secret_fields
 
 
@@ -64,9 +64,13 @@ def seed(emulator: Emulator, specs: list[Spec], events: Any, secrets: Any) -> li
     if steps:
         spec = steps[0]
         extra = {"QueryStringParameters": [{"Key": "debug", "Value": "true", "IsValueSecret": False}]}
-        events.update_connection(Name=spec.name, Description="edited in the console", AuthParameters={"InvocationHttpParameters": extra})
+        events.update_connection(
+            Name=spec.name, Description="edited in the console", AuthParameters={"InvocationHttpParameters": extra}
+        )
         emulator.force_state(spec.name, "DEAUTHORIZED", "Authorization failed: 401 from the authorization endpoint")
-        story.append(f"{spec.name}: description edited and a query parameter added outside git; EventBridge deauthorized it")
+        story.append(
+            f"{spec.name}: description edited and a query parameter added outside git; EventBridge deauthorized it"
+        )
     if len(steps) > 1:
         spec = steps[1]
         ref = parse_reference(next(v for _, v in secret_fields(spec.body)))
@@ -77,7 +81,9 @@ def seed(emulator: Emulator, specs: list[Spec], events: Any, secrets: Any) -> li
         path, _ = next(secret_fields(spec.body))
         block = path[1]
         tampered = _tampered_block(spec.body, path)
-        events.update_connection(Name=spec.name, AuthorizationType=spec.body["AuthorizationType"], AuthParameters={block: tampered})
+        events.update_connection(
+            Name=spec.name, AuthorizationType=spec.body["AuthorizationType"], AuthParameters={block: tampered}
+        )
         story.append(f"{spec.name}: a secret changed inside the connection (console), not in Secrets Manager")
     return story
 

@@ -91,4 +91,3 @@ def make_server(host: str, port: int, app: Any) -> _ThreadingServer:
     server = _ThreadingServer((host, port), _KeepAliveHandler)
     server.set_app(app)
     return server
-

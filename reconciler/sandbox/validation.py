@@ -10,14 +10,13 @@ marks sensitive: those are the secrets.
 
 from __future__ import annotations
 
-from reconciler.patterns import compiled
-
 import functools
 import re
 from typing import Any, NamedTuple
 
 from botocore.model import ListShape, Shape, StructureShape
 
+from reconciler.patterns import compiled
 from reconciler.sandbox.model import input_shape, shape
 from reconciler.sandbox.wire import AwsError
 
@@ -136,7 +135,7 @@ def _length(length: int, spec: Shape, path: str, shown: str | None = None) -> li
     return []
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compile(pattern: str) -> re.Pattern[str] | None:
     try:
         return compiled(pattern)  # linear-time form: the model's own backtracks exponentially

@@ -6,10 +6,10 @@ import io
 import json
 import re
 import uuid
-from urllib.parse import parse_qs
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 # WSGI types kept loose: the stdlib and werkzeug disagree on the exact aliases.
 Environ = dict[str, Any]
@@ -153,4 +153,11 @@ def send(reply: Reply, start_response: StartResponse) -> list[bytes]:
     return [reply.body]
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}

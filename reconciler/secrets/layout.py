@@ -32,12 +32,27 @@ class FixedSecret:
 
 
 FIXED: tuple[FixedSecret, ...] = (
-    FixedSecret("API_KEY", ("AuthParameters", "ApiKeyAuthParameters", "ApiKeyValue"), "api_key_value",
-                "api_key_value", ("CreateConnectionApiKeyAuthRequestParameters", "ApiKeyValue")),
-    FixedSecret("BASIC", ("AuthParameters", "BasicAuthParameters", "Password"), "password",
-                "password", ("CreateConnectionBasicAuthRequestParameters", "Password")),
-    FixedSecret("OAUTH_CLIENT_CREDENTIALS", ("AuthParameters", "OAuthParameters", "ClientParameters", "ClientSecret"),
-                "client_secret", "client_secret", ("CreateConnectionOAuthClientRequestParameters", "ClientSecret")),
+    FixedSecret(
+        "API_KEY",
+        ("AuthParameters", "ApiKeyAuthParameters", "ApiKeyValue"),
+        "api_key_value",
+        "api_key_value",
+        ("CreateConnectionApiKeyAuthRequestParameters", "ApiKeyValue"),
+    ),
+    FixedSecret(
+        "BASIC",
+        ("AuthParameters", "BasicAuthParameters", "Password"),
+        "password",
+        "password",
+        ("CreateConnectionBasicAuthRequestParameters", "Password"),
+    ),
+    FixedSecret(
+        "OAUTH_CLIENT_CREDENTIALS",
+        ("AuthParameters", "OAuthParameters", "ClientParameters", "ClientSecret"),
+        "client_secret",
+        "client_secret",
+        ("CreateConnectionOAuthClientRequestParameters", "ClientSecret"),
+    ),
 )
 
 
@@ -66,7 +81,9 @@ class ParameterList:
 
 PARAMETER_LIST_LAYOUT: tuple[ParameterList, ...] = (
     ParameterList("HeaderParameters", "header_parameters", "header", ("ConnectionHeaderParameter", "Value")),
-    ParameterList("QueryStringParameters", "query_string_parameters", "query", ("ConnectionQueryStringParameter", "Value")),
+    ParameterList(
+        "QueryStringParameters", "query_string_parameters", "query", ("ConnectionQueryStringParameter", "Value")
+    ),
     ParameterList("BodyParameters", "body_parameters", "body", ("ConnectionBodyParameter", "Value")),
 )
 PARAMETER_LISTS: tuple[str, ...] = tuple(p.name for p in PARAMETER_LIST_LAYOUT)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.model import ReadFailure
-from reconciler.secrets.redact import Secret
 from reconciler.secrets.layout import FIXED, SNAKE_CASE
+from reconciler.secrets.redact import Secret
 from reconciler.secrets.refs import PARAMETER_BLOCKS, PARAMETER_LISTS
 
 # A secret's place in a spec, with parameter list positions replaced by the parameter

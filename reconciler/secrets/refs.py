@@ -8,8 +8,9 @@ every part after secret-id optional; secret-id may be a full ARN, which holds co
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from reconciler.secrets import layout
 
@@ -69,7 +70,10 @@ def is_reference(value: Any) -> bool:
 def parse_reference(text: str) -> SecretRef:
     match = _REF.match(text)
     if not match:
-        raise RefError("not a Secrets Manager reference of the form {{resolve:secretsmanager:SECRET_ID[:SecretString[:JSON_KEY[:VERSION_STAGE[:VERSION_ID]]]]}}")
+        raise RefError(
+            "not a Secrets Manager reference of the form "
+            "{{resolve:secretsmanager:SECRET_ID[:SecretString[:JSON_KEY[:VERSION_STAGE[:VERSION_ID]]]]}}"
+        )
     parts = match.group("body").split(":")
     if parts[0] == "arn":
         if len(parts) < _ARN_PARTS or parts[2] != "secretsmanager" or parts[5] != "secret":

@@ -11,7 +11,8 @@ tests/test_validate_quick.py checks that it never calls valid what jsonschema re
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from reconciler.patterns import matches
 
@@ -28,8 +29,23 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 
 
 Check = Callable[[Any], bool]
-_KEYWORDS = {"type", "properties", "additionalProperties", "required", "enum", "const", "minLength", "maxLength",
-             "pattern", "items", "minItems", "maxItems", "allOf", "if", "$ref"}
+_KEYWORDS = {
+    "type",
+    "properties",
+    "additionalProperties",
+    "required",
+    "enum",
+    "const",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "items",
+    "minItems",
+    "maxItems",
+    "allOf",
+    "if",
+    "$ref",
+}
 
 
 class Unsure(Exception):
@@ -114,7 +130,9 @@ class QuickValidator:
         if want is False:
             return lambda value: not isinstance(value, dict) or known.issuperset(value)
         check = self._compile(want)
-        return lambda value: not isinstance(value, dict) or all(check(item) for key, item in value.items() if key not in known)
+        return lambda value: (
+            not isinstance(value, dict) or all(check(item) for key, item in value.items() if key not in known)
+        )
 
     def _required(self, want: list[str], _schema: dict[str, Any]) -> Check:
         return lambda value: not isinstance(value, dict) or all(key in value for key in want)
@@ -158,7 +176,7 @@ class QuickValidator:
     def _dollar_ref(self, want: str, _schema: dict[str, Any]) -> Check:
         prefix = "#/$defs/"
         defs = self._root.get("$defs", {})
-        name = want[len(prefix):]
+        name = want[len(prefix) :]
         if not want.startswith(prefix) or name not in defs:
             raise Unsure
 

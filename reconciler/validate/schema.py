@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import difflib
 import functools
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
@@ -18,14 +19,27 @@ from reconciler.load.yaml_loader import dotted
 from reconciler.model import Spec
 from reconciler.patterns import matches
 from reconciler.schema import load_schema
-from reconciler.validate.quick import QuickValidator
 from reconciler.secrets.refs import FIXED_SECRET_FIELDS
+from reconciler.validate.quick import QuickValidator
 
-AUTH_BLOCKS = {"API_KEY": "ApiKeyAuthParameters", "BASIC": "BasicAuthParameters", "OAUTH_CLIENT_CREDENTIALS": "OAuthParameters"}
-_TYPE_NAMES = {"string": "a string", "object": "a mapping", "array": "a list", "boolean": "true or false", "integer": "a whole number", "number": "a number"}
+AUTH_BLOCKS = {
+    "API_KEY": "ApiKeyAuthParameters",
+    "BASIC": "BasicAuthParameters",
+    "OAUTH_CLIENT_CREDENTIALS": "OAuthParameters",
+}
+_TYPE_NAMES = {
+    "string": "a string",
+    "object": "a mapping",
+    "array": "a list",
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+}
 
 
-def _whole_value_pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+def _whole_value_pattern(
+    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
     """`pattern`, in linear time and on the whole value (see reconciler/patterns.py)."""
     if isinstance(instance, str) and not matches(pattern, instance):
         yield ValidationError(f"does not match {pattern!r}")
@@ -45,7 +59,15 @@ def _quick() -> QuickValidator:
 
 
 def _kind(value: Any) -> str:
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping", type(None): "empty"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
+        type(None): "empty",
+    }.get(type(value), type(value).__name__)
 
 
 def _is_secret_slot(path: tuple[Any, ...], spec: Spec) -> bool:
@@ -83,7 +105,10 @@ def _messages(error: ValidationError, spec: Spec) -> list[tuple[tuple[Any, ...],
         wanted = AUTH_BLOCKS.get(str(auth_type))
         parent = spec.body.get("AuthParameters")
         extra = [k for k in AUTH_BLOCKS.values() if k != wanted and isinstance(parent, dict) and k in parent]
-        return [(path + (k,), f"does not match AuthorizationType {auth_type}; remove it or change AuthorizationType") for k in extra]
+        return [
+            (path + (k,), f"does not match AuthorizationType {auth_type}; remove it or change AuthorizationType")
+            for k in extra
+        ]
     if _is_secret_slot(path, spec):
         return []  # the semantic check explains secrets without echoing them
     if kind == "type":

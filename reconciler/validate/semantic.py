@@ -7,7 +7,15 @@ from typing import Any
 from reconciler.errors import Problem
 from reconciler.load.yaml_loader import dotted
 from reconciler.model import Spec
-from reconciler.secrets.refs import PARAMETER_BLOCKS, PARAMETER_LISTS, RefError, dig, is_reference, parse_reference, secret_fields
+from reconciler.secrets.refs import (
+    PARAMETER_BLOCKS,
+    PARAMETER_LISTS,
+    RefError,
+    dig,
+    is_reference,
+    parse_reference,
+    secret_fields,
+)
 
 LITERAL_SECRET = (
     "literal secret values are not allowed in specs; "
@@ -45,14 +53,18 @@ def _parameter_problems(spec: Spec) -> list[Problem]:
                     continue
                 path = block + (list_name, index)
                 if item.get("IsValueSecret") is not True and is_reference(item.get("Value")):
-                    problems.append(_problem(spec, path + ("Value",), "a Secrets Manager reference needs IsValueSecret: true"))
+                    problems.append(
+                        _problem(spec, path + ("Value",), "a Secrets Manager reference needs IsValueSecret: true")
+                    )
                 key = item.get("Key")
                 if not isinstance(key, str):
                     continue
                 # HTTP header names are case-insensitive, so two spellings are one header.
                 ident = key.lower() if list_name == "HeaderParameters" else key
                 if ident in seen:
-                    problems.append(_problem(spec, path + ("Key",), f"duplicate key {key!r} (also at {list_name}[{seen[ident]}])"))
+                    problems.append(
+                        _problem(spec, path + ("Key",), f"duplicate key {key!r} (also at {list_name}[{seen[ident]}])")
+                    )
                 else:
                     seen[ident] = index
     return problems
@@ -72,7 +84,9 @@ def duplicate_name_problems(specs: list[Spec]) -> list[Problem]:
         ident = (spec.target, spec.name)
         if ident in first:
             other = first[ident]
-            problems.append(_problem(spec, ("Name",), f"connection {spec.name!r} is also declared at {other.locate(('Name',))}"))
+            problems.append(
+                _problem(spec, ("Name",), f"connection {spec.name!r} is also declared at {other.locate(('Name',))}")
+            )
         else:
             first[ident] = spec
     return problems

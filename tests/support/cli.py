@@ -70,7 +70,13 @@ TENANT_HEADER = """  InvocationHttpParameters:
 """
 
 
-def oauth_spec(client_key: str = "client_secret", *, name: str = "crm", client_secret: str | None = None, tenant_header: bool = True) -> str:
+def oauth_spec(
+    client_key: str = "client_secret",
+    *,
+    name: str = "crm",
+    client_secret: str | None = None,
+    tenant_header: bool = True,
+) -> str:
     """An OAuth connection; by default its client secret and a secret invocation header
     both come from secret prod/crm."""
     text = OAUTH_SPEC.format(name=name, client_secret=client_secret or f"prod/crm:SecretString:{client_key}").lstrip()

@@ -47,13 +47,28 @@ class FakeGitHub:
 
     def add_comment(self, number: int, body: str, user: dict[str, Any] | None = None) -> dict[str, Any]:
         self._ids += 1
-        comment = {"id": self._ids, "body": body, "user": user or BOT, "html_url": f"https://github.test/{self.repository}/pull/{number}#issuecomment-{self._ids}"}
+        comment = {
+            "id": self._ids,
+            "body": body,
+            "user": user or BOT,
+            "html_url": f"https://github.test/{self.repository}/pull/{number}#issuecomment-{self._ids}",
+        }
         self.comments.setdefault(number, []).append(comment)
         return comment
 
-    def add_issue(self, title: str, body: str, labels: tuple[str, ...] = (), pull_request: bool = False) -> dict[str, Any]:
+    def add_issue(
+        self, title: str, body: str, labels: tuple[str, ...] = (), pull_request: bool = False
+    ) -> dict[str, Any]:
         number = len(self.issues) + 1
-        issue: dict[str, Any] = {"number": number, "title": title, "body": body, "state": "open", "state_reason": None, "labels": [{"name": n} for n in labels], "user": BOT}
+        issue: dict[str, Any] = {
+            "number": number,
+            "title": title,
+            "body": body,
+            "state": "open",
+            "state_reason": None,
+            "labels": [{"name": n} for n in labels],
+            "user": BOT,
+        }
         if pull_request:
             issue["pull_request"] = {"url": "..."}
         self.issues[number] = issue
@@ -86,7 +101,7 @@ class FakeGitHub:
         prefix = f"/repos/{self.repository}/"
         if not path.startswith(prefix):
             return 404, {"message": "Not Found"}, {}
-        route = path[len(prefix):]
+        route = path[len(prefix) :]
         if m := re.fullmatch(r"issues/(\d+)/comments", route):
             number = int(m.group(1))
             if method == "GET":
