@@ -128,6 +128,12 @@ def run_naive(controls: Controls, endpoint: str, folder: Path) -> Measured:
 
 def _child(argv: list[str], cwd: Path) -> tuple[int, float, float, str, str]:
     """Run a child; its exit code, CPU seconds (user + system, from wait4), wall seconds, stdout, stderr."""
+    code, cpu, wall, out, err, _rss = child_with_rss(argv, cwd)
+    return code, cpu, wall, out, err
+
+
+def child_with_rss(argv: list[str], cwd: Path) -> tuple[int, float, float, str, str, int]:
+    """`_child`, and the child's peak resident memory in bytes (ru_maxrss, kilobytes on Linux)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         wall = time.perf_counter()
         process = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err)
@@ -136,7 +142,8 @@ def _child(argv: list[str], cwd: Path) -> tuple[int, float, float, str, str]:
         process.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4 above
         out.seek(0)
         err.seek(0)
-        return process.returncode, usage.ru_utime + usage.ru_stime, wall, out.read().decode(), err.read().decode()
+        cpu = usage.ru_utime + usage.ru_stime
+        return process.returncode, cpu, wall, out.read().decode(), err.read().decode(), usage.ru_maxrss * 1024
 
 
 def startup_cpu(cwd: Path, runs: int = 3) -> float:
@@ -144,12 +151,13 @@ def startup_cpu(cwd: Path, runs: int = 3) -> float:
     return min(_child([sys.executable, "-c", "import reconciler.cli"], cwd)[1] for _ in range(runs))
 
 
-def plan_in_new_process(controls: Controls, endpoint: str, folder: Path) -> Measured:
+def plan_in_new_process(controls: Controls, endpoint: str, folder: Path, *extra: str) -> Measured:
     """`python -m reconciler plan` as a child process: its whole CPU, start-up included."""
     controls.reset_counters()
     throttled_before = controls.throttled()
     with aws_environment(endpoint, folder.parent):
         code, cpu, wall, out, err = _child(
-            [sys.executable, "-m", "reconciler", "plan", "--dir", folder.name, "--format", "json"], folder.parent
+            [sys.executable, "-m", "reconciler", "plan", "--dir", folder.name, "--format", "json", *extra],
+            folder.parent,
         )
     return _observe(controls, Measured(wall, cpu, code, out, err), throttled_before)

@@ -118,13 +118,13 @@ def write_specs(folder: Path, n: int) -> Path:
     return folder
 
 
-def client(service: str, endpoint: str, **config: Any) -> Any:
+def client(service: str, endpoint: str, region: str = REGION, **config: Any) -> Any:
     """A client for the emulator with explicit endpoint and dummy credentials: no environment needed."""
-    session = boto3.session.Session(aws_access_key_id="bench", aws_secret_access_key="bench", region_name=REGION)
+    session = boto3.session.Session(aws_access_key_id="bench", aws_secret_access_key="bench", region_name=region)
     return session.client(service, endpoint_url=endpoint, config=Config(**config) if config else None)
 
 
-def create_request(conn: BenchConnection) -> dict[str, Any]:
+def create_request(conn: BenchConnection, drift_all: bool = False) -> dict[str, Any]:
     """What the live connection was created with: the spec's values, an old Description when drifted."""
     own = secret_value(conn.own_secret)
     headers = [
@@ -143,16 +143,17 @@ def create_request(conn: BenchConnection) -> dict[str, Any]:
         }
     else:
         auth["ApiKeyAuthParameters"] = {"ApiKeyName": "x-api-key", "ApiKeyValue": own}
-    description = f"Old description {conn.index}" if conn.drifted else conn.description
+    description = f"Old description {conn.index}" if conn.drifted or drift_all else conn.description
     kind = "OAUTH_CLIENT_CREDENTIALS" if conn.oauth else "API_KEY"
     return {"Name": conn.name, "Description": description, "AuthorizationType": kind, "AuthParameters": auth}
 
 
-def seed(endpoint: str, n: int) -> None:
-    """Create the first n connections and their secrets (run with latency 0: this is setup, not measured)."""
+def seed(endpoint: str, n: int, region: str = REGION, drift_all: bool = False) -> None:
+    """Create the first n connections and their secrets in `region` (run with latency 0 and no request
+    quota: this is setup, not measured). `drift_all`: every connection's Description is old."""
     conns = connections(n)
-    secrets = client("secretsmanager", endpoint, max_pool_connections=SEED_THREADS)
-    events = client("events", endpoint, max_pool_connections=SEED_THREADS)
+    secrets = client("secretsmanager", endpoint, region, max_pool_connections=SEED_THREADS)
+    events = client("events", endpoint, region, max_pool_connections=SEED_THREADS)
     with ThreadPoolExecutor(SEED_THREADS) as pool:
         list(pool.map(lambda s: secrets.create_secret(Name=s, SecretString=secret_value(s)), unique_secrets(conns)))
-        list(pool.map(lambda c: events.create_connection(**create_request(c)), conns))
+        list(pool.map(lambda c: events.create_connection(**create_request(c, drift_all)), conns))

@@ -7,6 +7,7 @@ writes in flight finish and are reported, the rest are listed as not started.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -52,6 +53,9 @@ def _lost_reply_tolerant(call: Callable[[], Any], done_code: str) -> Callable[[]
             raise
 
     return attempt
+
+
+WRITERS = 8  # writes in flight per target; its rate cap, not this, sets the pace
 
 
 def _settled_in(reply: Any) -> str | None:
@@ -134,15 +138,22 @@ def _write(target: TargetPlan, conn: ConnectionPlan, wait_timeout: float, stop: 
 def apply_plan(
     planned: Planned, wait_timeout: float, stop: threading.Event, on_result: Callable[[WriteResult], None]
 ) -> list[WriteResult]:
+    """Write every pending change, WRITERS at a time per target: targets write side by side,
+    each within its own rate cap, and one target waiting its turn never holds another's writers."""
     targets = {t.name: t for t in planned.targets}
     todo = list(planned.plan.pending)
     results: list[WriteResult] = []
-    workers = max(1, min(8, len(todo)))
+    busy: Counter[str] = Counter()
+    workers = max(1, min(WRITERS * len(targets), len(todo)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reconcile-write") as pool:
         running: dict[Future[WriteResult], ConnectionPlan] = {}
         while todo or running:
-            while todo and len(running) < workers and not stop.is_set():
-                conn = todo.pop(0)
+            while not stop.is_set():
+                conn = next((c for c in todo if busy[c.target] < WRITERS), None)
+                if conn is None:
+                    break
+                todo.remove(conn)
+                busy[conn.target] += 1
                 running[pool.submit(_write, targets[conn.target], conn, wait_timeout, stop)] = conn
             if stop.is_set() and todo:
                 results += [
@@ -156,7 +167,7 @@ def apply_plan(
                 break
             done, _ = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
             for future in done:
-                running.pop(future)
+                busy[running.pop(future).target] -= 1
                 result = future.result()
                 results.append(result)
                 on_result(result)
