@@ -3,7 +3,6 @@ and a plan against EventBridge's request quota (the emulator's token bucket) tha
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,24 +11,12 @@ import pytest
 
 from reconciler.aws import rate
 from support.cli import api_key_spec, plan, run, write
+from support.clock import FakeClock
 from testing.emulator import TestEmulator
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.time = 0.0
-        self.pauses: list[float] = []
-
-    def now(self) -> float:
-        return self.time
-
-    def pause(self, seconds: float, stop: threading.Event | None = None) -> None:
-        self.pauses.append(seconds)
-        self.time += seconds
-
-
 def test_requests_are_spaced_at_the_cap() -> None:
-    clock = FakeClock()
+    clock = FakeClock(0.0)
     cap = rate.RateCap(10.0, clock)
     for _ in range(5):
         cap.acquire()
@@ -51,17 +38,17 @@ def test_throttling_slows_down_and_successes_recover_up_to_the_cap() -> None:
 
 def test_a_botocore_client_waits_its_turn_on_every_attempt(aws: TestEmulator, events: Any) -> None:
     clock = FakeClock()
-    cap = rate.RateCap(4.0, clock)
+    cap = rate.RateCap(10.0, clock)
     client = boto3.session.Session().client("events")
     rate.attach(client, cap)
     aws.inject("ListConnections", "throttle", times=1)
     for _ in range(3):
         client.list_connections()
-    # Four attempts (one throttled and retried), spaced at 1/4 s, then 1/(4 × 0.7) s after the throttle.
+    # Four attempts (one throttled and retried), spaced at 1/10 s; after the throttle at 1/7 s
+    # (70%), then a little faster after each success.
+    slowed = max(rate.FLOOR, 10.0 * rate.DECREASE)
     assert aws.calls("ListConnections") == 4
-    assert clock.pauses == pytest.approx(
-        [0.25, 1 / (4 * rate.DECREASE), 1 / (4 * rate.DECREASE + 1 / (4 * rate.DECREASE))]
-    )
+    assert clock.pauses == pytest.approx([0.1, 1 / slowed, 1 / (slowed + 1 / slowed)])
 
 
 def test_the_emulator_enforces_the_quota_on_an_uncapped_burst(aws: TestEmulator, events: Any) -> None:

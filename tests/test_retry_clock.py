@@ -11,19 +11,7 @@ from botocore.retries.quota import RetryQuota
 
 from reconciler.apply import retry
 from reconciler.apply.wait import MAX_POLL, Unsettled, wait_settled
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.time = 1000.0
-        self.pauses: list[float] = []
-
-    def now(self) -> float:
-        return self.time
-
-    def pause(self, seconds: float, stop: threading.Event | None = None) -> None:
-        self.pauses.append(seconds)
-        self.time += seconds
+from support.clock import FakeClock
 
 
 def _error(code: str, status: int = 400) -> ClientError:
