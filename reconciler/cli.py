@@ -14,19 +14,22 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler import __version__
 from reconciler.aws.errors import describe_error
-from reconciler.commands import apply, import_, plan, schema, targets, validate
-from reconciler.errors import ReconcileError, SpecErrors
+from reconciler.commands import apply, import_, plan, schema, show, targets, validate
+from reconciler.errors import Location, Problem, ReconcileError, SpecErrors
 from reconciler.importer import DEFAULT_SECRET_NAME
 from reconciler.options import (
+    DEFAULT_DIR,
     ApplyCommand,
     ImportCommand,
     PlanCommand,
     PlanOptions,
+    ShowCommand,
     Sources,
     TargetsCommand,
     ValidateCommand,
 )
-from reconciler.output import err, setup_logging
+from reconciler.output import err, out, setup_logging
+from reconciler.render.json_format import render_errors
 from reconciler.secrets.redact import REDACTOR
 
 log = logging.getLogger("reconciler")
@@ -42,10 +45,14 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
+DIR_HELP = (
+    "specs folder (default: $RECONCILE_DIR, else connections); reconcile.yaml is looked for in it and its parents, "
+    "and --dir is an error when one is found"
+)
+
+
 def _common(parser: argparse.ArgumentParser, aws: bool = True) -> None:
-    parser.add_argument(
-        "--dir", default=os.environ.get("RECONCILE_DIR", "connections"), help="specs folder (default: connections)"
-    )
+    parser.add_argument("--dir", help=DIR_HELP)
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="more logging: -v, -vv, -vvv (botocore, redacted)"
     )
@@ -61,13 +68,30 @@ def _common(parser: argparse.ArgumentParser, aws: bool = True) -> None:
             action="store_true",
             help="don't read the connections' managed secrets (plan says secrets are unverified)",
         )
+        parser.add_argument("--config", help=CONFIG_HELP)
         parser.add_argument(
-            "--config", help="repository config mapping specs to targets (default: ./reconcile.yaml if present)"
+            "--target",
+            action="append",
+            metavar="NAME",
+            help="only this target (region/account) of reconcile.yaml (repeatable); --only picks connections",
         )
-        parser.add_argument("--target", action="append", help="only this target of the config (repeatable)")
-        parser.add_argument("--prune", action="store_true", help="delete live connections that no spec declares")
         parser.add_argument(
-            "--prune-prefix", action="append", metavar="P", help="prune only names starting with P (repeatable)"
+            "--only",
+            action="append",
+            metavar="NAME",
+            help="only connections whose name matches NAME, a shell-style pattern such as 'stripe-*' (repeatable; "
+            "deletions under --prune too); --target picks targets of reconcile.yaml",
+        )
+        pruning = parser.add_mutually_exclusive_group()
+        pruning.add_argument("--prune", action="store_true", help="delete live connections that no spec declares")
+        pruning.add_argument(
+            "--no-prune", action="store_true", help="never delete, even where reconcile.yaml says prune: true"
+        )
+        parser.add_argument(
+            "--prune-prefix",
+            action="append",
+            metavar="P",
+            help="prune only names starting with P (repeatable); implies --prune",
         )
         parser.add_argument(
             "--max-rps",
@@ -88,17 +112,27 @@ def _positive(text: str) -> float:
     return value
 
 
+CONFIG_HELP = "repository config mapping specs to targets (default: reconcile.yaml in the specs folder or a parent)"
+
+
 def _sources(args: argparse.Namespace) -> Sources:
-    return Sources(args.dir, args.config, tuple(getattr(args, "target", None) or ()))
+    folder = args.dir or os.environ.get("RECONCILE_DIR") or DEFAULT_DIR
+    return Sources(folder, args.config, tuple(getattr(args, "target", None) or ()), dir_given=args.dir is not None)
 
 
 def _plan_options(args: argparse.Namespace) -> PlanOptions:
+    if args.no_prune and args.prune_prefix:
+        raise UsageError(
+            f"argument --no-prune: not allowed with argument --prune-prefix (see reconcile {args.command} --help)"
+        )
     return PlanOptions(
         sources=_sources(args),
         region=args.region,
         profile=args.profile,
-        prune=args.prune,
+        prune=args.prune or bool(args.prune_prefix),
+        no_prune=args.no_prune,
         prune_prefixes=tuple(args.prune_prefix or ()),
+        only=tuple(args.only or ()),
         force_secrets=args.force_secrets,
         verify_secrets=not args.no_verify_secrets,
         concurrency=max(2, args.concurrency),
@@ -113,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check specs against the schema and rules; no AWS access")
     _common(p, aws=False)
-    p.add_argument("--config", help="repository config mapping specs to targets (default: ./reconcile.yaml if present)")
+    p.add_argument("--config", help=CONFIG_HELP)
     p.add_argument("--format", choices=("text", "github", "json"), default="text")
     p.set_defaults(func=lambda a: validate.command(ValidateCommand(_sources(a), a.format)))
 
@@ -148,11 +182,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also append the plan and each result, in markdown, to FILE (e.g. $GITHUB_STEP_SUMMARY)",
     )
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text, or json: each connection's result and the counts on stdout, the plan and progress on stderr",
+    )
     p.set_defaults(
         func=lambda a: apply.command(
-            ApplyCommand(_plan_options(a), a.plan_file, a.yes, a.wait_timeout, a.summary, a.force_delete_in_use)
+            ApplyCommand(
+                _plan_options(a), a.plan_file, a.yes, a.wait_timeout, a.summary, a.force_delete_in_use, a.format
+            )
         )
     )
+
+    p = sub.add_parser("show", help="print a plan saved by `reconcile plan --out`; no AWS access")
+    p.add_argument("plan_file", metavar="PLAN", help="the saved plan")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    p.set_defaults(func=lambda a: show.command(ShowCommand(a.plan_file, a.format)))
 
     p = sub.add_parser("import", help="write a spec for each live connection (secrets as references)")
     p.add_argument("--dir", required=True, help="folder to write specs into")
@@ -181,8 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("targets", help="list the targets (regions/accounts) of reconcile.yaml")
-    p.add_argument("--dir", default=os.environ.get("RECONCILE_DIR", "connections"))
-    p.add_argument("--config")
+    p.add_argument("--dir", help=DIR_HELP)
+    p.add_argument("--config", help=CONFIG_HELP)
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=lambda a: targets.command(TargetsCommand(_sources(a), a.format)), verbose=0)
 
@@ -207,11 +255,21 @@ def _normalize_argv(argv: Sequence[str]) -> list[str]:
 GC_THRESHOLD = 50_000
 
 
+def _json_errors(wanted: bool, problems: list[Problem]) -> None:
+    """With --format json a failed run still prints JSON on stdout: its errors (the lines on
+    stderr say the same for people)."""
+    if wanted:
+        out(render_errors(problems))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     saved_gc = gc.get_threshold()
     gc.set_threshold(GC_THRESHOLD, *saved_gc[1:])
+    json_errors = False
     try:
         args = build_parser().parse_args(_normalize_argv(sys.argv[1:] if argv is None else argv))
+        # validate --format json reports spec errors itself (they don't reach here); the rest get them here.
+        json_errors = getattr(args, "format", None) == "json"
         setup_logging(args.verbose)
         code: int = args.func(args)
         return code
@@ -220,22 +278,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             err(str(problem))
         files = len({p.location.file for p in exc.problems})
         err(f"reconcile: {len(exc.problems)} error(s) in {files} file(s); nothing was written to AWS")
+        _json_errors(json_errors, exc.problems)
         return exc.exit_code
     except ReconcileError as exc:
         err(f"reconcile: error: {exc}")
+        _json_errors(json_errors, [Problem(Location(""), "", str(exc))])
         return exc.exit_code
     except (ClientError, BotoCoreError) as exc:
         err(f"reconcile: error: {describe_error(exc)}")
+        _json_errors(json_errors, [Problem(Location(""), "", describe_error(exc))])
         return 1
     except KeyboardInterrupt:
         err("reconcile: interrupted")
         return 130
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are caught
         log.debug("internal error", exc_info=True)
-        err(
-            f"reconcile: internal error: {type(exc).__name__} (a bug in reconcile; rerun with -vv for details and "
-            "report it)"
-        )
+        message = f"internal error: {type(exc).__name__} (a bug in reconcile; rerun with -vv for details and report it)"
+        err(f"reconcile: {message}")
+        _json_errors(json_errors, [Problem(Location(""), "", message)])
         return 1
     finally:
         # Secret values are needed only for the run that read them.

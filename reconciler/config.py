@@ -6,6 +6,7 @@ import functools
 import json
 import os
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from importlib import resources
 from typing import Any
 
@@ -13,7 +14,10 @@ from jsonschema import Draft202012Validator
 
 from reconciler.errors import Location, Problem, ReconcileError, SpecErrors
 from reconciler.load.discover import display_path
-from reconciler.load.yaml_loader import Document, decode, dotted, load_documents
+from reconciler.load.yaml_loader import MAX_BYTES, Document, decode, dotted, load_documents
+from reconciler.model import Spec
+from reconciler.options import Sources
+from reconciler.validate.schema import schema_messages
 
 CONFIG_FILE = "reconcile.yaml"
 
@@ -28,15 +32,21 @@ class Target:
     prune: bool = False
     prune_prefixes: tuple[str, ...] = ()
     max_rps: float | None = None  # EventBridge requests per second; None: the default (aws/rate.py)
+    only: tuple[str, ...] = ()  # --only: name patterns (fnmatch); empty: every connection
+
+    def selects(self, name: str) -> bool:
+        """Whether --only lets this run plan (and apply) the connection of this name."""
+        return not self.only or any(fnmatchcase(name, pattern) for pattern in self.only)
 
     def prunes(self, name: str) -> bool:
         """Whether pruning may delete a live connection of this name (when no spec declares it)."""
-        return self.prune and (not self.prune_prefixes or name.startswith(self.prune_prefixes))
+        return self.prune and (not self.prune_prefixes or name.startswith(self.prune_prefixes)) and self.selects(name)
 
 
 @dataclass
 class Config:
     targets: list[Target] = field(default_factory=list)
+    path: str | None = None  # the config file in use, if any
 
 
 @functools.cache
@@ -46,9 +56,13 @@ def _validator() -> Draft202012Validator:
 
 
 def load_config(path: str) -> dict[str, Any]:
+    """reconcile.yaml, checked against its schema; every problem as `file:line:column: path: message`."""
     shown = display_path(path)
-    with open(path, "rb") as handle:
-        text, problems = decode(handle.read(), shown)
+    try:
+        with open(path, "rb") as handle:
+            text, problems = decode(handle.read(MAX_BYTES + 1), shown)
+    except OSError as exc:
+        raise SpecErrors([Problem(Location(shown), "", f"cannot read config file: {exc.strerror}")]) from None
     documents: list[Document] = []
     if text is not None:
         documents, problems = load_documents(text, shown)
@@ -57,27 +71,82 @@ def load_config(path: str) -> dict[str, Any]:
     if problems:
         raise SpecErrors(problems)
     doc = documents[0]
+    # Read like a spec, so its errors read like spec errors (validate/schema.py words them).
+    as_spec = Spec("", doc.data if isinstance(doc.data, dict) else {}, shown, doc.positions)
     found = []
     for error in _validator().iter_errors(doc.data):
-        where = tuple(error.absolute_path)
-        loc = next((doc.positions[where[:i]] for i in range(len(where), -1, -1) if where[:i] in doc.positions), None)
-        found.append(Problem(loc or doc.positions[()], dotted(where), error.message))
+        for where, message in schema_messages(error, as_spec, echo=True):
+            found.append(Problem(as_spec.locate(where), dotted(where), message))
+    if not found:
+        found = _duplicate_names(doc)
     if found:
         raise SpecErrors(found)
     data: dict[str, Any] = doc.data
     return data
 
 
-def resolve_targets(
-    config_path: str | None, specs_dir: str, region: str | None, only: list[str], prune: bool, prefixes: list[str]
-) -> Config:
-    """The targets of this run. Command-line --prune/--prune-prefix apply to every target."""
-    path = config_path or (CONFIG_FILE if os.path.exists(CONFIG_FILE) else None)
+def _duplicate_names(doc: Document) -> list[Problem]:
+    first: dict[str, int] = {}
+    problems = []
+    for i, item in enumerate(doc.data["targets"]):
+        name = item["name"]
+        if name in first:
+            at = doc.positions[("targets", first[name], "name")]
+            problems.append(
+                Problem(
+                    doc.positions[("targets", i, "name")],
+                    f"targets[{i}].name",
+                    f"target {name!r} is also defined at line {at.line}; target names must be unique",
+                )
+            )
+        else:
+            first[name] = i
+    return problems
+
+
+def find_config(sources: Sources) -> str | None:
+    """The config file in use: --config, else the first reconcile.yaml found from the specs
+    folder upward (the folder, then its parents, up to the filesystem root).
+
+    --dir given on the command line beside a config file is an error, never ignored: the
+    config decides where every target's specs are."""
+    path = sources.config
     if path is None:
-        if set(only) - {"default"}:
-            extra = ", ".join(sorted(set(only) - {"default"}))
+        folder = os.path.abspath(sources.dir)
+        while path is None:
+            candidate = os.path.join(folder, CONFIG_FILE)
+            if os.path.isfile(candidate):
+                path = display_path(candidate)
+            elif os.path.dirname(folder) == folder:
+                return None
+            folder = os.path.dirname(folder)
+    if sources.dir_given:
+        how = f"--config {path}" if sources.config else path
+        raise ReconcileError(
+            f"--dir {sources.dir} conflicts with {how}, which says where each target's specs are; drop --dir (pick "
+            "targets with --target, connections with --only)"
+        )
+    return path
+
+
+def resolve_targets(
+    sources: Sources,
+    region: str | None = None,
+    prune: bool | None = None,
+    prefixes: tuple[str, ...] = (),
+    only: tuple[str, ...] = (),
+) -> Config:
+    """The targets of this run. `prune` True (--prune) or False (--no-prune) overrides the config
+    file, None leaves it to the file; --prune-prefix and --only apply to every target."""
+    path = find_config(sources)
+    picked = list(sources.targets)
+    if path is None:
+        if set(picked) - {"default"}:
+            extra = ", ".join(sorted(set(picked) - {"default"}))
             raise ReconcileError(f"unknown target(s) {extra}: without {CONFIG_FILE} the only target is 'default'")
-        return Config([Target("default", region, specs=(specs_dir,), prune=prune, prune_prefixes=tuple(prefixes))])
+        return Config(
+            [Target("default", region, specs=(sources.dir,), prune=bool(prune), prune_prefixes=prefixes, only=only)]
+        )
     if not os.path.exists(path):
         raise SpecErrors([Problem(Location(display_path(path)), "", "config file not found")])
     if region:
@@ -89,7 +158,8 @@ def resolve_targets(
     base = os.path.dirname(path)
     targets = []
     for item in data["targets"]:
-        specs = tuple(os.path.normpath(os.path.join(base, p)) for p in item.get("specs", [])) or (specs_dir,)
+        specs = tuple(os.path.normpath(os.path.join(base, p)) for p in item.get("specs", [])) or (sources.dir,)
+        configured = bool(item.get("prune", data.get("prune", False)))
         targets.append(
             Target(
                 name=item["name"],
@@ -97,20 +167,18 @@ def resolve_targets(
                 account=item.get("account"),
                 role_arn=item.get("role_arn"),
                 specs=specs,
-                prune=prune or bool(item.get("prune", data.get("prune", False))),
-                prune_prefixes=tuple(prefixes) or tuple(item.get("prune_prefixes", data.get("prune_prefixes", []))),
+                prune=configured if prune is None else prune,
+                prune_prefixes=prefixes or tuple(item.get("prune_prefixes", data.get("prune_prefixes", []))),
                 max_rps=item.get("max_rps", data.get("max_rps")),
+                only=only,
             )
         )
     names = [t.name for t in targets]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ReconcileError(f"{display_path(path)}: target names must be unique: {', '.join(duplicates)}")
-    if only:
-        unknown = sorted(set(only) - set(names))
+    if picked:
+        unknown = sorted(set(picked) - set(names))
         if unknown:
             raise ReconcileError(
                 f"unknown target(s) {', '.join(unknown)}; {display_path(path)} defines {', '.join(names)}"
             )
-        targets = [t for t in targets if t.name in only]
-    return Config(targets)
+        targets = [t for t in targets if t.name in picked]
+    return Config(targets, path)

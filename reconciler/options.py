@@ -20,6 +20,8 @@ class Sources:
     dir: str = DEFAULT_DIR
     config: str | None = None
     targets: tuple[str, ...] = ()
+    # --dir on the command line (not its default, nor RECONCILE_DIR): an error beside a config file.
+    dir_given: bool = False
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,12 @@ class PlanOptions:
     sources: Sources = field(default_factory=Sources)
     region: str | None = None
     profile: str | None = None
-    prune: bool = False
+    prune: bool = False  # --prune (or --prune-prefix, which implies it)
+    no_prune: bool = False  # --no-prune: no pruning, whatever reconcile.yaml says
     prune_prefixes: tuple[str, ...] = ()
     force_secrets: bool = False
     verify_secrets: bool = True
+    only: tuple[str, ...] = ()  # --only: connection name patterns (fnmatch); empty: every connection
     # How, not what: neither is replayed from a saved plan.
     concurrency: int = DEFAULT_CONCURRENCY
     max_rps: float | None = None  # overrides every target's rate cap (--max-rps)
@@ -49,14 +53,20 @@ class PlanOptions:
         sources = saved.get("sources") or {}
         return cls(
             sources=Sources(
-                sources.get("dir") or DEFAULT_DIR, sources.get("config"), tuple(sources.get("targets") or ())
+                sources.get("dir") or DEFAULT_DIR,
+                sources.get("config"),
+                tuple(sources.get("targets") or ()),
+                bool(sources.get("dir_given")),
             ),
             region=saved.get("region"),
             profile=saved.get("profile"),
             prune=bool(saved.get("prune")),
+            no_prune=bool(saved.get("no_prune")),
             prune_prefixes=tuple(saved.get("prune_prefixes") or ()),
             force_secrets=bool(saved.get("force_secrets")),
             verify_secrets=bool(saved.get("verify_secrets", True)),
+            # Saved before --only existed (format 2 all the same): no filter.
+            only=tuple(saved.get("only") or ()),
             concurrency=now.concurrency,
             max_rps=now.max_rps,
         )
@@ -78,6 +88,13 @@ class ApplyCommand:
     wait_timeout: float = 300.0
     summary: str | None = None
     force_delete_in_use: bool = False
+    format: str = "text"  # text | json (the results; the plan goes to stderr with json)
+
+
+@dataclass(frozen=True)
+class ShowCommand:
+    plan_file: str
+    format: str = "text"
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,13 @@ by side, on the pool the command owns.
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 from reconciler.aws.clients import AwsOptions, Clients, make_clients
 from reconciler.aws.rate import DEFAULT_EVENTBRIDGE_RPS
@@ -22,6 +25,8 @@ from reconciler.options import PlanOptions
 from reconciler.plan.target import plan_target
 from reconciler.read.snapshot import Snapshot, read_target
 from reconciler.validate import validate_specs
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -43,16 +48,15 @@ class TargetPlan:
 class Planned:
     plan: Plan
     targets: list[TargetPlan]
+    config: str | None = None  # the reconcile.yaml in use, if any
 
     def specs(self) -> dict[tuple[str, str], Spec]:
         return {(t.name, name): spec for t in self.targets for name, spec in t.specs.items()}
 
 
 def config_of(options: PlanOptions) -> Config:
-    s = options.sources
-    return resolve_targets(
-        s.config, s.dir, options.region, list(s.targets), options.prune, list(options.prune_prefixes)
-    )
+    prune = True if options.prune else False if options.no_prune else None
+    return resolve_targets(options.sources, options.region, prune, options.prune_prefixes, options.only)
 
 
 def load_valid_specs(specs_dir: str) -> list[Spec]:
@@ -64,10 +68,11 @@ def load_target_specs(config: Config) -> dict[str, list[Spec]]:
     """Specs per target, validated; every problem of every target reported at once."""
     by_target: dict[str, list[Spec]] = {}
     problems: list[Problem] = []
+    skip = frozenset({os.path.abspath(config.path)} if config.path else ())
     for target in config.targets:
         specs: list[Spec] = []
         for path in target.specs:
-            found, load_problems = load_specs(path)
+            found, load_problems = load_specs(path, skip)
             specs += found
             problems += load_problems
         for spec in specs:
@@ -80,13 +85,14 @@ def load_target_specs(config: Config) -> dict[str, list[Spec]]:
     return by_target
 
 
-def _plan_one(target: Target, specs: list[Spec], options: PlanOptions, pool: ThreadPoolExecutor) -> TargetPlan:
-    if target.prune and not specs:
+def _plan_one(target: Target, declared: list[Spec], options: PlanOptions, pool: ThreadPoolExecutor) -> TargetPlan:
+    if target.prune and not declared:
         raise ReconcileError(
             f"refusing to prune target {target.name}: its specs folder holds no specs, and pruning would delete every "
             "connection"
         )
     aws = AwsOptions(
+        target=target.name,
         region=target.region or options.region,
         profile=options.profile,
         role_arn=target.role_arn,
@@ -95,27 +101,52 @@ def _plan_one(target: Target, specs: list[Spec], options: PlanOptions, pool: Thr
         max_rps=options.max_rps or target.max_rps or DEFAULT_EVENTBRIDGE_RPS,
     )
     clients = make_clients(aws)
+    specs = [s for s in declared if target.selects(s.name)]
+    role = f", role {target.role_arn}" if target.role_arn else ""
+    log.info("target %s: region %s%s, %d connection spec(s) to plan", target.name, clients.region, role, len(specs))
     read_managed = options.verify_secrets and not options.force_secrets
     snapshot = read_target(target, specs, clients, read_managed, pool)
-    plans = plan_target(target, specs, snapshot, options.force_secrets, options.verify_secrets)
+    names = {s.name for s in declared}
+    plans = plan_target(target, specs, snapshot, options.force_secrets, options.verify_secrets, names)
     return TargetPlan(target, clients, {s.name: s for s in specs}, snapshot, plans)
 
 
 def build_plan(options: PlanOptions, pool: ThreadPoolExecutor) -> Planned:
     config = config_of(options)
-    by_target = load_target_specs(config)
-    if not any(by_target.values()) and not any(t.prune for t in config.targets):
+    declared = load_target_specs(config)
+    if not any(declared.values()) and not any(t.prune for t in config.targets):
         raise ReconcileError("no connection specs found in " + ", ".join(p for t in config.targets for p in t.specs))
+    if not any(t.prune for t in config.targets):
+        # Without pruning only declared connections can match: say so before any AWS call.
+        _refuse_unmatched(config, {s.name for specs in declared.values() for s in specs})
     if len(config.targets) == 1:
-        only = config.targets[0]
-        planned = [_plan_one(only, by_target[only.name], options, pool)]
+        single = config.targets[0]
+        planned = [_plan_one(single, declared[single.name], options, pool)]
     else:
-        # Targets run side by side, each on its own thread; their reads share the pool.
-        with ThreadPoolExecutor(max_workers=len(config.targets), thread_name_prefix="reconcile-target") as outer:
-            futures = [outer.submit(_plan_one, t, by_target[t.name], options, pool) for t in config.targets]
+        # Targets run side by side, each with its own budget: its own rate cap (per account and
+        # region) and its own pool, so one target's reads, waiting their turn at its cap, never
+        # hold the threads another target's reads need. The command's pool runs the targets.
+        with ExitStack() as stack:
+            pools = [stack.enter_context(read_pool(options)) for _ in config.targets]
+            futures = [
+                pool.submit(_plan_one, t, declared[t.name], options, own) for t, own in zip(config.targets, pools)
+            ]
             planned = [f.result() for f in futures]
     plan = Plan([c for t in planned for c in t.plans], targets=[t.name for t in config.targets])
-    return Planned(plan, planned)
+    _refuse_unmatched(config, {c.name for c in plan.connections})
+    return Planned(plan, planned, config.path)
+
+
+def _refuse_unmatched(config: Config, names: set[str]) -> None:
+    """Each --only pattern must pick something: a declared connection, or one to prune."""
+    patterns = config.targets[0].only if config.targets else ()
+    unmatched = [p for p in patterns if not any(fnmatchcase(n, p) for n in names)]
+    if unmatched:
+        what = "declared connection" + (" and no connection to prune" if any(t.prune for t in config.targets) else "")
+        raise ReconcileError(
+            f"--only {', '.join(repr(p) for p in unmatched)} matches no {what}; nothing was planned. Names are "
+            "matched whole, with shell-style wildcards (* ? [...]), e.g. --only 'stripe-*'"
+        )
 
 
 @contextmanager

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.config import CONFIG_FILE
 from reconciler.errors import ReconcileError
-from reconciler.model import ConnectionPlan, Plan, Spec
+from reconciler.model import Action, ConnectionPlan, FieldChange, Masked, Op, Plan, Spec
 from reconciler.options import PlanOptions
 from reconciler.output import write_file
 from reconciler.render.json_format import connection_record
@@ -53,13 +51,14 @@ def _options_v1(old: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def recorded_options(options: PlanOptions) -> dict[str, Any]:
-    """What the file replays; a config found by default is named, so a replay finds the same one."""
+def recorded_options(options: PlanOptions, config: str | None) -> dict[str, Any]:
+    """What the file replays; a config found by looking for it is named, so a replay uses the same one."""
     data = options.replayable()
-    if data["sources"]["config"] is None and os.path.exists(CONFIG_FILE):
-        data["sources"]["config"] = CONFIG_FILE
+    if data["sources"]["config"] is None and config is not None:
+        data["sources"]["config"] = config
     data["sources"]["targets"] = list(data["sources"]["targets"])
     data["prune_prefixes"] = list(data["prune_prefixes"])
+    data["only"] = list(data["only"])
     return data
 
 
@@ -71,11 +70,11 @@ def _record(conn: ConnectionPlan, specs: dict[tuple[str, str], Spec]) -> dict[st
     return record
 
 
-def save(path: str, plan: Plan, specs: dict[tuple[str, str], Spec], options: PlanOptions) -> None:
+def save(path: str, plan: Plan, specs: dict[tuple[str, str], Spec], options: PlanOptions, config: str | None) -> None:
     document = {
         "kind": KIND,
         "version": VERSION,
-        "options": recorded_options(options),
+        "options": recorded_options(options, config),
         "summary": plan.summary(),
         "declared": {t: sorted(n for (tt, n) in specs if tt == t) for t in plan.targets},
         "connections": [_record(c, specs) for c in plan.connections],
@@ -98,6 +97,46 @@ def load(path: str) -> tuple[SavedPlan, dict[str, Any]]:
         raise ReconcileError(f"{path}: saved plan format {version} is not supported (this reconcile reads {READABLE})")
     options = _options_v1(document["options"]) if version == 1 else document["options"]
     return SavedPlan(options, document["connections"]), document
+
+
+def _field(record: dict[str, Any]) -> FieldChange:
+    """A field change as the file records it (plan JSON's record): a secret side is its marker's text."""
+    before, after = record["before"], record["after"]
+    if record["secret"]:
+        source = record.get("secret_source") or {}
+        marker = {
+            "secret_id": source.get("secret_id"),
+            "version": source.get("version"),
+            "previous": source.get("previous_version"),
+        }
+        # The source belongs to the side JSON took it from: `after` when it has a marker.
+        after = Masked(after, **marker) if after is not None else None
+        before = Masked(before, **({} if after is not None else marker)) if before is not None else None
+    return FieldChange(record["path"], Op(record["op"]), before, after, record.get("note", ""))
+
+
+def to_plan(path: str, document: dict[str, Any]) -> Plan:
+    """The plan a saved file holds, for rendering (`reconcile show`) without AWS."""
+    try:
+        connections = [
+            ConnectionPlan(
+                name=c["name"],
+                action=Action(c["action"]),
+                target=c.get("target") or "default",
+                file=c.get("file"),
+                changes=[_field(f) for f in c["fields"]],
+                state=c.get("state"),
+                state_reason=c.get("state_reason") or "",
+                notes=list(c.get("notes") or []),
+            )
+            for c in document["connections"]
+        ]
+        targets = list(document.get("declared") or {}) or sorted({c.target for c in connections}) or ["default"]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReconcileError(
+            f"{path}: not a saved plan this reconcile can read ({type(exc).__name__}: {exc})"
+        ) from None
+    return Plan(connections, targets=targets)
 
 
 def _short(modified: str | None) -> str:

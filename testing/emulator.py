@@ -33,7 +33,7 @@ class TestEmulator(Emulator):
     ) -> None:
         self._calls = CallLog()
         self._latency = Latency()
-        self._faults = FaultInjection()
+        self._faults = FaultInjection(account_id)
         self._secret_guard = ManagedSecretGuard(account_id)
         self._quota = RequestQuota(account_id=account_id)
         self._quota.enabled = False  # off unless a test or the benchmark asks (set_request_quota)

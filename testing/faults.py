@@ -11,6 +11,7 @@ busy account does: the load test for botocore's adaptive retry mode.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 from collections.abc import Callable
@@ -48,6 +49,19 @@ Outcome = ErrorOutcome | DropOutcome | DelayOutcome
 @dataclass(frozen=True)
 class FaultOptions:
     seconds: float  # for "timeout"
+    action: str = ""  # the request's, filled in when the fault fires
+    resource: str = ""  # the ARN the request names, when the layer knows it
+
+
+def _iam_denied(prefix: str, options: FaultOptions) -> str:
+    """AccessDenied as IAM words it, naming the action and, when known, the resource."""
+    service = "events" if prefix == "AWSEvents" else prefix
+    action = f"{service}:{options.action}"
+    resource = f" on resource: {options.resource}" if options.resource else ""
+    return (
+        f"User: arn:aws:iam::123456789012:user/ci is not authorized to perform: {action}{resource} because no "
+        f"identity-based policy allows the {action} action"
+    )
 
 
 def _internal_code(prefix: str) -> str:
@@ -68,6 +82,7 @@ FAULTS: dict[str, Callable[[str, FaultOptions], Outcome]] = {
     "access_denied": lambda prefix, _o: ErrorOutcome(
         400, "AccessDeniedException", "User is not authorized to perform this action."
     ),
+    "access_denied_iam": lambda prefix, o: ErrorOutcome(400, "AccessDeniedException", _iam_denied(prefix, o)),
     "limit": lambda prefix, _o: ErrorOutcome(
         400, "LimitExceededException", "The requested resource exceeds the maximum number allowed."
     ),
@@ -124,7 +139,7 @@ class FaultPlan:
             chosen = frozenset(actions) if actions is not None else None
             self._rate = _ThrottleRate(rate, chosen, random.Random(seed)) if rate else None
 
-    def take(self, prefix: str, action: str) -> Outcome | None:
+    def take(self, prefix: str, action: str, resource: str = "") -> Outcome | None:
         """The outcome for this request: an armed fault for its action (or for "*"), else maybe a throttle."""
         with self._lock:
             fault: str | None = None
@@ -146,7 +161,7 @@ class FaultPlan:
             self._fired += 1
             if fault == THROTTLE:
                 self._throttled += 1
-            return FAULTS[fault](prefix, options)
+            return FAULTS[fault](prefix, dataclasses.replace(options, action=action, resource=resource))
 
     def injected(self) -> int:
         """Every fault played so far, throttles included."""

@@ -27,9 +27,15 @@ class Latency:
 class FaultInjection:
     """Play the outcomes of `plan`: an error reply, a dropped connection, or a delay before normal handling."""
 
-    def __init__(self) -> None:
+    def __init__(self, account_id: str = "123456789012") -> None:
         self.plan = FaultPlan()
+        self.account_id = account_id
         self._epoch = 0  # bumped by clear(), so a request delayed across a reset is dropped
+
+    def _resource(self, request: AwsRequest) -> str:
+        """The connection a request names, as the ARN IAM would name it in AccessDenied."""
+        name = request.body.get("Name") if request.prefix == "AWSEvents" else None
+        return f"arn:aws:events:{request.region}:{self.account_id}:connection/{name}" if isinstance(name, str) else ""
 
     def clear(self) -> None:
         self.plan.clear()
@@ -37,7 +43,7 @@ class FaultInjection:
 
     def __call__(self, request: AwsRequest, environ: Environ, inner: Handler) -> Reply:
         epoch = self._epoch
-        outcome = self.plan.take(request.prefix, request.action) if request.action else None
+        outcome = self.plan.take(request.prefix, request.action, self._resource(request)) if request.action else None
         if isinstance(outcome, ErrorOutcome):
             return error_reply(AwsError(outcome.code, outcome.message, outcome.status))
         if isinstance(outcome, DropOutcome):

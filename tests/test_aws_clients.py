@@ -171,7 +171,7 @@ def test_a_role_without_source_credentials_is_a_clear_error(
     (tmp_path / "reconcile.yaml").write_text(
         json.dumps({"targets": [{"name": "t", "region": "us-east-1", "role_arn": ROLE, "specs": ["connections"]}]})
     )
-    result = plan(capsys)
+    result = run(capsys, "plan")
     assert result.code == 1
     assert result.err == (
         f"reconcile: error: no AWS credentials found to assume {ROLE} with: "

@@ -70,13 +70,15 @@ def test_no_secret_reaches_any_output(
     # A saved plan (a file) and applying it; import with values copied into Secrets Manager.
     secrets.put_secret_value(SecretId="prod/crm", SecretString=json.dumps({**SOURCE, "api_key": ROTATED + "-2"}))
     assert go("plan", *base, "--out", str(tmp_path / "saved-plan.json")) == 2
-    assert go("apply", str(tmp_path / "saved-plan.json"), "--yes", "--wait-timeout", "10") == 0
+    for fmt in ("text", "json", "markdown"):
+        assert go("show", str(tmp_path / "saved-plan.json"), "--format", fmt) == 0
+    assert go("apply", str(tmp_path / "saved-plan.json"), "--yes", "--wait-timeout", "10", "--format", "json") == 0
     assert go("import", "--dir", "imported", "--copy-secret-values") == 0
     # Blind mode, a failing write, and a literal secret in a spec.
     aws.deny_managed_secret_reads()
     assert go("plan", *base) in (0, 2)
     aws.inject("UpdateConnection", "access_denied")
-    assert go("apply", *base, "--yes", "--force-secrets") == 1
+    assert go("apply", *base, "--yes", "--force-secrets", "--format", "json") == 1
     write(
         specs, "literal.yaml", api_key_spec(name="literal").replace('"{{resolve:secretsmanager:prod/stripe}}"', LITERAL)
     )

@@ -85,7 +85,7 @@ def test_config_errors_name_file_and_line(repo: Path, capsys: pytest.CaptureFixt
     assert result.code == 1
     assert (
         result.err_lines[0]
-        == "reconcile.yaml:7:5: targets[1].region: 'europe' does not match '^[a-z]{2}(-[a-z]+)+-\\\\d$'"
+        == "reconcile.yaml:7:5: targets[1].region: does not match the pattern ^[a-z]{2}(-[a-z]+)+-\\d$ (got 'europe')"
     )
     write(repo, "reconcile.yaml", CONFIG)
     unknown = run(capsys, "plan", "--target", "ap")

@@ -16,6 +16,7 @@ the target's own retry quota (`Clients.write_quota`).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from botocore.retries.quota import RetryQuota
 
 from reconciler import __version__
 from reconciler.aws import rate
+from reconciler.aws.errors import NO_CREDENTIALS
 from reconciler.errors import ReconcileError
 
 CONNECT_TIMEOUT = 5.0
@@ -43,6 +45,7 @@ ROLE_SESSION_NAME = "reconcile"
 ROLE_SESSION_SECONDS = 3600  # AWS's default, and within every role's MaxSessionDuration (1-12 h)
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -51,6 +54,7 @@ def _now() -> datetime:
 
 @dataclass(frozen=True)
 class AwsOptions:
+    target: str = "default"  # the target's name, for -vv logs
     region: str | None = None
     profile: str | None = None
     role_arn: str | None = None
@@ -153,6 +157,17 @@ def _check_account(session: boto3.Session, expected: str, config: Config) -> Non
         )
 
 
+def _log_calls(session: boto3.Session, target: str, region: str) -> None:
+    """-vv: one line per AWS call (not per retry), operation and target; no parameters, which can hold secrets.
+    On the session, so every client of the target logs: STS's for the role and the account check too."""
+
+    def before_call(model: Any, **_: Any) -> None:
+        prefix = model.service_model.signing_name
+        log.debug("AWS call %s:%s (target %s, %s)", prefix, model.name, target, region)
+
+    session.events.register("before-call", before_call)
+
+
 def make_clients(options: AwsOptions) -> Clients:
     session = target_session(options)
     region = session.region_name
@@ -160,6 +175,11 @@ def make_clients(options: AwsOptions) -> Clients:
         raise ReconcileError(
             "no AWS region: pass --region, set AWS_REGION, or set one in your profile or reconcile.yaml"
         )
+    if log.isEnabledFor(logging.DEBUG):
+        _log_calls(session, options.target, region)
+    if session.get_credentials() is None:
+        # Checked once per target, before any call: otherwise every call of the run fails alike.
+        raise ReconcileError(NO_CREDENTIALS)
     pool = max(10, options.max_workers + 2)
     timeouts = _timeouts()
     reads = client_config(pool, READ_ATTEMPTS, timeouts)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import re
+
+import botocore.session
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -67,12 +71,46 @@ def may_have_taken_effect(exc: BaseException) -> bool:
     return isinstance(exc, HTTPClientError)
 
 
+NO_CREDENTIALS = "no AWS credentials found: configure a profile, environment variables or a role"
+ACCESS_DENIED = "AccessDeniedException"
+# The services reconcile calls; an operation's IAM action is the service's signing name and the operation.
+SERVICES = ("events", "secretsmanager", "sts")
+_RESOURCE = re.compile(r"\bon resource: (\S+?)[.,;]?(?:\s|$)")
+
+
+@functools.cache
+def _iam_prefixes() -> dict[str, str]:
+    """Operation name → IAM service prefix, from botocore's models (read only when access is denied)."""
+    session = botocore.session.get_session()
+    prefixes: dict[str, str] = {}
+    for service in SERVICES:
+        model = session.get_service_model(service)
+        for operation in model.operation_names:
+            prefixes.setdefault(operation, model.signing_name)
+    return prefixes
+
+
+def denied_action(exc: ClientError) -> str:
+    """What was refused: the IAM action (`events:DescribeConnection`) and, when AWS's message
+    names it, the resource. ClientError carries the operation, not the service."""
+    operation = exc.operation_name or "this call"
+    prefix = _iam_prefixes().get(operation)
+    action = f"{prefix}:{operation}" if prefix else operation
+    found = _RESOURCE.search(str(exc.response.get("Error", {}).get("Message", "")))
+    return f"{action} on {found.group(1)}" if found else action
+
+
 def describe_error(exc: BaseException) -> str:
     """A one-line explanation, by error code; AWS's own text only where it adds detail."""
     code = error_code(exc)
     if isinstance(exc, NoCredentialsError):
-        return "no AWS credentials found: configure a profile, environment variables or a role"
+        return NO_CREDENTIALS
     advice = ADVICE.get(code)
+    if code == ACCESS_DENIED and isinstance(exc, ClientError):
+        advice = (
+            f"the credentials lack permission for {denied_action(exc)}; see the IAM policies under iam/ in the "
+            "reconcile repository"
+        )
     message = exc.response.get("Error", {}).get("Message", "") if isinstance(exc, ClientError) else str(exc)
     if advice and message:
         return f"{code}: {advice} ({message})"
@@ -91,6 +129,10 @@ def _names(names: list[str], noun: str) -> str:
 def grouped_failure(action: str, noun: str, failures: list[tuple[str, BaseException]]) -> AwsError:
     """One line per cause, naming a few of the things it hit: an outage that fails every
     call of a plan of 3,000 connections is one line, not 3,000."""
+    for _, exc in failures:
+        # Not a fact about any connection: said once, as the whole run's error.
+        if isinstance(exc, NoCredentialsError):
+            return AwsError("NoCredentials", NO_CREDENTIALS)
     by_cause: dict[str, list[str]] = {}
     for name, exc in failures:
         by_cause.setdefault(describe_error(exc), []).append(name)

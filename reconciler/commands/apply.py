@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 import threading
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from types import FrameType
+from typing import TextIO
 
 from reconciler import saved_plan
 from reconciler.apply.writes import WriteResult, apply_plan
@@ -19,6 +21,7 @@ from reconciler.options import ApplyCommand, PlanOptions
 from reconciler.output import append_file, err, out
 from reconciler.pipeline import Planned, build_plan, read_pool
 from reconciler.render import RENDERERS
+from reconciler.render.json_format import FORMAT_VERSION
 
 VERB = {"create": "created", "update": "updated", "delete": "deleted"}
 
@@ -45,14 +48,14 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def confirm(assume_yes: bool) -> None:
+def confirm(assume_yes: bool, stream: TextIO | None = None) -> None:
     if assume_yes:
         return
     if not sys.stdin.isatty():
         raise ReconcileError(
             "refusing to apply without confirmation: no terminal to ask on; pass --yes to apply non-interactively"
         )
-    out("\nApply these changes? Only 'yes' is accepted: ")
+    out("\nApply these changes? Only 'yes' is accepted: ", stream)
     if sys.stdin.readline().strip() != "yes":
         raise ReconcileError("apply cancelled; nothing was written")
 
@@ -68,14 +71,44 @@ def result_line(result: WriteResult) -> str:
     return f"✗ {result.name}: {result.action.value} failed: {result.detail}"
 
 
-def summary(results: list[WriteResult]) -> str:
+def counts(results: list[WriteResult]) -> dict[str, int]:
     done = Counter(r.action.value for r in results if r.ok)
-    failed = sum(1 for r in results if r.started and not r.ok)
-    skipped = sum(1 for r in results if not r.started)
+    return {
+        "created": done["create"],
+        "updated": done["update"],
+        "deleted": done["delete"],
+        "failed": sum(1 for r in results if r.started and not r.ok),
+        "not_started": sum(1 for r in results if not r.started),
+    }
+
+
+def summary(results: list[WriteResult]) -> str:
+    n = counts(results)
     text = (
-        f"Apply complete: {done['create']} created, {done['update']} updated, {done['delete']} deleted, {failed} failed"
+        f"Apply complete: {n['created']} created, {n['updated']} updated, {n['deleted']} deleted, {n['failed']} failed"
     )
-    return text + (f", {skipped} not started." if skipped else ".")
+    return text + (f", {n['not_started']} not started." if n["not_started"] else ".")
+
+
+def json_results(results: list[WriteResult]) -> str:
+    """`apply --format json`: every connection's result and the counts, the only thing on stdout."""
+    document = {
+        "format_version": FORMAT_VERSION,
+        "results": [
+            {
+                "name": r.name,
+                "target": r.target,
+                "action": r.action.value,
+                "ok": r.ok,
+                "detail": r.detail,
+                "code": r.code or None,
+                "started": r.started,
+            }
+            for r in results
+        ],
+        "summary": counts(results),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def markdown_results(results: list[WriteResult]) -> str:
@@ -87,8 +120,33 @@ def markdown_results(results: list[WriteResult]) -> str:
     return "\n".join(lines + ["", summary(results), ""])
 
 
+def _flags(options: PlanOptions) -> list[str]:
+    """The command-line options given that decide what a plan says."""
+    given = {
+        "--dir": options.sources.dir_given,
+        "--config": options.sources.config is not None,
+        "--target": bool(options.sources.targets),
+        "--only": bool(options.only),
+        "--region": options.region is not None,
+        "--profile": options.profile is not None,
+        "--prune": options.prune and not options.prune_prefixes,
+        "--no-prune": options.no_prune,
+        "--prune-prefix": bool(options.prune_prefixes),
+        "--force-secrets": options.force_secrets,
+        "--no-verify-secrets": not options.verify_secrets,
+    }
+    return [flag for flag, on in given.items() if on]
+
+
 def _from_saved(plan_file: str, current: PlanOptions, pool: ThreadPoolExecutor) -> Planned:
     """Replay the saved plan's options, recompute, and refuse if anything moved."""
+    ignored = _flags(current)
+    if ignored:
+        # They would be ignored: the plan is applied with the options it was made (and reviewed) with.
+        raise ReconcileError(
+            f"{', '.join(ignored)} can't be given with a saved plan, which is applied with the options it was made "
+            f"with; drop {'it' if len(ignored) == 1 else 'them'}, or make a new plan with them. Nothing was written"
+        )
     saved, document = saved_plan.load(plan_file)
     planned = build_plan(PlanOptions.replayed(saved.options, current), pool)
     reasons = saved_plan.staleness(saved, document, planned.plan, planned.specs())
@@ -110,23 +168,31 @@ def _refuse_in_use(planned: Planned, force: bool) -> None:
 
 
 def command(opts: ApplyCommand) -> int:
+    as_json = opts.format == "json"
+    # With --format json stdout holds the results document alone; people read the rest on stderr.
+    people = sys.stderr if as_json else None
     with read_pool(opts.plan) as pool:
         planned = _from_saved(opts.plan_file, opts.plan, pool) if opts.plan_file else build_plan(opts.plan, pool)
     plan = planned.plan
-    out(RENDERERS["text"](plan))
+    out(RENDERERS["text"](plan), people)
     _refuse_in_use(planned, opts.force_delete_in_use)
     if not plan.has_changes:
         if opts.summary:
             append_file(opts.summary, RENDERERS["markdown"](plan))
+        if as_json:
+            out(json_results([]))
         return 0
-    confirm(opts.yes)
+    confirm(opts.yes, people)
     stop = threading.Event()
     with stop_on_signals(stop):
-        results = apply_plan(planned, opts.wait_timeout, stop, lambda r: out(result_line(r) + "\n"))
+        results = apply_plan(planned, opts.wait_timeout, stop, lambda r: out(result_line(r) + "\n", people))
     for r in results:
         if not r.started:
-            out(result_line(r) + "\n")
-    out("\n" + summary(results) + "\n")
+            out(result_line(r) + "\n", people)
+    out("\n" + summary(results) + "\n", people)
+    if as_json:
+        order = {(c.target, c.name): i for i, c in enumerate(plan.pending)}
+        out(json_results(sorted(results, key=lambda r: order.get((r.target, r.name), len(order)))))
     if opts.summary:
         append_file(opts.summary, RENDERERS["markdown"](plan) + markdown_results(results))
     failures = [r for r in results if r.started and not r.ok]

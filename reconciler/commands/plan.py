@@ -19,5 +19,5 @@ def command(opts: PlanCommand) -> int:
     if opts.summary:
         append_file(opts.summary, RENDERERS["markdown"](planned.plan))
     if opts.out:
-        saved_plan.save(opts.out, planned.plan, planned.specs(), opts.plan)
+        saved_plan.save(opts.out, planned.plan, planned.specs(), opts.plan, planned.config)
     return EXIT_CHANGES if planned.plan.has_changes else EXIT_IN_SYNC

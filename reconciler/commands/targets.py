@@ -10,7 +10,7 @@ from reconciler.output import out
 
 
 def command(opts: TargetsCommand) -> int:
-    config = resolve_targets(opts.sources.config, opts.sources.dir, None, [], False, [])
+    config = resolve_targets(opts.sources)
     names = [t.name for t in config.targets]
     if opts.format == "json":
         out(json.dumps(names) + "\n")

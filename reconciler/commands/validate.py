@@ -9,6 +9,7 @@ from reconciler.errors import Problem, SpecErrors
 from reconciler.options import Sources, ValidateCommand
 from reconciler.output import out
 from reconciler.pipeline import load_target_specs
+from reconciler.render.json_format import problem_record
 
 
 def _escape(text: str, property_value: bool = False) -> str:
@@ -30,7 +31,7 @@ def github_annotation(problem: Problem) -> str:
 def _load(sources: Sources) -> tuple[int, list[Problem]]:
     """Every target's specs when a config maps them, else the --dir folder."""
     try:
-        config = resolve_targets(sources.config, sources.dir, None, [], False, [])
+        config = resolve_targets(sources)
         by_target = load_target_specs(config)
     except SpecErrors as exc:
         return 0, exc.problems
@@ -49,16 +50,7 @@ def command(opts: ValidateCommand) -> int:
                 {
                     "valid": not problems,
                     "connections": count,
-                    "errors": [
-                        {
-                            "file": p.location.file,
-                            "line": p.location.line,
-                            "column": p.location.column,
-                            "path": p.path,
-                            "message": p.message,
-                        }
-                        for p in ordered
-                    ],
+                    "errors": [problem_record(p) for p in ordered],
                 },
                 indent=2,
             )

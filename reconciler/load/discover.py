@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from reconciler.errors import Location, Problem, ReconcileError
 
 SUFFIXES = (".yaml", ".yml")
+log = logging.getLogger(__name__)
 
 
 def display_path(path: str) -> str:
@@ -15,7 +17,8 @@ def display_path(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def find_spec_files(root: str) -> tuple[list[str], list[Problem]]:
+def find_spec_files(root: str, skip: frozenset[str] = frozenset()) -> tuple[list[str], list[Problem]]:
+    """Spec files under `root`, sorted; `skip` holds absolute paths that are no specs (the config file)."""
     if not os.path.exists(root):
         raise ReconcileError(f"{display_path(root)}: specs folder does not exist")
     if os.path.isfile(root):
@@ -38,8 +41,17 @@ def find_spec_files(root: str) -> tuple[list[str], list[Problem]]:
             dirs[:] = []
             continue
         seen.add((st.st_dev, st.st_ino))
+        for hidden in sorted(d for d in dirs if d.startswith(".")):
+            log.info("skipped folder %s: hidden", display_path(os.path.join(current, hidden)))
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
-            if name.endswith(SUFFIXES) and not name.startswith("."):
-                files.append(os.path.join(current, name))
+            path = os.path.join(current, name)
+            if not name.endswith(SUFFIXES):
+                log.info("skipped %s: not a .yaml or .yml file", display_path(path))
+            elif name.startswith("."):
+                log.info("skipped %s: hidden", display_path(path))
+            elif os.path.abspath(path) in skip:
+                log.info("skipped %s: the config file, not a spec", display_path(path))
+            else:
+                files.append(path)
     return files, problems

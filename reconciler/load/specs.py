@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 
@@ -9,6 +10,8 @@ from reconciler.errors import Location, Problem
 from reconciler.load.discover import display_path, find_spec_files
 from reconciler.load.yaml_loader import MAX_BYTES, decode, load_documents
 from reconciler.model import Spec
+
+log = logging.getLogger(__name__)
 
 
 def load_file(path: str) -> tuple[list[Spec], list[Problem]]:
@@ -36,11 +39,12 @@ def load_file(path: str) -> tuple[list[Spec], list[Problem]]:
     return specs, problems
 
 
-def load_specs(root: str) -> tuple[list[Spec], list[Problem]]:
-    files, problems = find_spec_files(root)
+def load_specs(root: str, skip: frozenset[str] = frozenset()) -> tuple[list[Spec], list[Problem]]:
+    files, problems = find_spec_files(root, skip)
     specs: list[Spec] = []
     for path in files:
         found, file_problems = load_file(path)
+        log.info("loaded %s: %d connection spec(s)", display_path(path), len(found))
         specs.extend(found)
         problems.extend(file_problems)
     return specs, problems

@@ -48,9 +48,10 @@ def _mark_location(file: str, mark: Any) -> Location:
 
 
 class _Builder:
-    def __init__(self, file: str, problems: list[Problem]) -> None:
+    def __init__(self, file: str, problems: list[Problem], lines: list[str] | None = None) -> None:
         self.file = file
         self.problems = problems
+        self.lines = lines or []
         self.nodes = 0
         self.positions: dict[tuple[Any, ...], Location] = {}
 
@@ -65,6 +66,9 @@ class _Builder:
             raise _TooBig(node, f"nesting deeper than {MAX_DEPTH} levels")
         if path not in self.positions:  # a mapping's value is placed at its key, recorded already
             self.positions[path] = _loc(self.file, node)
+        if isinstance(node, yaml.MappingNode) and node.flow_style and self._unquoted_reference(node):
+            self.problem(node, path, UNQUOTED_REFERENCE)
+            return None
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in (_TAG + "map", _TAG + "seq"):
             self.problem(node, path, f"unsupported YAML tag {node.tag!r}")
             return None
@@ -73,6 +77,12 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         return self._scalar(node, path)
+
+    def _unquoted_reference(self, node: yaml.Node) -> bool:
+        """`{{resolve:...}}` written without quotes: YAML's flow mapping inside a flow mapping."""
+        mark = node.start_mark
+        line = self.lines[mark.line] if mark.line < len(self.lines) else ""
+        return line[mark.column :].startswith("{{resolve:")
 
     def _mapping(self, node: yaml.MappingNode, path: tuple[Any, ...], depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -193,10 +203,47 @@ def _character_problem(exc: yaml.reader.ReaderError) -> str:
     return f"character #x{code:04x}: {exc.reason}" if isinstance(code, int) else str(exc.reason)
 
 
+TAB = "invalid YAML: a tab character in the indentation; YAML indents with spaces only"
+INDENTATION = (
+    "invalid YAML: bad indentation: this line lines up with no key or list item above it (keys of one mapping, and "
+    "items of one list, start in the same column)"
+)
+COLON_IN_VALUE = "invalid YAML: a value holding ': ' must be quoted"
+# What libyaml (and PyYAML) say when a line is indented wrongly: a key it didn't expect.
+_INDENTATION_PROBLEMS = ("did not find expected key", "did not find expected '-' indicator", "expected <block end>")
+
+
+def _in_plain_words(text: str, mark: Any, problem: str) -> tuple[tuple[int, int] | None, str]:
+    """A YAML syntax error as people would put it, and where: (line, column) or None for the parser's mark."""
+    lines = text.splitlines()
+    if mark is None or not 0 <= mark.line < len(lines):
+        return None, f"invalid YAML: {problem}"
+    line = lines[mark.line]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    if "\t" in indent:
+        return (mark.line + 1, indent.index("\t") + 1), TAB
+    start = len(indent) + 1
+    if problem.startswith(_INDENTATION_PROBLEMS) and mark.column + 1 == start:
+        return (mark.line + 1, start), INDENTATION
+    if problem == "mapping values are not allowed in this context":
+        before = line[: mark.column].strip()
+        # `  Key: value` nested under a plain value: the parser read the key as part of that value.
+        if before and ":" not in before and not before.startswith(("-", "#", "{", "[")):
+            return (mark.line + 1, start), INDENTATION
+        return None, COLON_IN_VALUE
+    return None, f"invalid YAML: {problem}"
+
+
+UNQUOTED_REFERENCE = (
+    'unquoted {{resolve:...}} reference: YAML reads "{" as the start of a mapping; quote it: "{{resolve:...}}"'
+)
+
+
 def load_documents(text: str, file: str) -> tuple[list[Document], list[Problem]]:
     """Every non-empty document of a YAML stream, or the problems that stopped it."""
     problems: list[Problem] = []
     documents: list[Document] = []
+    lines = text.splitlines()
     try:
         deep = _too_deep(text, file)
         if deep is not None:
@@ -204,7 +251,7 @@ def load_documents(text: str, file: str) -> tuple[list[Document], list[Problem]]
         for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
             if node is None:
                 continue
-            builder = _Builder(file, problems)
+            builder = _Builder(file, problems, lines)
             try:
                 data = builder.build(node, ())
             except _TooBig as exc:
@@ -216,7 +263,8 @@ def load_documents(text: str, file: str) -> tuple[list[Document], list[Problem]]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "invalid YAML"
-        problems.append(Problem(_mark_location(file, mark), "", f"invalid YAML: {what}"))
+        where, plain = _in_plain_words(text, mark, what)
+        problems.append(Problem(_mark_location(file, mark) if where is None else Location(file, *where), "", plain))
     except yaml.reader.ReaderError as exc:
         # Not a MarkedYAMLError: its str() spans two lines and names "<unicode string>".
         problems.append(

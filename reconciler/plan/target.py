@@ -12,8 +12,16 @@ from reconciler.snapshot import Snapshot
 
 
 def plan_target(
-    target: Target, specs: list[Spec], snapshot: Snapshot, force_secrets: bool, verify_secrets: bool
+    target: Target,
+    specs: list[Spec],
+    snapshot: Snapshot,
+    force_secrets: bool,
+    verify_secrets: bool,
+    declared: set[str] | None = None,
 ) -> list[ConnectionPlan]:
+    """The plans of `specs` (those --only picked), and deletions; `declared` names every spec of
+    the target, picked or not, so none of them is taken for undeclared."""
+
     def previous(value: ResolvedValue) -> tuple[str, Secret] | None:
         return snapshot.previous.get((value.ref.secret_id, value.ref.json_key))
 
@@ -29,7 +37,7 @@ def plan_target(
         )
         for spec in specs
     ]
-    declared = {s.name for s in specs}
+    declared = declared if declared is not None else {s.name for s in specs}
     plans = plan_deletions(target, declared, snapshot.listing, snapshot.destinations) + plans
     rename_notes(target, declared, snapshot.listing, plans)
     return plans

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reconciler.errors import Problem
 from reconciler.model import Action, ConnectionPlan, FieldChange, Masked, Plan
 
 FORMAT_VERSION = 1
@@ -61,3 +62,20 @@ def render(plan: Plan) -> str:
         "changes": [connection_record(c) for c in plan.connections],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def problem_record(problem: Problem) -> dict[str, Any]:
+    """One error as scripts read it; what the error doesn't know (a line, a field) is null."""
+    loc = problem.location
+    return {
+        "file": loc.file or None,
+        "line": loc.line or None,
+        "column": loc.column or None,
+        "path": problem.path or None,
+        "message": problem.message,
+    }
+
+
+def render_errors(problems: list[Problem]) -> str:
+    """What `--format json` prints on stdout when the run fails before a plan: every error."""
+    return json.dumps({"errors": [problem_record(p) for p in problems]}, indent=2, ensure_ascii=False) + "\n"

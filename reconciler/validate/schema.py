@@ -81,7 +81,9 @@ def _is_secret_slot(path: tuple[Any, ...], spec: Spec) -> bool:
     return False
 
 
-def _messages(error: ValidationError, spec: Spec) -> list[tuple[tuple[Any, ...], str]]:
+def schema_messages(error: ValidationError, spec: Spec, echo: bool = False) -> list[tuple[tuple[Any, ...], str]]:
+    """(path, message) for one schema error. `echo` shows the offending value where it helps
+    (reconcile.yaml, which holds no secret); spec messages never do."""
     path = tuple(error.absolute_path)
     kind = error.validator
     value = error.instance
@@ -129,7 +131,11 @@ def _messages(error: ValidationError, spec: Spec) -> list[tuple[tuple[Any, ...],
     if kind == "minItems":
         return [(path, f"must have at least {error.validator_value} entries")]
     if kind == "pattern":
-        return [(path, f"does not match the pattern {error.validator_value}")]
+        got = f" (got {value!r})" if echo else ""
+        return [(path, f"does not match the pattern {error.validator_value}{got}")]
+    if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        bound = {"minimum": "at least", "exclusiveMinimum": "more than", "maximum": "at most"}.get(kind, "less than")
+        return [(path, f"must be {bound} {error.validator_value}")]
     return [(path, f"fails the schema's {kind!r} rule")]
 
 
@@ -148,7 +154,7 @@ def schema_problems(spec: Spec) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[tuple[Any, ...], str]] = set()
     for error in _walk(_validator().iter_errors(spec.body)):
-        for path, message in _messages(error, spec):
+        for path, message in schema_messages(error, spec):
             if (path, message) in seen:
                 continue
             seen.add((path, message))
