@@ -180,4 +180,11 @@ def staleness(saved: SavedPlan, document: dict[str, Any], fresh: Plan, specs: di
                 reasons.append(f"{label}: secret {version.split('@')[0]} has a new version since the plan ({field})")
         if not reasons and connection_record(new)["fields"] != old["fields"]:
             reasons.append(f"{label}: the plan for it is different now ({old['action']} → {new.action.value})")
+    # What nobody reviewed is never written: above all a deletion under --prune of a live
+    # connection that appeared after the plan was saved.
+    recorded = {(old["target"], old["name"]) for old in saved.connections}
+    for conn in fresh.connections:
+        if (conn.target, conn.name) not in recorded and conn.action is not Action.NOOP:
+            label = conn.name if len(fresh.targets) == 1 else f"{conn.target}/{conn.name}"
+            reasons.append(f"{label}: not in the saved plan, and would now be a {conn.action.value}")
     return reasons

@@ -199,3 +199,22 @@ def test_saved_plan_holds_no_secret_value(
     plan = _run(capsys, "plan", "--out", str(saved))
     assert "(secret changed" in plan.out
     assert "SENTINEL" not in saved.read_text() + plan.out + plan.err
+
+
+def test_a_saved_prune_never_deletes_what_appeared_after_it(
+    aws: TestEmulator, specs: Path, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(specs, "stripe.yaml", api_key_spec(description="New"))
+    _live(events, "stripe", description="Old")
+    saved = tmp_path / "plan.json"
+    assert _run(capsys, "plan", "--prune", "--out", str(saved)).code == 2  # an update, no deletion
+    _live(events, "arrived-later")  # someone else's connection, created after the review
+    aws.reset_counters()
+    result = run(capsys, "apply", str(saved), "--yes")
+    assert result.code == 1
+    assert result.err.startswith(
+        f"reconcile: error: {saved} is stale; nothing was written. Run plan again and review it:\n"
+        "  - arrived-later: not in the saved plan, and would now be a delete"
+    )
+    assert aws.write_calls() == 0
+    assert "arrived-later" in {c["Name"] for c in events.list_connections()["Connections"]}
