@@ -56,6 +56,7 @@ class TestEmulator(Emulator):
         with self.lock:
             _reset_moto()
             self._steered.clear()
+            self.destinations.clear()
             self._calls.clear()
             self._latency.seconds = 0.0
             self._faults.clear()
@@ -137,6 +138,11 @@ class TestEmulator(Emulator):
     def set_connection_quota(self, n: int) -> None:
         with self.lock:
             self._steered.quota = n
+
+    def set_api_destination_quota(self, n: int) -> None:
+        """API destinations per region before CreateApiDestination answers LimitExceededException (AWS: 3,000)."""
+        with self.lock:
+            self.destinations.quota = n
 
     def ignore_list_name_prefix(self, ignore: bool = True) -> None:
         """ListConnections answers every connection, whatever its NamePrefix, as moto does."""

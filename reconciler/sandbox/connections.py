@@ -177,6 +177,18 @@ class ConnectionService:
             raise ValueError(f"unknown connection state {state!r}")
         self._record(self._get(region, name)).settle(state, reason)
 
+    def current_state(self, region: str, connection_arn: str) -> str | None:
+        """The state the connection with this ARN shows now (None: no such connection in the region).
+
+        For API destinations (destinations.py); unlike DescribeConnection, it is no poll.
+        """
+        # arn:<partition>:events:<region>:<account>:connection/<name>/<uuid>; names have no "/".
+        parts = connection_arn.split("/")
+        conn = self._events(region).connections.get(parts[1]) if len(parts) == 3 else None
+        if conn is None or conn.arn != connection_arn:  # another region, or an earlier connection of that name
+            return None
+        return self._record(conn).lifecycle.current
+
     def settled_outcome(self, conn: Connection, record: ConnectionRecord) -> tuple[str, str]:
         """The state and StateReason a connection ends in once its transition has run out.
 

@@ -2,7 +2,8 @@
 
 The sandbox points real boto3 clients at `Emulator.endpoint`. The corrections live in
 corrections.py (pure), connections.py (the connection actions), lifecycle.py
-(states) and validation.py (model constraints), each citing its AWS source; this
+(states), destination_corrections.py and destinations.py (API destinations) and
+validation.py (model constraints), each citing its AWS source; this
 module only runs the server. `layers` (middleware.Layer) see every request first:
 the extension point for the test emulator (testing/emulator.py, not shipped), which
 adds counters, faults and control routes.
@@ -16,6 +17,7 @@ from types import TracebackType
 from typing import Self
 
 from reconciler.sandbox.connections import ConnectionService
+from reconciler.sandbox.destinations import DestinationService
 from reconciler.sandbox.middleware import EmulatorApp, Layer
 from reconciler.sandbox.server import WSGIServer, make_server
 from reconciler.sandbox.wire import WsgiApp
@@ -33,21 +35,29 @@ class Emulator:
         port: int = 0,
         layers: Sequence[Layer] = (),
         connections: ConnectionService | None = None,
+        destinations: DestinationService | None = None,
     ) -> None:
         self.region = region
         self.account_id = account_id
         self.host = host
         self._requested_port = port
         self.connections = connections if connections is not None else ConnectionService(account_id)
+        self.destinations = (
+            destinations if destinations is not None else DestinationService(account_id, self.connections)
+        )
         self._app = EmulatorApp(
-            account_id=account_id, default_region=region, connections=self.connections, layers=layers
+            account_id=account_id,
+            default_region=region,
+            connections=self.connections,
+            destinations=self.destinations,
+            layers=layers,
         )
         self._server: WSGIServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
     def lock(self) -> threading.RLock:
-        """Held while a request is corrected or forwarded to moto: hold it to change `connections`."""
+        """Held while a request is corrected or forwarded to moto: hold it to change `connections` or `destinations`."""
         return self._app.lock
 
     # --- server -------------------------------------------------------------------------

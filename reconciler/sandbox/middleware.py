@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from reconciler.sandbox.connections import ConnectionService
+from reconciler.sandbox.destinations import DestinationService
 from reconciler.sandbox.wire import (
     AwsError,
     AwsRequest,
@@ -45,11 +46,18 @@ class EmulatorApp:
     """WSGI app: the layers, outermost first, then our corrections in front of moto's DomainDispatcherApplication."""
 
     def __init__(
-        self, *, account_id: str, default_region: str, connections: ConnectionService, layers: Sequence[Layer] = ()
+        self,
+        *,
+        account_id: str,
+        default_region: str,
+        connections: ConnectionService,
+        destinations: DestinationService | None = None,
+        layers: Sequence[Layer] = (),
     ) -> None:
         self.account_id = account_id
         self.default_region = default_region
         self.connections = connections
+        self.destinations = destinations if destinations is not None else DestinationService(account_id, connections)
         self.moto_app: WsgiApp | None = None  # set when the server starts, so importing us stays cheap
         # moto's backends are not built for concurrent mutation; one request at a time past the layers.
         self.lock = threading.RLock()
@@ -73,6 +81,8 @@ class EmulatorApp:
             try:
                 if request.prefix == "AWSEvents" and request.action in self.connections.handlers:
                     return json_reply(self.connections.handle(request.action, request.region, request.body))
+                if request.prefix == "AWSEvents" and request.action in self.destinations.handlers:
+                    return json_reply(self.destinations.handle(request.action, request.region, request.body))
                 if self.moto_app is None:
                     raise AwsError("InternalException", "The emulator is not started.", 500)
                 return call_app(self.moto_app, environ, request.raw)

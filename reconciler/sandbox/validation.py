@@ -96,7 +96,8 @@ def _check_string(value: str, spec: Shape, path: str) -> list[Problem]:
     problems = _length(len(value), spec, path, shown)
     enum = getattr(spec, "enum", None) or []
     if enum and value not in enum:
-        problems.append(Problem(path, f"Member must satisfy enum value set: [{', '.join(enum)}]", shown))
+        listed = ", ".join(enum_as_listed(spec.name, enum))
+        problems.append(Problem(path, f"Member must satisfy enum value set: [{listed}]", shown))
     pattern = spec.metadata.get("pattern")
     compiled = _compile(pattern) if pattern else None
     # AWS patterns are Java regexes applied with matches(): the whole value must match.
@@ -115,6 +116,20 @@ def shown_value(value: str, spec: Shape) -> str | None:
     ClientSecret, parameter values) are named by path only, so no secret is echoed back.
     """
     return None if spec.metadata.get("sensitive") else value
+
+
+# The order in which AWS's message lists an enum's values, where that is not the model's order.
+# Recorded (lifecycle.RECORDING, create-api-destination-invalid-parameters-error): HttpMethod is listed
+# [HEAD, POST, PATCH, DELETE, PUT, GET, OPTIONS], the model's order being POST, GET, HEAD, OPTIONS, PUT,
+# PATCH, DELETE. AuthorizationType comes in the model's order (create-connection-invalid-auth-error).
+_RECORDED_ENUM_ORDER = {"ApiDestinationHttpMethod": ("HEAD", "POST", "PATCH", "DELETE", "PUT", "GET", "OPTIONS")}
+
+
+def enum_as_listed(shape_name: str, enum: list[str]) -> list[str]:
+    """An enum's values in the order AWS's message lists them; the model's order unless recorded otherwise."""
+    recorded = _RECORDED_ENUM_ORDER.get(shape_name)
+    # Only while the recording still covers the model's values: a value added later falls back to the model.
+    return list(recorded) if recorded is not None and set(recorded) == set(enum) else list(enum)
 
 
 def _check_range(value: int, spec: Shape, path: str) -> list[Problem]:
