@@ -189,7 +189,8 @@ def _run(steps: list[dict[str, Any]], runner: Runner, context: dict[str, Any], j
         )
         job.out += proc.stdout + proc.stderr
         job.outputs[step_id] = {**outputs(output), "__outcome__": "success" if proc.returncode == 0 else "failure"}
-        job.failed |= proc.returncode != 0
+        # continue-on-error: the step's outcome is failure, the job goes on as if it succeeded.
+        job.failed |= proc.returncode != 0 and step.get("continue-on-error") is not True
 
 
 def run_workflow(name: str, context: dict[str, Any], workspace: Path, tmp_path: Path) -> Job:
@@ -229,11 +230,20 @@ def run_action(
     return job, {k: _render(v["value"], context, job, {}) for k, v in action["outputs"].items()}
 
 
-def _pr(number: int = 7, head_repo: str = REPO) -> dict[str, Any]:
+HEAD_1 = "1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"  # pull request heads, one per push
+HEAD_2 = "2222222bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+HEAD_3 = "3333333ccccccccccccccccccccccccccccccccc"
+MERGED = "9999999fffffffffffffffffffffffffffffffff"  # the commit a merge puts on main
+
+
+def _pr(number: int = 7, head_repo: str = REPO, head: str = HEAD_1) -> dict[str, Any]:
     return {
         "github.event_name": "pull_request",
         "github.event.pull_request.number": number,
         "github.event.pull_request.head.repo.full_name": head_repo,
+        "github.event.pull_request.head.sha": head,
+        # Actions' GITHUB_SHA for a pull request: the merge of its head into the base branch.
+        "github.sha": "8888888eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
         "github.repository": REPO,
         "github.token": "ghs_fake-token-0123456789",
         "vars.RECONCILE_PLAN_ROLE_ARN": "arn:aws:iam::123456789012:role/reconcile-plan",
@@ -241,9 +251,10 @@ def _pr(number: int = 7, head_repo: str = REPO) -> dict[str, Any]:
     }
 
 
-def _main(event: str) -> dict[str, Any]:
+def _main(event: str, sha: str = MERGED) -> dict[str, Any]:
     return {
         "github.event_name": event,
+        "github.sha": sha,
         "github.ref": "refs/heads/main",
         "github.event.repository.default_branch": "main",
         "github.repository": REPO,
@@ -260,6 +271,7 @@ def _in_action(step: str, *inner: str) -> list[str]:
 
 
 _SET_UP = ("Check the command input", "Set up Python", "Install reconcile", "Read the arguments")
+_COMMENT_APPLY = "Comment the result on the merged pull request"
 
 
 def _outputs(**values: str) -> dict[str, str]:
@@ -301,17 +313,30 @@ def test_pull_request_flow(aws: TestEmulator, github: FakeGitHub, workspace: Pat
     [comment] = github.comments[7]
     assert "**Plan:** 1 to create, 0 to update, 0 to delete, 0 unchanged." in comment["body"]
     assert first.summary.startswith("<!-- reconcile-plan -->") and "| `stripe` | 🟢 create |" in first.summary
+    # The pull request's head commit (not Actions' merge commit), and where the target runs.
+    head = comment["body"].split("**Plan:**")[0]
+    assert f"Planned at commit [`1111111`](https://github.test/acme/connections/commit/{HEAD_1})." in head
+    assert "8888888" not in comment["body"]
+    assert "`default`" in head and "us-east-1" in head
+    assert "123456789012" in head or "| `default` | account not known | `us-east-1` |" in head
 
-    # The next push edits the same comment.
+    # The next push edits the same comment: its plan first, the first one kept below, outdated.
     write(workspace / "connections", "stripe.yaml", api_key_spec(description="Stripe payments"))
-    second = run_workflow("reconcile-plan.yml", _pr(), workspace, tmp_path)
+    second = run_workflow("reconcile-plan.yml", _pr(head=HEAD_2), workspace, tmp_path)
     assert not second.failed, second.out
     assert [c["id"] for c in github.comments[7]] == [comment["id"]]
-    assert '+ Description: "Stripe payments"' in github.comments[7][0]["body"]
+    body = github.comments[7][0]["body"]
+    current, outdated = body.split("<!-- reconcile-outdated -->", 1)
+    assert '+ Description: "Stripe payments"' in current and "[`2222222`]" in current
+    assert outdated.startswith(
+        "\n<details><summary>Outdated plan (commit <code>1111111</code>): 1 to create, 0 to update, 0 to delete"
+        "</summary>\n\n"
+    )
+    assert '+ Description: "Stripe"' in outdated and "Stripe payments" not in outdated
 
     # A push with an invalid spec: annotations, a failed job, and the comment says the plan failed.
     write(workspace / "connections", "stripe.yaml", "Name: stripe\nAuthorizationType: NOPE\n")
-    third = run_workflow("reconcile-plan.yml", _pr(), workspace, tmp_path)
+    third = run_workflow("reconcile-plan.yml", _pr(head=HEAD_3), workspace, tmp_path)
     assert third.failed
     assert (
         "::error file=connections/stripe.yaml,line=2,col=1,title=reconcile validate::AuthorizationType: must be one of"
@@ -320,7 +345,12 @@ def test_pull_request_flow(aws: TestEmulator, github: FakeGitHub, workspace: Pat
     assert third.outputs["reconcile"]["exit-code"] == "1"
     assert "Validate and plan / Plan" in third.ran
     assert len(github.comments[7]) == 1
-    assert "❌ **The plan failed** (exit 1)" in github.comments[7][0]["body"]
+    body = github.comments[7][0]["body"]
+    assert "❌ **The plan failed** (exit 1)" in body.split("<!-- reconcile-outdated -->")[0]
+    assert [line for line in body.splitlines() if line.startswith("<details><summary>Outdated")] == [
+        f"<details><summary>Outdated plan (commit <code>{sha}</code>): 1 to create, 0 to update, 0 to delete</summary>"
+        for sha in ("2222222", "1111111")
+    ]
     assert aws.write_calls() == 0
 
 
@@ -340,8 +370,11 @@ def test_apply_then_drift_flow(
     assert not applied.failed, applied.out
     assert applied.ran == [
         "Check out",
-        *_in_action("Apply", *_SET_UP, "Validate", "Configure AWS credentials (OIDC)", "Apply"),
+        *_in_action("Apply", *_SET_UP, "Validate", "Configure AWS credentials (OIDC)", "Apply", _COMMENT_APPLY),
     ]
+    # A push that no pull request was merged as (a direct push): nothing to comment on.
+    assert f"reconcile-github: no pull request was merged as commit {MERGED}; no apply comment" in applied.out
+    assert github.writes() == []
     assert "| `stripe` | create | ✅ AUTHORIZED |" in applied.summary
     assert "Apply complete: 1 created, 0 updated, 0 deleted, 0 failed." in applied.summary
 
@@ -380,8 +413,10 @@ def test_apply_then_drift_flow(
     (workspace / "connections" / "stripe.yaml").write_text(good)
 
     # Applying restores the specs; the next check closes the issue.
+    github.requests.clear()
     dispatched = run_workflow("reconcile-apply.yml", _main("workflow_dispatch"), workspace, tmp_path)
     assert not dispatched.failed, dispatched.out
+    assert _COMMENT_APPLY not in " ".join(dispatched.ran) and github.requests == []  # a manual run: no comment
     resolved = run_workflow("reconcile-drift.yml", _main("schedule"), workspace, tmp_path)
     assert not resolved.failed, resolved.out
     assert github.open_issues() == []
@@ -392,11 +427,16 @@ def test_apply_failure_fails_the_job_and_is_in_the_summary(
     aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path
 ) -> None:
     aws.settle_into("stripe", "DEAUTHORIZED", "Invalid API key")
+    github.add_pull(7, MERGED, head=HEAD_1)
     job = run_workflow("reconcile-apply.yml", _main("push"), workspace, tmp_path)
     assert job.failed
-    assert job.ran[-1] == "Apply / Apply"
+    assert job.ran[-2:] == ["Apply / Apply", f"Apply / {_COMMENT_APPLY}"]
     assert "| `stripe` | create | ❌ `DEAUTHORIZED` DEAUTHORIZED: Invalid API key |" in job.summary
     assert "Apply complete: 0 created, 0 updated, 0 deleted, 1 failed." in job.summary
+    # The merged pull request hears of it, with the reason.
+    [comment] = github.comments[7]
+    assert "❌ **Apply failed** for 1 connection(s) (exit 1)." in comment["body"]
+    assert "- ❌ Failed:\n  - `stripe` (create): `DEAUTHORIZED` DEAUTHORIZED: Invalid API key" in comment["body"]
 
 
 def test_apply_and_drift_skip_other_branches(
@@ -434,7 +474,7 @@ def test_composite_action(aws: TestEmulator, github: FakeGitHub, workspace: Path
     # Apply validates first.
     job, outs = run_action({"command": "apply"}, _main("push"), workspace, tmp_path)
     assert (job.failed, outs) == (False, _outputs(exit_code="0")), job.out
-    assert job.ran == [*_SET_UP, "Validate", "Apply"]
+    assert job.ran == [*_SET_UP, "Validate", "Apply", _COMMENT_APPLY]
     assert "Apply complete: 1 created" in job.summary
 
     events.update_connection(Name="stripe", Description="edited in the console")
@@ -539,6 +579,7 @@ def test_action_apply_validates_first_and_assumes_no_role_for_invalid_specs(
     aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path
 ) -> None:
     aws.reset_counters()
+    github.add_pull(7, MERGED, head=HEAD_1)
     write(workspace / "connections", "stripe.yaml", "Name: stripe\nAuthorizationType: NOPE\n")
     job, outs = run_action(
         {"command": "apply", "role-to-assume": "arn:aws:iam::123456789012:role/apply", "aws-region": "us-east-1"},
@@ -547,9 +588,111 @@ def test_action_apply_validates_first_and_assumes_no_role_for_invalid_specs(
         tmp_path,
     )
     assert (job.failed, outs["exit-code"]) == (True, "1")
-    assert job.ran == [*_SET_UP, "Validate"]
+    assert job.ran == [*_SET_UP, "Validate", _COMMENT_APPLY]
     assert (
         "::error file=connections/stripe.yaml,line=2,col=1,title=reconcile validate::AuthorizationType: must be one of"
         in job.out
     )
     assert aws.write_calls() == 0
+    # The merged pull request is told that nothing was applied, and why.
+    [comment] = github.comments[7]
+    assert (
+        "❌ **Apply did not run**: the specs failed validation, so nothing was written. See the annotations."
+        in comment["body"]
+    )
+
+
+def _apply_comments(github: FakeGitHub, number: int = 7) -> dict[str, str]:
+    """The apply comments on a pull request, by the first line (their marker)."""
+    return {
+        c["body"].split("\n", 1)[0]: c["body"]
+        for c in github.comments.get(number, [])
+        if c["body"].startswith("<!-- reconcile-apply")
+    }
+
+
+def test_merge_comments_what_was_applied_on_the_pull_request(
+    aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path
+) -> None:
+    planned = run_workflow("reconcile-plan.yml", _pr(), workspace, tmp_path)
+    assert not planned.failed, planned.out
+    plan_body = github.comments[7][0]["body"]
+    # The pull request is merged: main's new commit is its merge commit.
+    github.add_pull(7, MERGED, head=HEAD_1)
+    applied = run_workflow("reconcile-apply.yml", _main("push"), workspace, tmp_path)
+    assert not applied.failed, applied.out
+    assert applied.outputs["reconcile"]["exit-code"] == "0"
+    [plan_comment, apply_comment] = github.comments[7]
+    assert plan_comment["body"] == plan_body  # the plan comment is left as it was
+    body = apply_comment["body"]
+    assert body.startswith(
+        f"<!-- reconcile-apply target=default commit={MERGED} -->\n### reconcile apply\n\n"
+        f"Commit [`9999999`](https://github.test/acme/connections/commit/{MERGED}).\n\n✅ **Applied.**\n\n"
+        "#### Target `default` · "
+    )
+    assert "region `us-east-1`" in body
+    assert "- 🟢 Created: `stripe`\n\n✅ Same changes as the last plan on this pull request (commit [`1111111`]" in body
+    assert "<details><summary>The plan apply ran, and each result</summary>" in body
+    assert "| `stripe` | create | ✅ AUTHORIZED |" in body
+    assert "sk-value-1" not in body and "ghs_" not in applied.out
+
+    # Re-running the job for the same commit edits its comment: nothing is left to apply.
+    again = run_workflow("reconcile-apply.yml", _main("push"), workspace, tmp_path)
+    assert not again.failed, again.out
+    assert [c["id"] for c in github.comments[7]] == [plan_comment["id"], apply_comment["id"]]
+    body = github.comments[7][1]["body"]
+    assert "✅ **Nothing to apply.**" in body
+    assert "Nothing to apply: live connections already matched the specs." in body
+    assert "⚠️ **Not what the last plan on this pull request showed**" in body
+
+
+def test_merge_after_main_moved_on_says_what_differs_per_target(
+    aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path
+) -> None:
+    import boto3
+
+    boto3.session.Session().client("secretsmanager", region_name="eu-west-1").create_secret(
+        Name="prod/stripe", SecretString="sk-value-1"
+    )
+    write(
+        workspace,
+        "reconcile.yaml",
+        """
+        targets:
+          - name: blue
+            region: us-east-1
+            account: "123456789012"
+            specs: [connections]
+          - name: green
+            region: eu-west-1
+            specs: [connections]
+        """,
+    )
+    planned = run_workflow("reconcile-plan.yml", _pr(), workspace, tmp_path)
+    assert not planned.failed, planned.out
+    head = github.comments[7][0]["body"].split("**Plan:**")[0]
+    assert "`blue`" in head and "`green`" in head and "eu-west-1" in head
+    # Before the merge, another pull request is merged and applied: main moved on, with
+    # a connection this one never planned.
+    write(workspace / "connections", "orders.yaml", api_key_spec(name="orders"))
+    github.add_pull(7, MERGED, head=HEAD_2)
+    applied = run_workflow("reconcile-apply.yml", _main("push"), workspace, tmp_path)
+    assert not applied.failed, applied.out
+    comments = _apply_comments(github)
+    assert sorted(comments) == [
+        f"<!-- reconcile-apply target=blue commit={MERGED} -->",
+        f"<!-- reconcile-apply target=green commit={MERGED} -->",
+    ]
+    blue = comments[f"<!-- reconcile-apply target=blue commit={MERGED} -->"]
+    assert "#### Target `blue` · account `123456789012` · region `us-east-1`" in blue
+    assert "- 🟢 Created: `orders`, `stripe`" in blue
+    assert (
+        "⚠️ **Not what the last plan on this pull request showed** (commit [`1111111`]"
+        f"(https://github.test/acme/connections/commit/{HEAD_1})): it planned 1 to create, 0 to update, 0 to delete; "
+        "apply found 2 to create, 0 to update, 0 to delete. The default branch moved on after that plan (another "
+        "merge), or live connections changed since. The pull request was merged at [`2222222`]"
+    ) in blue
+    assert "| Connection | Planned | Applied |\n|---|---|---|\n| `orders` | — | create |" in blue
+    green = comments[f"<!-- reconcile-apply target=green commit={MERGED} -->"]
+    assert "#### Target `green` · " in green and "region `eu-west-1`" in green
+    assert "Target `blue`" not in green

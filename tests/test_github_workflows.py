@@ -124,8 +124,12 @@ def test_aws_access_is_oidc_only(path: Path) -> None:
 def test_permissions_are_least_privilege() -> None:
     expected = {
         "reconcile-plan.yml": {"plan": {"contents": "read", "id-token": "write", "pull-requests": "write"}},
-        # Listing the targets needs no AWS access; each target's apply job does.
-        "reconcile-apply.yml": {"targets": {"contents": "read"}, "apply": {"contents": "read", "id-token": "write"}},
+        # Listing the targets needs no AWS access; each target's apply job does, and comments
+        # its result on the merged pull request.
+        "reconcile-apply.yml": {
+            "targets": {"contents": "read"},
+            "apply": {"contents": "read", "id-token": "write", "pull-requests": "write"},
+        },
         "reconcile-drift.yml": {"drift": {"contents": "read", "id-token": "write", "issues": "write"}},
         # Only the job that uploads gets an OIDC token (for PyPI); the build runs without one.
         "release.yml": {"build": {"contents": "read"}, "publish": {"id-token": "write"}},
@@ -190,7 +194,25 @@ def test_action_passes_its_inputs_through_the_environment_only() -> None:
     assert 'shlex.split(os.environ["RECONCILE_ARGS"])' in read["run"]
     runs = [s["run"] for s in steps if "run" in s]
     assert [r for r in runs if re.search(r"\beval\b|\$RECONCILE_(ARGS|TARGETS|CONFIG)\b", r)] == []
-    assert sum('"${args[@]}"' in r for r in runs) == 4  # validate, targets, apply, plan
+    assert sum('"${args[@]}"' in r for r in runs) == 5  # validate, targets, apply, its comment, plan
+
+
+def test_only_the_steps_that_talk_to_github_get_its_token() -> None:
+    # Not the steps that run reconcile with AWS credentials: they never hold the token.
+    steps = _steps(ACTION)
+    with_token = {s["name"]: s for s in steps if "GITHUB_TOKEN" in (s.get("env") or {})}
+    assert set(with_token) == {
+        "Comment the plan on the pull request",
+        "Comment the result on the merged pull request",
+        "Open, update or close the drift issue",
+    }
+    assert {s["env"]["GITHUB_TOKEN"] for s in with_token.values()} == {"${{ inputs.github-token }}"}
+    # The apply comment: on pushes only (a merge), never failing the job that applied.
+    comment = with_token["Comment the result on the merged pull request"]
+    assert "github.event_name == 'push'" in comment["if"] and comment["continue-on-error"] is True
+    assert comment["env"]["COMMIT_SHA"] == "${{ github.sha }}"
+    [plan] = [s for s in steps if s.get("id") == "plan"]
+    assert plan["env"]["COMMIT_SHA"] == "${{ github.event.pull_request.head.sha || github.sha }}"
 
 
 def test_action_validates_before_it_applies() -> None:

@@ -18,6 +18,14 @@ def run_url(env: Mapping[str, str] | None = None) -> str | None:
     return f"{server.rstrip('/')}/{repo}/actions/runs/{run_id}"
 
 
+def commit_ref(sha: str, env: Mapping[str, str] | None = None) -> str:
+    """A commit as GitHub shows it: the short SHA, linked to the commit when running in Actions."""
+    env = os.environ if env is None else env
+    server, repo = env.get("GITHUB_SERVER_URL"), env.get("GITHUB_REPOSITORY")
+    short = f"`{sha[:7]}`"
+    return f"[{short}]({server.rstrip('/')}/{repo}/commit/{sha})" if server and repo else short
+
+
 def with_marker(marker: str, text: str) -> str:
     """The marker on the first line, so the comment or issue can be found again."""
     text = text.strip("\n")

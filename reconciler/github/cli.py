@@ -1,25 +1,32 @@
 """`python -m reconciler.github`: what the workflows call, so they hold no shell logic.
 
-run-plan   --file F [--summary S] [-- PLAN ARGS]  plan as markdown; outputs exit-code, has-changes
-run        -- ARGS                                any reconcile command; output exit-code
-pr-comment --pr N --file F                        create or update the one plan comment
-drift      --exit-code N [--file F]               2: open/update the issue, 0: close it, else fail
+run-plan      --file F [--summary S] [--sha C] [-- PLAN ARGS]  plan as markdown; outputs exit-code, has-changes
+run           -- ARGS                            any reconcile command; output exit-code
+pr-comment    --pr N --file F                    create or update the one plan comment, older plans outdated
+run-apply     --report F [--summary S] -- ARGS   reconcile apply, its results saved for apply-comment
+apply-comment --sha C --report F [-- ARGS]       apply's result on the pull request merged as commit C
+drift         --exit-code N [--file F]           2: open/update the issue, 0: close it, else fail
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from reconciler.errors import ReconcileError
+from reconciler.github import apply_report
 from reconciler.github import drift as drift_issue
+from reconciler.github.apply_comment import post, targets_of
 from reconciler.github.client import GitHubError
 from reconciler.github.comments import upsert_pr_comment
 from reconciler.github.outputs import set_outputs
-from reconciler.github.run import CHANGES, IN_SYNC, run_plan, run_reconcile, save_plan
-from reconciler.output import err, out
+from reconciler.github.plan_comment import plan_markdown
+from reconciler.github.run import CHANGES, IN_SYNC, run_apply, run_plan, run_reconcile, save_plan
+from reconciler.github.where import read_arguments
+from reconciler.output import append_file, err, out
 
 PROG = "python -m reconciler.github"
 
@@ -42,9 +49,19 @@ def _read(path: str) -> str:
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
 
 
+def _sha(value: str | None) -> str | None:
+    """A commit SHA as the workflow passes it (GITHUB_SHA, or the pull request's head)."""
+    if value is None or value == "":
+        return None
+    if not re.fullmatch(r"[0-9a-f]{7,64}", value):
+        raise UsageError(f"--sha must be a commit SHA (hexadecimal), got {value!r}")
+    return value
+
+
 def cmd_run_plan(args: argparse.Namespace) -> int:
+    sha = _sha(args.sha)
     plan = run_plan(args.passthrough)
-    save_plan(plan, args.file, args.summary)
+    save_plan(plan_markdown(plan, sha, args.passthrough), args.file, args.summary)
     set_outputs(
         {"exit-code": str(plan.exit_code), "has-changes": str(plan.has_changes).lower(), "plan-file": args.file}
     )
@@ -66,6 +83,41 @@ def cmd_pr_comment(args: argparse.Namespace) -> int:
     done = upsert_pr_comment(args.pr, _read(args.file))
     set_outputs({"comment-id": str(done.id)})
     out(f"reconcile-github: plan comment {done.action} on pull request #{args.pr}: {done.url}\n")
+    return 0
+
+
+def cmd_run_apply(args: argparse.Namespace) -> int:
+    if not args.passthrough:
+        raise UsageError("run-apply needs apply's arguments after --, e.g. `run-apply --report F -- --yes`")
+    applied = run_apply(args.passthrough)
+    apply_report.save(args.report, applied)
+    if args.summary and applied.markdown:
+        append_file(args.summary, applied.markdown)
+    set_outputs({"exit-code": str(applied.exit_code)})
+    return applied.exit_code if applied.exit_code >= 0 else 1
+
+
+def cmd_apply_comment(args: argparse.Namespace) -> int:
+    sha = _sha(args.sha)
+    if sha is None:
+        raise UsageError("--sha must be the commit that was applied (GITHUB_SHA), got ''")
+    report = apply_report.load(args.report)
+    key = ",".join(read_arguments(args.passthrough).targets) or "all"
+    try:
+        posted = post(sha, key, report, targets_of(report, args.passthrough), args.validate_outcome)
+    except GitHubError as exc:
+        # The step does not fail the job (continue-on-error): the annotation keeps it visible.
+        out(f"::warning title=reconcile apply comment::no comment on the merged pull request: {exc}\n")
+        raise
+    if posted.comment is None:
+        set_outputs({"pull-request": ""})
+        out(f"reconcile-github: no pull request was merged as commit {sha}; no apply comment\n")
+        return 0
+    set_outputs({"pull-request": str(posted.pull), "comment-id": str(posted.comment.id)})
+    out(
+        f"reconcile-github: apply comment {posted.comment.action} on pull request #{posted.pull}: "
+        f"{posted.comment.url}\n"
+    )
     return 0
 
 
@@ -92,14 +144,18 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="GitHub integration for reconcile: plan comments and drift issues.")
+    parser = _Parser(prog=PROG, description="GitHub integration for reconcile: plan and apply comments, drift issues.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("run-plan", help="run `reconcile plan --format markdown`; write the plan and step outputs")
+    p = sub.add_parser(
+        "run-plan",
+        help="run `reconcile plan` once; write the markdown plan under its commit and targets, and step outputs",
+    )
     p.add_argument(
         "--file", default="reconcile-plan.md", help="where to write the markdown plan (default: %(default)s)"
     )
     p.add_argument("--summary", metavar="FILE", help="also append the plan to FILE (e.g. $GITHUB_STEP_SUMMARY)")
+    p.add_argument("--sha", help="the commit planned, shown in the plan (the pull request's head, or GITHUB_SHA)")
     p.set_defaults(func=cmd_run_plan, takes_passthrough=True)
 
     p = sub.add_parser("run", help="run any reconcile command (after --) and set the exit-code output")
@@ -109,6 +165,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pr", type=int, required=True, help="pull request number")
     p.add_argument("--file", required=True, help="the markdown plan")
     p.set_defaults(func=cmd_pr_comment)
+
+    p = sub.add_parser(
+        "run-apply", help="run `reconcile apply` (arguments after --); save its results for apply-comment"
+    )
+    p.add_argument("--report", required=True, help="where to save apply's results (JSON)")
+    p.add_argument("--summary", metavar="FILE", help="also append apply's markdown to FILE (e.g. $GITHUB_STEP_SUMMARY)")
+    p.set_defaults(func=cmd_run_apply, takes_passthrough=True)
+
+    p = sub.add_parser("apply-comment", help="comment apply's result on the pull request merged as --sha")
+    p.add_argument("--sha", required=True, help="the commit applied (GITHUB_SHA of the push)")
+    p.add_argument("--report", required=True, help="run-apply's report; missing: apply did not run")
+    p.add_argument("--validate-outcome", default="", help="the validation step's outcome, to say why apply did not run")
+    p.set_defaults(func=cmd_apply_comment, takes_passthrough=True)
 
     p = sub.add_parser("drift", help="open/update (exit code 2) or close (0) the drift tracking issue")
     p.add_argument("--exit-code", required=True, help="the exit code of `reconcile plan`")

@@ -1,12 +1,19 @@
-"""One plan comment per pull request, found again by its marker and edited in place."""
+"""Comments found again by the marker that opens them, and edited in place.
+
+The plan comment: one per pull request, the newest plan first and the plans it replaced
+collapsed below it as outdated (plan_comment.py). Apply comments use their own markers
+(apply_comment.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.github.body import fit, footer, with_marker
+from reconciler.github.body import footer, with_marker
 from reconciler.github.client import GitHub
+from reconciler.github.plan_comment import fold
 from reconciler.render.markdown import MARKER
 
 
@@ -30,13 +37,19 @@ def find_comment(client: GitHub, pr_number: int, marker: str = MARKER) -> dict[s
     return None
 
 
-def upsert_pr_comment(pr_number: int, body: str, client: GitHub | None = None, marker: str = MARKER) -> Upserted:
-    """PATCH our comment if the pull request has one, else POST it."""
-    client = client or GitHub.from_env()
-    text = fit(with_marker(marker, body), footer())
+def upsert(client: GitHub, pr_number: int, marker: str, make_body: Callable[[str | None], str]) -> Upserted:
+    """PATCH our comment with `make_body(its body)` if the pull request has one, else POST `make_body(None)`."""
     existing = find_comment(client, pr_number, marker)
     if existing is not None:
+        text = make_body(str(existing.get("body") or ""))
         done = client.request("PATCH", client.repo_path(f"issues/comments/{existing['id']}"), {"body": text})
         return Upserted("updated", int(done["id"]), str(done.get("html_url", "")))
-    done = client.request("POST", client.repo_path(f"issues/{pr_number}/comments"), {"body": text})
+    done = client.request("POST", client.repo_path(f"issues/{pr_number}/comments"), {"body": make_body(None)})
     return Upserted("created", int(done["id"]), str(done.get("html_url", "")))
+
+
+def upsert_pr_comment(pr_number: int, body: str, client: GitHub | None = None) -> Upserted:
+    """The plan comment: this plan first, the ones it replaces kept below it, marked outdated."""
+    client = client or GitHub.from_env()
+    new = with_marker(MARKER, body)
+    return upsert(client, pr_number, MARKER, lambda previous: fold(previous, new, footer()))

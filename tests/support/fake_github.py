@@ -30,6 +30,7 @@ class FakeGitHub:
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pulls: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # commit sha -> its pull requests
     requests: list[tuple[str, str]] = field(default_factory=list)
     fail: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
     link_base: str | None = None  # serve next-page links on this base instead of our own
@@ -74,6 +75,23 @@ class FakeGitHub:
         self.issues[number] = issue
         return issue
 
+    def add_pull(
+        self, number: int, commit: str, head: str, merged: bool = True, merge_commit: str | None = None
+    ) -> dict[str, Any]:
+        """A pull request associated with `commit` (GET commits/{sha}/pulls); merged as
+        `merge_commit` (default: `commit` itself) unless `merged` is False."""
+        pull = {
+            "number": number,
+            "state": "closed" if merged else "open",
+            "merged_at": "2025-01-01T00:00:00Z" if merged else None,
+            "merge_commit_sha": (merge_commit or commit) if merged else None,
+            "head": {"sha": head, "ref": f"feature-{number}"},
+            "base": {"ref": "main"},
+            "html_url": f"https://github.test/{self.repository}/pull/{number}",
+        }
+        self.pulls.setdefault(commit, []).append(pull)
+        return pull
+
     def open_issues(self) -> list[dict[str, Any]]:
         return [i for i in self.issues.values() if i["state"] == "open" and "pull_request" not in i]
 
@@ -108,6 +126,8 @@ class FakeGitHub:
                 return self._page(path, query, self.comments.get(number, []))
             if method == "POST":
                 return 201, self.add_comment(number, body["body"]), {}
+        if (m := re.fullmatch(r"commits/([0-9a-f]+)/pulls", route)) and method == "GET":
+            return self._page(path, query, self.pulls.get(m.group(1), []))
         if (m := re.fullmatch(r"issues/comments/(\d+)", route)) and method == "PATCH":
             for comment in (c for cs in self.comments.values() for c in cs):
                 if comment["id"] == int(m.group(1)):
