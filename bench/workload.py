@@ -69,9 +69,14 @@ def unique_secrets(conns: list[BenchConnection]) -> list[str]:
 
 
 def expected_reads(n: int) -> dict[str, int]:
-    """The calls a plan of the first n connections must make: one describe each, secrets 20 to a batch."""
+    """The calls a plan of the first n connections must make: one describe each, secrets 20 to a batch,
+    and one GetCallerIdentity for the account the plan names (the bench has one target)."""
     referenced = len(unique_secrets(connections(n)))
-    return {"DescribeConnection": n, "BatchGetSecretValue": math.ceil(referenced / 20) + math.ceil(n / 20)}
+    return {
+        "DescribeConnection": n,
+        "BatchGetSecretValue": math.ceil(referenced / 20) + math.ceil(n / 20),
+        "GetCallerIdentity": 1,
+    }
 
 
 def spec_yaml(conn: BenchConnection) -> str:

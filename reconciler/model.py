@@ -145,10 +145,22 @@ class ConnectionPlan:
     secret_versions: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a target's plan was made: the account of its credentials, and the region."""
+
+    account: str | None
+    region: str | None
+
+    def __str__(self) -> str:
+        return f"account {self.account or 'not known'}, region {self.region or 'not known'}"
+
+
 @dataclass
 class Plan:
     connections: list[ConnectionPlan]
     targets: list[str] = field(default_factory=lambda: ["default"])
+    places: dict[str, Place] = field(default_factory=dict)  # by target name
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.connections if c.action is action)

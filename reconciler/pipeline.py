@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -20,7 +20,7 @@ from reconciler.aws.rate import DEFAULT_EVENTBRIDGE_RPS
 from reconciler.config import Config, Target, resolve_targets
 from reconciler.errors import Problem, ReconcileError, SpecErrors
 from reconciler.load.specs import load_specs
-from reconciler.model import ConnectionPlan, Plan, Spec
+from reconciler.model import ConnectionPlan, Place, Plan, Spec
 from reconciler.options import PlanOptions
 from reconciler.plan.target import plan_target
 from reconciler.read.snapshot import Snapshot, read_target
@@ -85,7 +85,13 @@ def load_target_specs(config: Config) -> dict[str, list[Spec]]:
     return by_target
 
 
-def _plan_one(target: Target, declared: list[Spec], options: PlanOptions, pool: ThreadPoolExecutor) -> TargetPlan:
+# Called with each target's name and place before anything is read there; raises to refuse.
+PlaceCheck = Callable[[str, Place], None]
+
+
+def _plan_one(
+    target: Target, declared: list[Spec], options: PlanOptions, pool: ThreadPoolExecutor, check: PlaceCheck | None
+) -> TargetPlan:
     if target.prune and not declared:
         raise ReconcileError(
             f"refusing to prune target {target.name}: its specs folder holds no specs, and pruning would delete every "
@@ -101,6 +107,8 @@ def _plan_one(target: Target, declared: list[Spec], options: PlanOptions, pool: 
         max_rps=options.max_rps or target.max_rps or DEFAULT_EVENTBRIDGE_RPS,
     )
     clients = make_clients(aws)
+    if check is not None:
+        check(target.name, Place(clients.account or None, clients.region))
     specs = [s for s in declared if target.selects(s.name)]
     role = f", role {target.role_arn}" if target.role_arn else ""
     log.info("target %s: region %s%s, %d connection spec(s) to plan", target.name, clients.region, role, len(specs))
@@ -111,7 +119,8 @@ def _plan_one(target: Target, declared: list[Spec], options: PlanOptions, pool: 
     return TargetPlan(target, clients, {s.name: s for s in specs}, snapshot, plans)
 
 
-def build_plan(options: PlanOptions, pool: ThreadPoolExecutor) -> Planned:
+def build_plan(options: PlanOptions, pool: ThreadPoolExecutor, check: PlaceCheck | None = None) -> Planned:
+    """The plan for every target; `check` may refuse a target's place before anything is read there."""
     config = config_of(options)
     declared = load_target_specs(config)
     if not any(declared.values()) and not any(t.prune for t in config.targets):
@@ -121,7 +130,7 @@ def build_plan(options: PlanOptions, pool: ThreadPoolExecutor) -> Planned:
         _refuse_unmatched(config, {s.name for specs in declared.values() for s in specs})
     if len(config.targets) == 1:
         single = config.targets[0]
-        planned = [_plan_one(single, declared[single.name], options, pool)]
+        planned = [_plan_one(single, declared[single.name], options, pool, check)]
     else:
         # Targets run side by side, each with its own budget: its own rate cap (per account and
         # region) and its own pool, so one target's reads, waiting their turn at its cap, never
@@ -129,10 +138,12 @@ def build_plan(options: PlanOptions, pool: ThreadPoolExecutor) -> Planned:
         with ExitStack() as stack:
             pools = [stack.enter_context(read_pool(options)) for _ in config.targets]
             futures = [
-                pool.submit(_plan_one, t, declared[t.name], options, own) for t, own in zip(config.targets, pools)
+                pool.submit(_plan_one, t, declared[t.name], options, own, check)
+                for t, own in zip(config.targets, pools)
             ]
             planned = [f.result() for f in futures]
-    plan = Plan([c for t in planned for c in t.plans], targets=[t.name for t in config.targets])
+    places = {t.name: Place(t.clients.account or None, t.clients.region) for t in planned}
+    plan = Plan([c for t in planned for c in t.plans], targets=[t.name for t in config.targets], places=places)
     _refuse_unmatched(config, {c.name for c in plan.connections})
     return Planned(plan, planned, config.path)
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from reconciler.errors import ReconcileError
-from reconciler.model import Action, ConnectionPlan, FieldChange, Masked, Op, Plan, Spec
+from reconciler.model import Action, ConnectionPlan, FieldChange, Masked, Op, Place, Plan, Spec
 from reconciler.options import PlanOptions
 from reconciler.output import write_file
 from reconciler.render.json_format import connection_record
@@ -77,6 +78,7 @@ def save(path: str, plan: Plan, specs: dict[tuple[str, str], Spec], options: Pla
         "options": recorded_options(options, config),
         "summary": plan.summary(),
         "declared": {t: sorted(n for (tt, n) in specs if tt == t) for t in plan.targets},
+        "places": {t: {"account": p.account, "region": p.region} for t, p in plan.places.items()},
         "connections": [_record(c, specs) for c in plan.connections],
     }
     write_file(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
@@ -132,11 +134,30 @@ def to_plan(path: str, document: dict[str, Any]) -> Plan:
             for c in document["connections"]
         ]
         targets = list(document.get("declared") or {}) or sorted({c.target for c in connections}) or ["default"]
+        places = {t: Place(p.get("account"), p.get("region")) for t, p in (document.get("places") or {}).items()}
     except (KeyError, TypeError, ValueError) as exc:
         raise ReconcileError(
             f"{path}: not a saved plan this reconcile can read ({type(exc).__name__}: {exc})"
         ) from None
-    return Plan(connections, targets=targets)
+    return Plan(connections, targets=targets, places=places)
+
+
+def place_check(path: str, document: dict[str, Any]) -> Callable[[str, Place], None]:
+    """For build_plan: refuse a target whose credentials reach another account or region than
+    the saved plan was made in, before anything is read there."""
+    recorded = document.get("places") or {}
+
+    def check(target: str, now: Place) -> None:
+        if target not in recorded:
+            return  # a version-2 file from before places were recorded
+        was = Place(recorded[target].get("account"), recorded[target].get("region"))
+        if now != was:
+            raise ReconcileError(
+                f"{path} was planned for target {target} in {was}, but this run reaches {now}; "
+                "refusing to apply it elsewhere. Nothing was written"
+            )
+
+    return check
 
 
 def _short(modified: str | None) -> str:

@@ -43,7 +43,10 @@ class FaultInjection:
 
     def __call__(self, request: AwsRequest, environ: Environ, inner: Handler) -> Reply:
         epoch = self._epoch
-        outcome = self.plan.take(request.prefix, request.action, self._resource(request)) if request.action else None
+        # Faults answer in AWS JSON 1.1; a query-protocol call (STS, prefix "") passes untouched,
+        # as an XML service would never send a JSON error.
+        json_call = bool(request.action and request.prefix)
+        outcome = self.plan.take(request.prefix, request.action, self._resource(request)) if json_call else None
         if isinstance(outcome, ErrorOutcome):
             return error_reply(AwsError(outcome.code, outcome.message, outcome.status))
         if isinstance(outcome, DropOutcome):

@@ -26,9 +26,10 @@ def test_plan_calls_and_ratio_at_a_tiny_size(aws: TestEmulator, tmp_path: Path) 
     plan = measure.plan(aws, aws.endpoint, folder)
 
     assert plan.code == 2, plan.error
-    # 30 connections: 30 own secrets + 15 shared = 45 → 3 batches; 30 managed secrets → 2 batches.
-    assert workload.expected_reads(N) == {"DescribeConnection": 30, "BatchGetSecretValue": 5}
-    assert plan.calls == {"DescribeConnection": 30, "BatchGetSecretValue": 5}
+    # 30 connections: 30 own secrets + 15 shared = 45 → 3 batches; 30 managed secrets → 2 batches;
+    # one GetCallerIdentity for the target's account.
+    assert workload.expected_reads(N) == {"DescribeConnection": 30, "BatchGetSecretValue": 5, "GetCallerIdentity": 1}
+    assert plan.calls == {"DescribeConnection": 30, "BatchGetSecretValue": 5, "GetCallerIdentity": 1}
     assert run.call_problems(plan, N) == []
     assert naive.calls == {"DescribeConnection": 30, "GetSecretValue": 90}
     assert plan.drifted() == naive.drifted() == ["bench-00005", "bench-00015", "bench-00025"]
@@ -36,9 +37,8 @@ def test_plan_calls_and_ratio_at_a_tiny_size(aws: TestEmulator, tmp_path: Path) 
 
 
 def test_call_problems_names_what_is_off() -> None:
-    off = measure.Measured(
-        0.0, 0.0, 0, "", calls={"DescribeConnection": 31, "BatchGetSecretValue": 5, "GetSecretValue": 1}, repeats=1
-    )
+    calls = {"DescribeConnection": 31, "BatchGetSecretValue": 5, "GetCallerIdentity": 1, "GetSecretValue": 1}
+    off = measure.Measured(0.0, 0.0, 0, "", calls=calls, repeats=1)
     assert run.call_problems(off, N) == [
         "DescribeConnection: 31 calls, expected 30",
         "GetSecretValue: 1 unexpected call(s)",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from support.cli import Result, api_key_spec, apply, plan, run, write
+from support.cli import Result, api_key_spec, apply, header, place_line, plan, run, write
 from testing.emulator import TestEmulator
 
 PRUNING_CONFIG = """
@@ -61,7 +61,11 @@ def test_prune_prefix_alone_implies_prune(
     _live(events, "other-old")
     planned = plan(capsys, "--prune-prefix", "app-")
     assert planned.code == 2, planned.err
-    assert _heads(planned) == ["- app-old: delete", "Plan: 0 to create, 0 to update, 1 to delete, 1 unchanged."]
+    assert _heads(planned) == [
+        place_line(),
+        "- app-old: delete",
+        "Plan: 0 to create, 0 to update, 1 to delete, 1 unchanged.",
+    ]
     applied = apply(capsys, "--prune-prefix", "app-")
     assert applied.code == 0, applied.err
     assert {c["Name"] for c in events.list_connections()["Connections"]} == {"keep", "other-old"}
@@ -78,9 +82,12 @@ def test_no_prune_overrides_prune_true_in_the_config(
     write(specs, "keep.yaml", api_key_spec(name="keep"))
     _live(events, "keep")
     _live(events, "old")
-    assert _heads(run(capsys, "plan"))[0] == "- old: delete"
+    assert _heads(run(capsys, "plan"))[:2] == [place_line("main"), "- old: delete"]
     kept = run(capsys, "plan", "--no-prune")
-    assert (kept.code, kept.out) == (0, "No changes: 1 connection(s) match the specs.\n"), kept.err
+    assert (kept.code, kept.out) == (
+        0,
+        header(("main", "us-east-1")) + "No changes: 1 connection(s) match the specs.\n",
+    ), kept.err
     applied = run(capsys, "apply", "--no-prune", "--yes")
     assert applied.code == 0, applied.err
     assert {c["Name"] for c in events.list_connections()["Connections"]} == {"keep", "old"}
@@ -178,6 +185,7 @@ def test_only_plans_and_applies_the_matching_connections(
     planned = plan(capsys, "--only", "stripe-*")
     assert planned.code == 2, planned.err
     assert _heads(planned) == [
+        place_line(),
         "~ stripe-eu: update  (connections/stripe-eu.yaml)",
         "~ stripe-us: update  (connections/stripe-us.yaml)",
         "Plan: 0 to create, 2 to update, 0 to delete, 0 unchanged.",
@@ -200,6 +208,7 @@ def test_only_limits_deletions_too(
     _live(events, "other-old")
     planned = plan(capsys, "--prune", "--only", "app-old*")
     assert _heads(planned) == [
+        place_line(),
         "- app-old: delete",
         "- app-older: delete",
         "Plan: 0 to create, 0 to update, 2 to delete, 0 unchanged.",

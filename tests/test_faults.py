@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from reconciler.aws.clients import READ_ATTEMPTS, AwsOptions, make_clients
-from support.cli import Result, api_key_spec, apply, oauth_spec, plan, run, write
+from support.cli import HEADER, Result, api_key_spec, apply, oauth_spec, plan, run, write
 from testing.emulator import TestEmulator
 
 TRANSIENT = ["throttle", "500", "503", "reset", "timeout"]
@@ -56,7 +56,9 @@ def _world(specs: Path, secrets: Any, events: Any) -> None:
 def _converged(aws: TestEmulator, capsys: pytest.CaptureFixture[str]) -> None:
     aws.reset_counters()
     again = plan(capsys)
-    assert (again.code, again.out) == (0, "No changes: 3 connection(s) match the specs.\n"), again.out + again.err
+    assert (again.code, again.out) == (0, HEADER + "No changes: 3 connection(s) match the specs.\n"), (
+        again.out + again.err
+    )
     assert aws.write_calls() == 0
 
 
@@ -301,5 +303,5 @@ def test_apply_twice_writes_nothing_the_second_time(
     assert apply(capsys).code == 0
     aws.reset_counters()
     second = apply(capsys)
-    assert (second.code, second.out) == (0, "No changes: 3 connection(s) match the specs.\n")
+    assert (second.code, second.out) == (0, HEADER + "No changes: 3 connection(s) match the specs.\n")
     assert aws.write_calls() == 0

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from support.cli import run
+from support.cli import HEADER, run
 from testing.emulator import TestEmulator
 
 SECRET = "SENTINEL-import-value"
@@ -72,7 +72,7 @@ def test_import_with_copied_values_gives_a_clean_first_plan(
     assert run(capsys, "validate", "--dir", "adopted").code == 0
     aws.reset_counters()
     plan = run(capsys, "plan", "--dir", "adopted")
-    assert (plan.code, plan.out) == (0, "No changes: 2 connection(s) match the specs.\n")
+    assert (plan.code, plan.out) == (0, HEADER + "No changes: 2 connection(s) match the specs.\n")
     assert aws.write_calls() == 0
 
 

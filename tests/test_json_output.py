@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from support.cli import api_key_spec, apply, plan, run, write
+from support.cli import HEADER, api_key_spec, apply, plan, run, write
 from testing.emulator import TestEmulator
 
 BAD_TYPE = {
@@ -156,7 +156,7 @@ def test_apply_json_in_sync_is_an_empty_result_list(
         "results": [],
         "summary": {"created": 0, "updated": 0, "deleted": 0, "failed": 0, "not_started": 0},
     }
-    assert result.err == "No changes: 1 connection(s) match the specs.\n"
+    assert result.err == HEADER + "No changes: 1 connection(s) match the specs.\n"
 
 
 def test_apply_json_refusal_is_json(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from support.cli import Result, api_key_spec, run, write
+from support.cli import Result, api_key_spec, place_line, run, write
 from testing.emulator import TestEmulator
 
 
@@ -44,7 +44,12 @@ def test_prune_deletes_undeclared_first_and_only_with_the_flag(
     assert _run(capsys, "plan").code == 0  # undeclared connections are never touched without --prune
     plan = _run(capsys, "plan", "--prune", "--prune-prefix", "app-")
     assert plan.code == 2
-    assert plan.out.splitlines()[:2] == ["- app-old: delete", '    - Name: "app-old"  (no spec declares it)']
+    assert plan.out.splitlines()[:4] == [
+        place_line(),
+        "",
+        "- app-old: delete",
+        '    - Name: "app-old"  (no spec declares it)',
+    ]
     assert "other-old" not in plan.out
     assert "Plan: 0 to create, 0 to update, 1 to delete, 1 unchanged." in plan.out
     applied = _run(capsys, "apply", "--prune", "--prune-prefix", "app-")
@@ -118,7 +123,7 @@ def test_rename_is_create_plus_delete_and_says_so(
     ) in plan.out
     pruned = _run(capsys, "plan", "--prune")
     lines = pruned.out.splitlines()
-    assert lines[0] == "- stripe: delete"
+    assert lines[:3] == [place_line(), "", "- stripe: delete"]
     assert (
         "    ! if this renames stripe: Name is the identity, so it is created anew and the old one deleted (--prune)"
         in lines

@@ -17,7 +17,7 @@ import pytest
 
 from reconciler.sandbox.corrections import SecretLayout
 from reconciler.secrets.managed import managed_slots, recorded
-from support.cli import Result, run, write
+from support.cli import HEADER, Result, run, write
 from testing.control import RemoteEmulator
 from testing.emulator import TestEmulator
 
@@ -120,10 +120,10 @@ def test_apply_then_plan_is_clean(
     planned = _plan(capsys)
     assert planned.code == 0
     if layout == "pascal-no-oauth-http":
-        assert planned.out == f"  crm: noop  (connections/crm.yaml)\n{NOT_VERIFIED}\n\n{CLEAN}"
+        assert planned.out == f"{HEADER}  crm: noop  (connections/crm.yaml)\n{NOT_VERIFIED}\n\n{CLEAN}"
         assert "oauth_http_parameters" not in _managed(events, secrets, "crm")
     else:
-        assert planned.out == CLEAN
+        assert planned.out == HEADER + CLEAN
     document = json.loads(_plan(capsys, "--format", "json").out)
     assert document["has_changes"] is False
     assert {c["name"]: c["action"] for c in document["changes"]} == {"crm": "noop", "stripe": "noop"}

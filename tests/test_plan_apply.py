@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from support.cli import api_key_spec, apply, plan, run, write
+from support.cli import HEADER, api_key_spec, apply, place_line, plan, run, write
 from testing.emulator import TestEmulator
 
 HEADER_SPEC = """
@@ -49,7 +49,7 @@ def test_missing_connection_plans_create_and_apply_creates_it(
     aws.reset_counters()
     planned = plan(capsys)
     assert planned.code == 2, planned.err
-    assert planned.out.splitlines()[0] == "+ stripe: create  (connections/stripe.yaml)"
+    assert planned.out.splitlines()[:3] == [place_line(), "", "+ stripe: create  (connections/stripe.yaml)"]
     assert "Plan: 1 to create, 0 to update, 0 to delete, 0 unchanged." in planned.out
     assert aws.write_calls() == 0
 
@@ -63,7 +63,7 @@ def test_missing_connection_plans_create_and_apply_creates_it(
     assert managed["api_key_value"] == "sk-value-1"
 
     again = plan(capsys)
-    assert (again.code, again.out) == (0, "No changes: 1 connection(s) match the specs.\n")
+    assert (again.code, again.out) == (0, HEADER + "No changes: 1 connection(s) match the specs.\n")
 
 
 def test_in_sync_makes_zero_writes_and_one_describe_each(
@@ -83,7 +83,8 @@ def test_in_sync_makes_zero_writes_and_one_describe_each(
     # 25 source secrets and 25 managed secrets, 20 to a batch.
     assert aws.calls("BatchGetSecretValue") == 4
     assert aws.calls("GetSecretValue") == 0
-    assert aws.calls() == 29
+    assert aws.calls("GetCallerIdentity") == 1  # the account the plan names
+    assert aws.calls() == 30
 
 
 def test_update_sends_only_drifted_and_clears_removed_parameters(
@@ -106,7 +107,7 @@ def test_update_sends_only_drifted_and_clears_removed_parameters(
     _create(events, "stripe")
     planned = plan(capsys)
     assert planned.code == 2
-    assert planned.out == (
+    assert planned.out == HEADER + (
         "~ orders: update  (connections/orders.yaml)\n"
         '    - AuthParameters.InvocationHttpParameters.HeaderParameters[X-Debug]: "1"\n'
         '    ~ AuthParameters.InvocationHttpParameters.HeaderParameters[X-Env].Value: "dev" → "prod"\n'
@@ -159,7 +160,9 @@ def test_json_and_markdown_formats(
     markdown = plan(capsys, "--format", "markdown")
     assert markdown.code == 2
     assert markdown.out.startswith(
-        "<!-- reconcile-plan -->\n### reconcile plan\n\n**Plan:** 1 to create, 1 to update, 0 to delete, 0 unchanged."
+        "<!-- reconcile-plan -->\n### reconcile plan\n\n"
+        "Target: `default` (account 123456789012, region us-east-1)\n\n"
+        "**Plan:** 1 to create, 1 to update, 0 to delete, 0 unchanged."
     )
     assert "| `stripe` | 🟡 update | 1 | `connections/stripe.yaml` |" in markdown.out
     assert '! Description: "Old" → "New"' in markdown.out

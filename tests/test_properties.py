@@ -25,7 +25,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from support.cli import api_key_spec, run
+from support.cli import HEADER, api_key_spec, run
 from testing.emulator import TestEmulator
 
 SECRET_NAME = "prop/secrets"
@@ -147,7 +147,7 @@ def test_random_valid_specs_round_trip(
     assert applied.code == 0, applied.out + applied.err
     aws.reset_counters()
     planned = run(capsys, "plan", "--dir", str(folder))
-    assert (planned.code, planned.out) == (0, f"No changes: {len(specs)} connection(s) match the specs.\n"), (
+    assert (planned.code, planned.out) == (0, HEADER + f"No changes: {len(specs)} connection(s) match the specs.\n"), (
         planned.out + planned.err
     )
     assert aws.write_calls() == 0

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from support.cli import api_key_spec, apply, oauth_spec, plan, write
+from support.cli import HEADER, api_key_spec, apply, oauth_spec, place_line, plan, write
 from testing.emulator import TestEmulator
 
 
@@ -34,7 +34,9 @@ def test_rotation_is_detected_pushed_and_then_clean(
 
     planned = plan(capsys)
     assert planned.code == 2
-    assert planned.out.splitlines()[:2] == [
+    assert planned.out.splitlines()[:4] == [
+        place_line(),
+        "",
         "~ stripe: update  (connections/stripe.yaml)",
         (
             "    ~ AuthParameters.ApiKeyAuthParameters.ApiKeyValue: "
@@ -66,7 +68,9 @@ def test_secret_changed_inside_the_connection_is_drift(
     version = _version(secrets, "prod/crm")
     planned = plan(capsys)
     assert planned.code == 2
-    assert planned.out.splitlines()[:2] == [
+    assert planned.out.splitlines()[:4] == [
+        place_line(),
+        "",
         "~ crm: update  (connections/crm.yaml)",
         f"    ~ AuthParameters.InvocationHttpParameters.HeaderParameters[X-Tenant-Token].Value: "
         f"(live value differs from prod/crm key tenant version {version[:8]}…)",
@@ -86,7 +90,7 @@ def test_blind_mode_says_secrets_are_unverified(
     aws.deny_managed_secret_reads()
     planned = plan(capsys)
     assert planned.code == 0
-    assert planned.out == (
+    assert planned.out == HEADER + (
         "  stripe: noop  (connections/stripe.yaml)\n"
         "    ! secret values not verified: the connection's managed secret could not be read (AccessDeniedException); "
         "no source secret changed since the connection was last modified\n"
@@ -109,11 +113,11 @@ def test_blind_mode_falls_back_to_source_secret_metadata(
     aws.deny_managed_secret_reads()
     planned = plan(capsys)
     assert planned.code == 2
-    assert planned.out.splitlines()[1] == (
+    assert planned.out.splitlines()[3] == (
         "    ~ AuthParameters.ApiKeyAuthParameters.ApiKeyValue: "
         f"(secret probably changed: prod/stripe version {new[:8]}… is newer than the connection)"
     )
-    assert planned.out.splitlines()[2].startswith("    ! secret values not verified")
+    assert planned.out.splitlines()[4].startswith("    ! secret values not verified")
     assert apply(capsys).code == 0
 
 

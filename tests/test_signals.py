@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import pytest
 
-from support.cli import api_key_spec, apply, oauth_spec, plan, write
+from support.cli import HEADER, api_key_spec, apply, oauth_spec, plan, write
 from testing.emulator import TestEmulator
 
 CONNECTIONS = 12  # more than apply's 8 writers, so some are still waiting when the signal comes
@@ -96,7 +96,7 @@ def test_signal_during_apply_stops_new_writes_and_a_rerun_converges(
     assert rerun.code == 0, rerun.out + rerun.err
     assert f"Apply complete: 0 created, {CONNECTIONS - 8} updated, 0 deleted, 0 failed." in rerun.out
     final = plan(capsys)
-    assert (final.code, final.out) == (0, f"No changes: {CONNECTIONS} connection(s) match the specs.\n")
+    assert (final.code, final.out) == (0, HEADER + f"No changes: {CONNECTIONS} connection(s) match the specs.\n")
 
 
 def test_signal_while_waiting_for_a_stuck_connection_ends_in_bounded_time(

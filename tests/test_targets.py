@@ -8,7 +8,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from support.cli import api_key_spec, run, write
+from support.cli import api_key_spec, place_line, run, write
 from testing.emulator import TestEmulator
 
 CONFIG = """
@@ -40,6 +40,8 @@ def test_plan_groups_by_target_and_apply_writes_each_region(repo: Path, capsys: 
     plan = run(capsys, "plan")
     assert plan.code == 2, plan.err
     assert [line for line in plan.out.splitlines() if line and not line.startswith(" ")] == [
+        place_line("us", "us-east-1"),
+        place_line("eu", "eu-west-1"),
         "+ [us] stripe: create  (connections/common/stripe.yaml)",
         "+ [us] orders: create  (connections/us/orders.yaml)",
         "+ [eu] stripe: create  (connections/common/stripe.yaml)",

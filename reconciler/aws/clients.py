@@ -71,6 +71,7 @@ class Clients:
     region: str
     # Every EventBridge request of the target, reads and writes, waits its turn here (aws/rate.py).
     events_cap: rate.RateCap
+    account: str = ""  # from GetCallerIdentity: plans show it, saved plans are held to it
     # Shared by every write retry of the target, as botocore's quota is by a client's reads.
     write_quota: RetryQuota = field(default_factory=RetryQuota)
 
@@ -148,13 +149,15 @@ def target_session(options: AwsOptions, clock: Clock = _now) -> boto3.Session:
     return boto3.Session(botocore_session=core)
 
 
-def _check_account(session: boto3.Session, expected: str, config: Config) -> None:
-    """A target that names its account never runs with another account's credentials."""
-    actual = session.client("sts", config=config).get_caller_identity()["Account"]
-    if actual != expected:
+def _account(session: boto3.Session, expected: str | None, config: Config) -> str:
+    """The account the credentials are for (one GetCallerIdentity per target): plans name it, and
+    a target that names its account never runs with another account's credentials."""
+    actual = str(session.client("sts", config=config).get_caller_identity()["Account"])
+    if expected and actual != expected:
         raise ReconcileError(
             f"credentials are for account {actual}, but the target expects {expected}; refusing to continue"
         )
+    return actual
 
 
 def _log_calls(session: boto3.Session, target: str, region: str) -> None:
@@ -183,8 +186,7 @@ def make_clients(options: AwsOptions) -> Clients:
     pool = max(10, options.max_workers + 2)
     timeouts = _timeouts()
     reads = client_config(pool, READ_ATTEMPTS, timeouts)
-    if options.account:
-        _check_account(session, options.account, reads)
+    account = _account(session, options.account, reads)
     events = session.client("events", config=reads)
     events_writer = session.client("events", config=client_config(pool, 1, timeouts))
     secrets = session.client("secretsmanager", config=reads)
@@ -194,4 +196,11 @@ def make_clients(options: AwsOptions) -> Clients:
     # Secrets Manager's quotas are per operation (see aws/rate.py).
     rate.attach(secrets, rate.RateCap(rate.BATCH_GET_SECRET_VALUE_RPS), "BatchGetSecretValue")
     rate.attach(secrets, rate.RateCap(rate.GET_SECRET_VALUE_RPS), "GetSecretValue")
-    return Clients(events=events, events_writer=events_writer, secrets=secrets, region=region, events_cap=events_cap)
+    return Clients(
+        events=events,
+        events_writer=events_writer,
+        secrets=secrets,
+        region=region,
+        events_cap=events_cap,
+        account=account,
+    )

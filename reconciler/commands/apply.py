@@ -148,7 +148,9 @@ def _from_saved(plan_file: str, current: PlanOptions, pool: ThreadPoolExecutor) 
             f"with; drop {'it' if len(ignored) == 1 else 'them'}, or make a new plan with them. Nothing was written"
         )
     saved, document = saved_plan.load(plan_file)
-    planned = build_plan(PlanOptions.replayed(saved.options, current), pool)
+    planned = build_plan(
+        PlanOptions.replayed(saved.options, current), pool, saved_plan.place_check(plan_file, document)
+    )
     reasons = saved_plan.staleness(saved, document, planned.plan, planned.specs())
     if reasons:
         raise ReconcileError(

@@ -59,6 +59,8 @@ def render(plan: Plan) -> str:
         "has_changes": plan.has_changes,
         "summary": summary,
         "targets": plan.targets,
+        # The account and region each target was planned in (absent for a plan not made against AWS).
+        "places": {name: {"account": p.account, "region": p.region} for name, p in plan.places.items()},
         "changes": [connection_record(c) for c in plan.connections],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -42,6 +42,9 @@ def _details(conn: ConnectionPlan, open_: bool) -> list[str]:
 
 def render(plan: Plan) -> str:
     out = [MARKER, "### reconcile plan", ""]
+    places = [f"`{_cell(name)}` ({plan.places[name]})" for name in plan.targets if name in plan.places]
+    if places:
+        out += ["Target" + ("s" if len(places) > 1 else "") + ": " + "; ".join(places), ""]
     if not plan.has_changes:
         out.append(f"✅ **No changes.** {len(plan.connections)} connection(s) match the specs.")
     else:

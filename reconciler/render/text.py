@@ -7,7 +7,10 @@ from reconciler.render.values import SYMBOL, change_line
 
 
 def render(plan: Plan) -> str:
-    lines: list[str] = []
+    # Which account and region each target's plan is for, before anything it would change.
+    lines = [f"Target {name}: {plan.places[name]}" for name in plan.targets if name in plan.places]
+    if lines:
+        lines.append("")
     multi = len(plan.targets) > 1
     for conn in plan.connections:
         if conn.action is Action.NOOP and not conn.notes:

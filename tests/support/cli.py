@@ -29,6 +29,26 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> Result:
     return Result(code, captured.out, captured.err)
 
 
+# The test emulator's account, as STS GetCallerIdentity reports it, and the tests' default region.
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+
+
+def place_line(target: str = "default", region: str = REGION) -> str:
+    """The line a text plan starts with for one target: where that target was planned."""
+    return f"Target {target}: account {ACCOUNT}, region {region}"
+
+
+def header(*places: tuple[str, str]) -> str:
+    """The head of a text plan: a line per (target, region), in the targets' order, then a blank line."""
+    lines = [place_line(target, region) for target, region in places or (("default", REGION),)]
+    return "\n".join(lines) + "\n\n"
+
+
+# A text plan of the default target in the default region starts with this.
+HEADER = header()
+
+
 def write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
