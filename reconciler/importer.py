@@ -5,6 +5,7 @@ Pure: DescribeConnection data in, spec dict and the secret slots it needs out.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,8 +112,27 @@ class _Dumper(yaml.SafeDumper):
     """Block style, keys in API order; a subclass so no global representer changes."""
 
 
-def to_yaml(imported: Imported, origin: str) -> str:
-    header = (
+SCHEMA_FILE = os.path.join("schemas", "connection.schema.json")
+
+
+def schema_reference(folder: str) -> str | None:
+    """The editor schema file as seen from `folder`: the nearest schemas/connection.schema.json
+    in it or a folder above (a specs repository keeps one, `reconcile schema` writes it)."""
+    here = os.path.abspath(folder)
+    while True:
+        candidate = os.path.join(here, SCHEMA_FILE)
+        if os.path.isfile(candidate):
+            return os.path.relpath(candidate, os.path.abspath(folder)).replace(os.sep, "/")
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+def to_yaml(imported: Imported, origin: str, schema: str | None = None) -> str:
+    # The modeline editors read (yaml-language-server), as in the hand-written specs.
+    modeline = f"# yaml-language-server: $schema={schema}\n" if schema else ""
+    header = modeline + (
         f"# Imported by `reconcile import` from {origin}. Secret values live in Secrets Manager\n"
         f"# secret {imported.secret_name} (JSON keys: {', '.join(sorted(imported.keys))}).\n"
     )

@@ -104,3 +104,40 @@ def test_import_refuses_to_overwrite(
         "Nothing was written\n"
     )
     assert (tmp_path / "adopted" / "other.yaml").read_text() == "# mine\n"
+
+
+def test_import_skips_what_the_folder_declares_and_writes_the_editor_schema_line(
+    aws: TestEmulator, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _seed(events)
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "connection.schema.json").write_text(run(capsys, "schema").out)
+    adopted = tmp_path / "specs" / "adopted"
+    adopted.mkdir(parents=True)
+    mine = (
+        "Name: other\nAuthorizationType: API_KEY\nAuthParameters:\n  ApiKeyAuthParameters:\n"
+        "    ApiKeyName: k\n    ApiKeyValue: '{{resolve:secretsmanager:mine/other}}'\n"
+    )
+    (adopted / "hand-written.yaml").write_text(mine)
+    result = run(capsys, "import", "--dir", "specs/adopted")
+    assert result.code == 0, result.err
+    assert "skipped other: already declared in specs/adopted/hand-written.yaml\n" in result.out
+    assert sorted(p.name for p in adopted.iterdir()) == ["app-basic.yaml", "app-crm.yaml", "hand-written.yaml"]
+    assert (adopted / "hand-written.yaml").read_text() == mine
+    first = (adopted / "app-crm.yaml").read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../../schemas/connection.schema.json"
+
+
+def test_import_writes_every_file_or_none(
+    aws: TestEmulator, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _seed(events)
+    (tmp_path / "adopted" / "other.yaml").mkdir(parents=True)  # a folder where a spec would go
+    result = run(capsys, "import", "--dir", "adopted", "--overwrite")
+    assert result.code == 1
+    assert result.err == (
+        "reconcile: error: adopted/other.yaml: not a file, so no spec can be written there; nothing was written\n"
+    )
+    assert [p.name for p in (tmp_path / "adopted").iterdir()] == ["other.yaml"]  # no spec, no staging folder

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -18,9 +20,10 @@ from reconciler.aws.clients import AwsOptions, make_clients
 from reconciler.aws.errors import error_code
 from reconciler.aws.listing import list_connections
 from reconciler.aws.live import describe_all, read_managed_secrets
-from reconciler.errors import ReconcileError
-from reconciler.importer import Imported, import_connection, to_yaml
+from reconciler.errors import ReconcileError, SpecErrors
+from reconciler.importer import Imported, import_connection, schema_reference, to_yaml
 from reconciler.load.discover import display_path
+from reconciler.load.specs import load_specs
 from reconciler.model import ReadFailure
 from reconciler.options import ImportCommand
 from reconciler.output import out, write_file
@@ -63,6 +66,34 @@ def _copy_values(imported: list[Imported], clients: Any, arns: dict[str, str], p
     return lines
 
 
+def _declared(folder: str) -> dict[str, str]:
+    """Connections the folder's specs already declare (name → file): import leaves them alone."""
+    if not os.path.isdir(folder):
+        return {}
+    specs, problems = load_specs(folder)
+    if problems:
+        raise SpecErrors(problems)
+    return {s.name: s.file for s in specs}
+
+
+def _write_all(folder: str, files: dict[str, str]) -> None:
+    """Every file or none: written and validated in a hidden staging folder beside them, then
+    moved into place, so an error never leaves half an import behind."""
+    os.makedirs(folder, exist_ok=True)
+    blocked = sorted(display_path(p) for p in files if os.path.exists(p) and not os.path.isfile(p))
+    if blocked:
+        raise ReconcileError(f"{', '.join(blocked)}: not a file, so no spec can be written there; nothing was written")
+    staging = tempfile.mkdtemp(prefix=".reconcile-import-", dir=folder)
+    try:
+        for path, text in files.items():
+            write_file(os.path.join(staging, os.path.basename(path)), text)
+        load_valid_specs(staging)  # what import writes must pass validate
+        for path in files:
+            os.replace(os.path.join(staging, os.path.basename(path)), path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def command(opts: ImportCommand) -> int:
     clients = make_clients(AwsOptions(region=opts.region, profile=opts.profile, max_workers=max(2, opts.concurrency)))
     names = [c["Name"] for c in list_connections(clients.events, (opts.prefix,) if opts.prefix else ())]
@@ -71,6 +102,14 @@ def command(opts: ImportCommand) -> int:
             f"no live connections{' starting with ' + repr(opts.prefix) if opts.prefix else ''} in {clients.region}; "
             "nothing imported"
         )
+    declared = _declared(opts.dir)
+    skipped = [n for n in names if n in declared]
+    names = [n for n in names if n not in declared]
+    for name in skipped:
+        out(f"skipped {name}: already declared in {declared[name]}\n")
+    if not names:
+        out(f"\nNothing to import: every live connection is declared in {display_path(opts.dir)} already.\n")
+        return 0
     with ThreadPoolExecutor(max_workers=max(2, opts.concurrency)) as pool:
         live = describe_all(clients.events, names, pool)
         imported = [import_connection(data.data, opts.secret_name) for data in live.values() if data is not None]
@@ -85,9 +124,9 @@ def command(opts: ImportCommand) -> int:
         if opts.copy_secret_values:
             arns = {n: c.secret_arn for n, c in live.items() if c is not None and c.secret_arn}
             copied = _copy_values(imported, clients, arns, pool)
-    os.makedirs(opts.dir, exist_ok=True)
+    texts = {item.name: to_yaml(item, clients.region, schema_reference(opts.dir)) for item in imported}
+    _write_all(opts.dir, {paths[name]: text for name, text in texts.items()})
     for item in imported:
-        write_file(paths[item.name], to_yaml(item, f"{clients.region}"))
         out(f"wrote {display_path(paths[item.name])}\n")
     for line in copied:
         out(line + "\n")
@@ -95,7 +134,6 @@ def command(opts: ImportCommand) -> int:
         out("\nThe specs reference these secrets, which must hold the values (or rerun with --copy-secret-values):\n")
         for item in imported:
             out(f"  {item.secret_name}: JSON keys {', '.join(sorted(item.keys))}\n")
-    load_valid_specs(opts.dir)  # what import writes must pass validate
     out(
         f"\nImported {len(imported)} connection(s) into {display_path(opts.dir)}; `reconcile validate --dir "
         f"{display_path(opts.dir)}` passes.\n"
