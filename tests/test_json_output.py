@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from support.cli import HEADER, api_key_spec, apply, plan, run, write
+from support.cli import ACCOUNT, HEADER, REGION, api_key_spec, apply, plan, run, write
 from testing.emulator import TestEmulator
 
 BAD_TYPE = {
@@ -153,6 +153,7 @@ def test_apply_json_in_sync_is_an_empty_result_list(
     assert result.code == 0, result.err
     assert json.loads(result.out) == {
         "format_version": 1,
+        "places": {"default": {"account": ACCOUNT, "region": REGION}},
         "results": [],
         "summary": {"created": 0, "updated": 0, "deleted": 0, "failed": 0, "not_started": 0},
     }

@@ -16,7 +16,7 @@ from typing import TextIO
 from reconciler import saved_plan
 from reconciler.apply.writes import WriteResult, apply_plan
 from reconciler.errors import ReconcileError
-from reconciler.model import Action
+from reconciler.model import Action, Place
 from reconciler.options import ApplyCommand, PlanOptions
 from reconciler.output import append_file, err, out
 from reconciler.pipeline import Planned, build_plan, read_pool
@@ -90,10 +90,11 @@ def summary(results: list[WriteResult]) -> str:
     return text + (f", {n['not_started']} not started." if n["not_started"] else ".")
 
 
-def json_results(results: list[WriteResult]) -> str:
-    """`apply --format json`: every connection's result and the counts, the only thing on stdout."""
+def json_results(results: list[WriteResult], places: dict[str, Place]) -> str:
+    """`apply --format json`: every connection's result, the counts, and where each target is."""
     document = {
         "format_version": FORMAT_VERSION,
+        "places": {name: {"account": p.account, "region": p.region} for name, p in places.items()},
         "results": [
             {
                 "name": r.name,
@@ -182,7 +183,7 @@ def command(opts: ApplyCommand) -> int:
         if opts.summary:
             append_file(opts.summary, RENDERERS["markdown"](plan))
         if as_json:
-            out(json_results([]))
+            out(json_results([], plan.places))
         return 0
     confirm(opts.yes, people)
     stop = threading.Event()
@@ -194,7 +195,7 @@ def command(opts: ApplyCommand) -> int:
     out("\n" + summary(results) + "\n", people)
     if as_json:
         order = {(c.target, c.name): i for i, c in enumerate(plan.pending)}
-        out(json_results(sorted(results, key=lambda r: order.get((r.target, r.name), len(order)))))
+        out(json_results(sorted(results, key=lambda r: order.get((r.target, r.name), len(order))), plan.places))
     if opts.summary:
         append_file(opts.summary, RENDERERS["markdown"](plan) + markdown_results(results))
     failures = [r for r in results if r.started and not r.ok]
