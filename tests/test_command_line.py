@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from support.cli import Result, api_key_spec, apply, header, place_line, plan, run, write
+from support.cli import Result, api_key_spec, apply, header, live_api_key, place_line, plan, run, write
 from testing.emulator import TestEmulator
 
 PRUNING_CONFIG = """
@@ -23,16 +23,6 @@ targets:
 @pytest.fixture(autouse=True)
 def stripe_secret(secrets: Any) -> None:
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
-
-
-def _live(events: Any, name: str, description: str = "Stripe") -> None:
-    events.create_connection(
-        Name=name,
-        Description=description,
-        AuthorizationType="API_KEY",
-        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "sk-value-1"}},
-    )
-    events.describe_connection(Name=name)
 
 
 def _help(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str) -> str:
@@ -56,9 +46,9 @@ def test_prune_prefix_alone_implies_prune(
     aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(specs, "keep.yaml", api_key_spec(name="keep"))
-    _live(events, "keep")
-    _live(events, "app-old")
-    _live(events, "other-old")
+    live_api_key(events, "keep")
+    live_api_key(events, "app-old")
+    live_api_key(events, "other-old")
     planned = plan(capsys, "--prune-prefix", "app-")
     assert planned.code == 2, planned.err
     assert _heads(planned) == [
@@ -80,8 +70,8 @@ def test_no_prune_overrides_prune_true_in_the_config(
 ) -> None:
     write(specs.parent, "reconcile.yaml", PRUNING_CONFIG)
     write(specs, "keep.yaml", api_key_spec(name="keep"))
-    _live(events, "keep")
-    _live(events, "old")
+    live_api_key(events, "keep")
+    live_api_key(events, "old")
     assert _heads(run(capsys, "plan"))[:2] == [place_line("main"), "- old: delete"]
     kept = run(capsys, "plan", "--no-prune")
     assert (kept.code, kept.out) == (
@@ -174,7 +164,7 @@ def test_the_config_file_is_looked_for_from_the_specs_folder(
 def _three(specs: Path, events: Any) -> None:
     for name in ("stripe-eu", "stripe-us", "crm"):
         write(specs, f"{name}.yaml", api_key_spec(name=name, description="New"))
-        _live(events, name, description="Old")
+        live_api_key(events, name, description="Old")
 
 
 def test_only_plans_and_applies_the_matching_connections(
@@ -202,10 +192,10 @@ def test_only_limits_deletions_too(
     aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(specs, "keep.yaml", api_key_spec(name="keep"))
-    _live(events, "keep")
-    _live(events, "app-old")
-    _live(events, "app-older")
-    _live(events, "other-old")
+    live_api_key(events, "keep")
+    live_api_key(events, "app-old")
+    live_api_key(events, "app-older")
+    live_api_key(events, "other-old")
     planned = plan(capsys, "--prune", "--only", "app-old*")
     assert _heads(planned) == [
         place_line(),

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from support.cli import ACCOUNT, HEADER, REGION, api_key_spec, apply, plan, run, write
+from support.cli import ACCOUNT, HEADER, REGION, api_key_spec, apply, live_api_key, plan, run, write
 from testing.emulator import TestEmulator
 
 BAD_TYPE = {
@@ -25,16 +25,6 @@ DUPLICATE_KEY = {
     "path": "Description",
     "message": "duplicate key (first at line 2)",
 }
-
-
-def _live(events: Any, name: str, description: str) -> None:
-    events.create_connection(
-        Name=name,
-        Description=description,
-        AuthorizationType="API_KEY",
-        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "sk-value-1"}},
-    )
-    events.describe_connection(Name=name)
 
 
 @pytest.fixture
@@ -111,9 +101,9 @@ def test_apply_json_prints_each_result_and_the_counts(
     write(specs, "same.yaml", api_key_spec(name="same", description="Same"))
     write(specs, "drifted.yaml", api_key_spec(name="drifted", description="New"))
     write(specs, "denied.yaml", api_key_spec(name="denied", description="New"))
-    _live(events, "same", "Same")
-    _live(events, "drifted", "Old")
-    _live(events, "denied", "Old")
+    live_api_key(events, "same", "Same")
+    live_api_key(events, "drifted", "Old")
+    live_api_key(events, "denied", "Old")
     aws.inject("UpdateConnection", "access_denied")  # the first update: denied or drifted, whichever goes first
     result = apply(capsys, "--format", "json")
     assert result.code == 1
@@ -148,7 +138,7 @@ def test_apply_json_in_sync_is_an_empty_result_list(
 ) -> None:
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     write(specs, "same.yaml", api_key_spec(name="same", description="Same"))
-    _live(events, "same", "Same")
+    live_api_key(events, "same", "Same")
     result = apply(capsys, "--format", "json")
     assert result.code == 0, result.err
     assert json.loads(result.out) == {

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from support.cli import Result, api_key_spec, place_line, run, write
+from support.cli import Result, api_key_spec, live_api_key, place_line, run, write
 from testing.emulator import TestEmulator
 
 
@@ -24,23 +24,13 @@ def _run(capsys: pytest.CaptureFixture[str], command: str, *extra: str) -> Resul
     return run(capsys, command, *args, *extra)
 
 
-def _live(events: Any, name: str, description: str = "Stripe") -> None:
-    events.create_connection(
-        Name=name,
-        Description=description,
-        AuthorizationType="API_KEY",
-        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "sk-value-1"}},
-    )
-    events.describe_connection(Name=name)
-
-
 def test_prune_deletes_undeclared_first_and_only_with_the_flag(
     aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(specs, "keep.yaml", api_key_spec(name="keep"))
-    _live(events, "keep")
-    _live(events, "app-old")
-    _live(events, "other-old")
+    live_api_key(events, "keep")
+    live_api_key(events, "app-old")
+    live_api_key(events, "other-old")
     assert _run(capsys, "plan").code == 0  # undeclared connections are never touched without --prune
     plan = _run(capsys, "plan", "--prune", "--prune-prefix", "app-")
     assert plan.code == 2
@@ -63,7 +53,7 @@ def test_prune_refuses_an_empty_specs_folder(
     aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     specs.mkdir()
-    _live(events, "precious")
+    live_api_key(events, "precious")
     aws.reset_counters()
     result = _run(capsys, "apply", "--prune")
     assert result.code == 1
@@ -78,7 +68,7 @@ def test_prune_refuses_when_specs_cannot_be_read(
     aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(specs, "keep.yaml", "Name: [\n")
-    _live(events, "precious")
+    live_api_key(events, "precious")
     aws.reset_counters()
     assert _run(capsys, "apply", "--prune").code == 1
     assert aws.write_calls() == 0
@@ -88,8 +78,8 @@ def test_prune_names_api_destinations_that_would_break(
     aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(specs, "keep.yaml", api_key_spec(name="keep"))
-    _live(events, "keep")
-    _live(events, "used")
+    live_api_key(events, "keep")
+    live_api_key(events, "used")
     arn = events.describe_connection(Name="used")["ConnectionArn"]
     events.create_api_destination(
         Name="orders-webhook", ConnectionArn=arn, InvocationEndpoint="https://example.com/hook", HttpMethod="POST"
@@ -115,7 +105,7 @@ def test_rename_is_create_plus_delete_and_says_so(
     aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(specs, "stripe.yaml", api_key_spec(name="stripe-v2"))
-    _live(events, "stripe")
+    live_api_key(events, "stripe")
     plan = _run(capsys, "plan")
     assert (
         "    ! if this renames stripe: Name is the identity, so it is created anew "
@@ -135,7 +125,7 @@ def test_saved_plan_applies_exactly_what_was_reviewed(
     aws: TestEmulator, specs: Path, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(specs, "stripe.yaml", api_key_spec(description="New"))
-    _live(events, "stripe", description="Old")
+    live_api_key(events, "stripe", description="Old")
     saved = tmp_path / "plan.json"
     assert _run(capsys, "plan", "--out", str(saved)).code == 2
     document = json.loads(saved.read_text())
@@ -174,7 +164,7 @@ def test_stale_saved_plan_is_refused(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     write(specs, "stripe.yaml", api_key_spec(description="New"))
-    _live(events, "stripe", description="Old")
+    live_api_key(events, "stripe", description="Old")
     saved = tmp_path / "plan.json"
     assert _run(capsys, "plan", "--out", str(saved)).code == 2
     if change == "live":
@@ -199,7 +189,7 @@ def test_saved_plan_holds_no_secret_value(
 ) -> None:
     secrets.put_secret_value(SecretId="prod/stripe", SecretString="SENTINEL-saved-plan-value")
     write(specs, "stripe.yaml", api_key_spec())
-    _live(events, "stripe")  # holds sk-value-1: the plan shows a secret change
+    live_api_key(events, "stripe")  # holds sk-value-1: the plan shows a secret change
     saved = tmp_path / "plan.json"
     plan = _run(capsys, "plan", "--out", str(saved))
     assert "(secret changed" in plan.out
@@ -210,10 +200,10 @@ def test_a_saved_prune_never_deletes_what_appeared_after_it(
     aws: TestEmulator, specs: Path, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(specs, "stripe.yaml", api_key_spec(description="New"))
-    _live(events, "stripe", description="Old")
+    live_api_key(events, "stripe", description="Old")
     saved = tmp_path / "plan.json"
     assert _run(capsys, "plan", "--prune", "--out", str(saved)).code == 2  # an update, no deletion
-    _live(events, "arrived-later")  # someone else's connection, created after the review
+    live_api_key(events, "arrived-later")  # someone else's connection, created after the review
     aws.reset_counters()
     result = run(capsys, "apply", str(saved), "--yes")
     assert result.code == 1

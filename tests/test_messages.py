@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from support.cli import api_key_spec, apply, plan, run, write
+from support.cli import api_key_spec, apply, live_api_key, plan, run, write
 from testing.emulator import TestEmulator
 
 TWO_TARGETS = """
@@ -21,16 +21,6 @@ targets:
     specs: [connections]
 """
 IAM_POLICIES = "see the IAM policies under iam/ in the reconcile repository"
-
-
-def _live(events: Any, name: str, description: str) -> None:
-    events.create_connection(
-        Name=name,
-        Description=description,
-        AuthorizationType="API_KEY",
-        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "sk-value-1"}},
-    )
-    events.describe_connection(Name=name)
 
 
 # --- credentials and permissions ----------------------------------------------------------
@@ -79,7 +69,7 @@ def test_access_denied_on_a_write_names_the_action(
 ) -> None:
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
     write(specs, "stripe.yaml", api_key_spec(description="New"))
-    _live(events, "stripe", "Old")
+    live_api_key(events, "stripe", "Old")
     aws.inject("UpdateConnection", "access_denied")  # AWS's message names no resource here
     result = apply(capsys)
     assert result.code == 1

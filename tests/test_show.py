@@ -8,18 +8,8 @@ from typing import Any
 
 import pytest
 
-from support.cli import api_key_spec, plan, run, write
+from support.cli import api_key_spec, live_api_key, plan, run, write
 from testing.emulator import TestEmulator
-
-
-def _live(events: Any, name: str, description: str, value: str = "sk-value-1") -> None:
-    events.create_connection(
-        Name=name,
-        Description=description,
-        AuthorizationType="API_KEY",
-        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": value}},
-    )
-    events.describe_connection(Name=name)
 
 
 @pytest.fixture
@@ -30,9 +20,9 @@ def saved(aws: TestEmulator, specs: Path, secrets: Any, events: Any, tmp_path: P
     write(specs, "new.yaml", api_key_spec(name="new"))
     write(specs, "drifted.yaml", api_key_spec(name="drifted", description="New"))
     write(specs, "rotated.yaml", api_key_spec(name="rotated"))
-    _live(events, "drifted", "Old", value="sk-value-2")
-    _live(events, "rotated", "Stripe", value="sk-value-1")
-    _live(events, "gone", "Gone")
+    live_api_key(events, "drifted", "Old", value="sk-value-2")
+    live_api_key(events, "rotated", "Stripe", value="sk-value-1")
+    live_api_key(events, "gone", "Gone")
     return tmp_path / "plan.json"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,3 +110,14 @@ def plan(capsys: pytest.CaptureFixture[str], *extra: str) -> Result:
 
 def apply(capsys: pytest.CaptureFixture[str], *extra: str) -> Result:
     return run(capsys, "apply", "--dir", "connections", "--yes", "--wait-timeout", "10", *extra)
+
+
+def live_api_key(events: Any, name: str, description: str = "Stripe", value: str = "sk-value-1") -> None:
+    """A live API_KEY connection, created behind reconcile's back (as in the console)."""
+    events.create_connection(
+        Name=name,
+        Description=description,
+        AuthorizationType="API_KEY",
+        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": value}},
+    )
+    events.describe_connection(Name=name)
