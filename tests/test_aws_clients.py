@@ -17,7 +17,7 @@ from support.cli import api_key_spec, apply, plan, run, write
 from testing.emulator import TestEmulator
 
 ROLE = "arn:aws:iam::123456789012:role/reconcile"
-# botocore's retry quota: 500, at most 5 a retry (botocore/retries/quota.py, standard.py).
+# botocore's retry quota: 500, at least 5 a retry (botocore/retries/quota.py, standard.py).
 RETRY_BUDGET = 100
 
 
