@@ -22,6 +22,7 @@ if __package__ in (None, ""):  # run as a script: make `bench`, `testing` and `r
 
 from bench import measure, quota, workload  # noqa: E402
 from bench.measure import Measured  # noqa: E402
+from reconciler.aws.rate import EVENTBRIDGE_QUOTA  # noqa: E402
 from testing.control import Controls  # noqa: E402
 from testing.serve import EmulatorProcess  # noqa: E402
 
@@ -30,7 +31,6 @@ SPEED_N = 200
 RATIO_TARGET = 15.0
 UNCAPPED = "10000"  # --max-rps for runs against an emulator with no request quota
 CPU_SIZES = (100, 1000, 3000)
-EVENTBRIDGE_QUOTA = 50  # requests per second per account and region (EventBridge quotas page)
 THROTTLE_RATE = 0.35
 READS = {"DescribeConnection", "BatchGetSecretValue", "GetSecretValue"}
 
@@ -145,7 +145,7 @@ def scaling(controls: Controls, endpoint: str, work: Path, report: Report) -> No
             quota_s = n / EVENTBRIDGE_QUOTA
             print(
                 f"  CPU at {n}: {fresh_ms:.2f} ms/conn, {fresh_ms * n / 1000:.1f} s in all, against "
-                f"{quota_s:.0f} s of describes at the API quota of {EVENTBRIDGE_QUOTA}/s (measured, no target)"
+                f"{quota_s:.0f} s of describes at the API quota of {EVENTBRIDGE_QUOTA:.0f}/s (measured, no target)"
             )
 
 

@@ -44,7 +44,8 @@ USER_AGENT_APPID = f"reconcile-{__version__}"
 ROLE_SESSION_NAME = "reconcile"
 ROLE_SESSION_SECONDS = 3600  # AWS's default, and within every role's MaxSessionDuration (1-12 h)
 
-Clock = Callable[[], datetime]
+# Wall time, for when assumed-role credentials expire (reconciler/clock.py is monotonic time).
+Now = Callable[[], datetime]
 log = logging.getLogger(__name__)
 
 
@@ -69,8 +70,6 @@ class Clients:
     events_writer: Any  # writes: one attempt each, retried by apply/retry.py
     secrets: Any
     region: str
-    # Every EventBridge request of the target, reads and writes, waits its turn here (aws/rate.py).
-    events_cap: rate.RateCap
     account: str = ""  # from GetCallerIdentity: plans show it, saved plans are held to it
     # Shared by every write retry of the target, as botocore's quota is by a client's reads.
     write_quota: RetryQuota = field(default_factory=RetryQuota)
@@ -97,7 +96,7 @@ class _AssumedRole(CredentialProvider):
 
     METHOD = "reconcile-assume-role"
 
-    def __init__(self, fetcher: AssumeRoleCredentialFetcher, clock: Clock) -> None:
+    def __init__(self, fetcher: AssumeRoleCredentialFetcher, clock: Now) -> None:
         super().__init__()
         self._fetcher = fetcher
         self._clock = clock
@@ -117,7 +116,7 @@ class _NoCache(dict[str, Any]):
         pass
 
 
-def _assume_role(core: botocore.session.Session, role_arn: str, clock: Clock) -> None:
+def _assume_role(core: botocore.session.Session, role_arn: str, clock: Now) -> None:
     """Put the role first in the session's credential chain. The session keeps the profile's
     other settings (region, FIPS and dual-stack endpoints, ca_bundle, proxies) for every
     client, the STS client that assumes the role included."""
@@ -137,7 +136,7 @@ def _assume_role(core: botocore.session.Session, role_arn: str, clock: Clock) ->
     resolver.insert_before(resolver.providers[0].METHOD, _AssumedRole(fetcher, clock))
 
 
-def target_session(options: AwsOptions, clock: Clock = _now) -> boto3.Session:
+def target_session(options: AwsOptions, clock: Now = _now) -> boto3.Session:
     """One session per target; `clock` tells assumed-role credentials when they expire."""
     core = botocore.session.Session(profile=options.profile)
     # Set on the session, so every client has it: STS's for the role and the account check too.
@@ -190,6 +189,7 @@ def make_clients(options: AwsOptions) -> Clients:
     events = session.client("events", config=reads)
     events_writer = session.client("events", config=client_config(pool, 1, timeouts))
     secrets = session.client("secretsmanager", config=reads)
+    # Every EventBridge request of the target, reads and writes, waits its turn at one cap.
     events_cap = rate.RateCap(options.max_rps)
     for client in (events, events_writer):
         rate.attach(client, events_cap)
@@ -201,6 +201,5 @@ def make_clients(options: AwsOptions) -> Clients:
         events_writer=events_writer,
         secrets=secrets,
         region=region,
-        events_cap=events_cap,
         account=account,
     )

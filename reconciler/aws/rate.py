@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from reconciler.aws.errors import THROTTLING
 from reconciler.clock import REAL, Clock
 
 EVENTBRIDGE_QUOTA = 50.0  # requests per second per account and region (EventBridge quotas page)
@@ -30,7 +31,6 @@ DECREASE = 0.7
 # Throttling that has nothing to do with reconcile's own rate (a busy account, the benchmark's
 # random throttling) must not stall a run: a tenth of the quota still moves.
 FLOOR = 5.0  # requests per second
-THROTTLING = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"})
 
 
 class RateCap:
@@ -44,7 +44,6 @@ class RateCap:
         self._clock = clock
         self._lock = threading.Lock()
         self._next = 0.0  # the earliest time the next request may go
-        self.waited = 0.0  # seconds spent waiting for a turn, for -vv and the benchmark
 
     @property
     def rate(self) -> float:
@@ -56,7 +55,6 @@ class RateCap:
             now = self._clock.now()
             slot = max(now, self._next)
             self._next = slot + 1.0 / self._rate
-            self.waited += slot - now
         if slot > now:
             self._clock.pause(slot - now)
 

@@ -25,17 +25,16 @@ ManagedRead = dict[SlotId, Secret] | ReadFailure | None
 # Recorded from AWS: these sit at the top level, in snake_case (AWS-NOTES, "Recorded AWS responses").
 _RECORDED: dict[str, SlotId] = {f.managed_key: f.spec_path for f in FIXED}
 
-# Not recorded: how the HTTP parameter blocks, their lists and items are spelled. moto writes
-# snake_case, LocalStack the request's own spelling (AWS-NOTES, "The managed secret"), so both
-# are read: the spec's name, or its snake_case form from this table.
-_SNAKE = SNAKE_CASE
-
 
 def _get(node: Any, name: str) -> Any:
-    """Member `name` (spelled as in a spec) of `node` in either spelling, snake_case first."""
+    """Member `name` (spelled as in a spec) of `node` in either spelling, snake_case first.
+
+    No recording shows how the HTTP parameter blocks, their lists and items are spelled: moto
+    writes snake_case, LocalStack the request's own spelling (AWS-NOTES, "The managed secret"),
+    so both are read (layout.SNAKE_CASE gives the snake_case form)."""
     if not isinstance(node, dict):
         return None
-    value = node.get(_SNAKE[name])
+    value = node.get(SNAKE_CASE[name])
     return node.get(name) if value is None else value
 
 
