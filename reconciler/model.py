@@ -11,15 +11,34 @@ from reconciler.errors import Location
 from reconciler.secrets.redact import Secret
 
 
+# The document types a spec file may hold (`Type:`, CloudFormation's names); a document
+# without `Type` is a connection.
+CONNECTION = "AWS::Events::Connection"
+API_DESTINATION = "AWS::Events::ApiDestination"
+TYPES = (CONNECTION, API_DESTINATION)
+# How people read each type, in plans and results.
+LABEL = {CONNECTION: "connection", API_DESTINATION: "API destination"}
+
+
 @dataclass
 class Spec:
-    """One connection document as written in a spec file, with source positions."""
+    """One document as written in a spec file (a connection or an API destination), with source positions."""
 
     name: str
     body: dict[str, Any]
     file: str
     positions: dict[tuple[Any, ...], Location] = field(default_factory=dict)
     target: str = "default"
+
+    @property
+    def type(self) -> str:
+        declared = self.body.get("Type", CONNECTION)
+        return declared if isinstance(declared, str) else CONNECTION
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """A spec's identity within its target: names are unique per type."""
+        return (self.type, self.name)
 
     def locate(self, path: tuple[Any, ...]) -> Location:
         """The position of a field, or of its nearest ancestor that has one."""
@@ -56,6 +75,14 @@ class Masked:
     secret_id: str | None = None
     version: str | None = None
     previous: str | None = None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A value only known once apply has written something else first: the ARN of a connection
+    this apply creates, for the API destinations that use it. Shown as its text, like a marker."""
+
+    text: str
 
 
 # The placeholder in comparable records wherever a secret value is set (diff/normalize.py).
@@ -129,7 +156,9 @@ TRANSITIONAL = ("CREATING", "UPDATING", "AUTHORIZING", "DEAUTHORIZING", "DELETIN
 
 
 @dataclass
-class ConnectionPlan:
+class ResourcePlan:
+    """What one connection or API destination of one target needs."""
+
     name: str
     action: Action
     target: str = "default"
@@ -143,6 +172,21 @@ class ConnectionPlan:
     # What the plan was made against, so a saved plan can be checked for staleness.
     live_modified: str | None = None
     secret_versions: dict[str, str] = field(default_factory=dict)
+    type: str = CONNECTION
+    # An API destination declared with `Connection: NAME`: the connection whose ARN it takes.
+    connection: str | None = None
+    # (type, name) of this target's pending changes that must succeed before this one is written:
+    # a destination waits for its connection's write, a deleted connection for the destinations moved off it.
+    after: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.type, self.name)
+
+    @property
+    def label(self) -> str:
+        """The name as people read it: an API destination says so, a connection is its name alone."""
+        return self.name if self.type == CONNECTION else f"{LABEL[self.type]} {self.name}"
 
 
 @dataclass(frozen=True)
@@ -158,23 +202,33 @@ class Place:
 
 @dataclass
 class Plan:
-    connections: list[ConnectionPlan]
+    resources: list[ResourcePlan]
     targets: list[str] = field(default_factory=lambda: ["default"])
     places: dict[str, Place] = field(default_factory=dict)  # by target name
 
     def count(self, action: Action) -> int:
-        return sum(1 for c in self.connections if c.action is action)
+        return sum(1 for c in self.resources if c.action is action)
+
+    def of_type(self, type_: str) -> list[ResourcePlan]:
+        return [c for c in self.resources if c.type == type_]
 
     @property
     def has_changes(self) -> bool:
-        return any(c.action is not Action.NOOP for c in self.connections)
+        return any(c.action is not Action.NOOP for c in self.resources)
 
     @property
-    def pending(self) -> list[ConnectionPlan]:
-        # Deletions first, so a rename frees its name and quota before the create.
+    def pending(self) -> list[ResourcePlan]:
+        # Deletions first, so a rename frees its name and quota before the create; API
+        # destinations are deleted before connections, and written after them. A change that
+        # must wait for another says so in `after`, which apply follows whatever this order.
         order = {Action.DELETE: 0, Action.CREATE: 1, Action.UPDATE: 2}
-        todo = [c for c in self.connections if c.action is not Action.NOOP]
-        return sorted(todo, key=lambda c: (order[c.action], c.target, c.name))
+        todo = [c for c in self.resources if c.action is not Action.NOOP]
+
+        def key(c: ResourcePlan) -> tuple[int, int, str, str]:
+            destination_first = (c.type == API_DESTINATION) == (c.action is Action.DELETE)
+            return (order[c.action], 0 if destination_first else 1, c.target, c.name)
+
+        return sorted(todo, key=key)
 
     def summary(self) -> str:
         return (

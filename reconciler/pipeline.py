@@ -20,7 +20,7 @@ from reconciler.aws.rate import DEFAULT_EVENTBRIDGE_RPS
 from reconciler.config import Config, Target, resolve_targets
 from reconciler.errors import Problem, ReconcileError, SpecErrors
 from reconciler.load.specs import load_specs
-from reconciler.model import ConnectionPlan, Place, Plan, Spec
+from reconciler.model import ResourcePlan, Place, Plan, Spec
 from reconciler.options import PlanOptions
 from reconciler.plan.target import plan_target
 from reconciler.read.snapshot import Snapshot, read_target
@@ -37,7 +37,7 @@ class TargetPlan:
     clients: Clients
     specs: dict[str, Spec]
     snapshot: Snapshot
-    plans: list[ConnectionPlan]
+    plans: list[ResourcePlan]
 
     @property
     def name(self) -> str:
@@ -144,7 +144,7 @@ def build_plan(options: PlanOptions, pool: ThreadPoolExecutor, check: PlaceCheck
             planned = [f.result() for f in futures]
     places = {t.name: Place(t.clients.account or None, t.clients.region) for t in planned}
     plan = Plan([c for t in planned for c in t.plans], targets=[t.name for t in config.targets], places=places)
-    _refuse_unmatched(config, {c.name for c in plan.connections})
+    _refuse_unmatched(config, {c.name for c in plan.resources})
     return Planned(plan, planned, config.path)
 
 

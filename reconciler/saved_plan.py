@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.errors import ReconcileError
-from reconciler.model import Action, ConnectionPlan, FieldChange, Masked, Op, Place, Plan, Spec
+from reconciler.model import Action, ResourcePlan, FieldChange, Masked, Op, Place, Plan, Spec
 from reconciler.options import PlanOptions
 from reconciler.output import write_file
 from reconciler.render.json_format import connection_record
@@ -63,7 +63,7 @@ def recorded_options(options: PlanOptions, config: str | None) -> dict[str, Any]
     return data
 
 
-def _record(conn: ConnectionPlan, specs: dict[tuple[str, str], Spec]) -> dict[str, Any]:
+def _record(conn: ResourcePlan, specs: dict[tuple[str, str], Spec]) -> dict[str, Any]:
     record = connection_record(conn)
     record["live_modified"] = conn.live_modified
     record["secret_versions"] = conn.secret_versions
@@ -79,7 +79,7 @@ def save(path: str, plan: Plan, specs: dict[tuple[str, str], Spec], options: Pla
         "summary": plan.summary(),
         "declared": {t: sorted(n for (tt, n) in specs if tt == t) for t in plan.targets},
         "places": {t: {"account": p.account, "region": p.region} for t, p in plan.places.items()},
-        "connections": [_record(c, specs) for c in plan.connections],
+        "connections": [_record(c, specs) for c in plan.resources],
     }
     write_file(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
@@ -121,7 +121,7 @@ def to_plan(path: str, document: dict[str, Any]) -> Plan:
     """The plan a saved file holds, for rendering (`reconcile show`) without AWS."""
     try:
         connections = [
-            ConnectionPlan(
+            ResourcePlan(
                 name=c["name"],
                 action=Action(c["action"]),
                 target=c.get("target") or "default",
@@ -167,7 +167,7 @@ def _short(modified: str | None) -> str:
 def staleness(saved: SavedPlan, document: dict[str, Any], fresh: Plan, specs: dict[tuple[str, str], Spec]) -> list[str]:
     """Why the saved plan no longer describes what apply would do; empty when it still does."""
     reasons: list[str] = []
-    now = {(c.target, c.name): c for c in fresh.connections}
+    now = {(c.target, c.name): c for c in fresh.resources}
     for target, names in document.get("declared", {}).items():
         current = sorted(n for (t, n) in specs if t == target)
         added, removed = sorted(set(current) - set(names)), sorted(set(names) - set(current))
@@ -204,7 +204,7 @@ def staleness(saved: SavedPlan, document: dict[str, Any], fresh: Plan, specs: di
     # What nobody reviewed is never written: above all a deletion under --prune of a live
     # connection that appeared after the plan was saved.
     recorded = {(old["target"], old["name"]) for old in saved.connections}
-    for conn in fresh.connections:
+    for conn in fresh.resources:
         if (conn.target, conn.name) not in recorded and conn.action is not Action.NOOP:
             label = conn.name if len(fresh.targets) == 1 else f"{conn.target}/{conn.name}"
             reasons.append(f"{label}: not in the saved plan, and would now be a {conn.action.value}")

@@ -11,7 +11,7 @@ from reconciler.github.body import MAX_BODY
 from reconciler.github.cli import main
 from reconciler.github.client import GitHub
 from reconciler.github.comments import upsert_pr_comment
-from reconciler.model import Action, ConnectionPlan, FieldChange, Op, Plan
+from reconciler.model import Action, ResourcePlan, FieldChange, Op, Plan
 from reconciler.render.markdown import MARKER, render
 from support.fake_github import FakeGitHub, github_env, outputs
 
@@ -193,7 +193,7 @@ def test_a_rendered_plan_too_big_for_a_comment_is_cut_to_fit(github: FakeGitHub)
         FieldChange(f"AuthParameters.InvocationHttpParameters.HeaderParameters[H{i}]", Op.ADD, None, "x" * 200)
         for i in range(100)
     ]
-    upsert_pr_comment(7, render(Plan([ConnectionPlan(f"conn-{n}", Action.CREATE, changes=changes) for n in range(20)])))
+    upsert_pr_comment(7, render(Plan([ResourcePlan(f"conn-{n}", Action.CREATE, changes=changes) for n in range(20)])))
     body = github.comments[7][0]["body"]
     assert len(body) <= 65_536
     assert "✂️ **Plan truncated** to fit a GitHub comment; the job summary has all of it." in body

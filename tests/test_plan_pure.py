@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.config import Target
-from reconciler.model import Action, ConnectionPlan, Live, Masked, Spec
+from reconciler.model import Action, ResourcePlan, Live, Masked, Spec
 from reconciler.pipeline import load_valid_specs
 from reconciler.plan.target import plan_target
 from reconciler.secrets.desired import DesiredSecrets, ResolvedValue
@@ -81,7 +81,7 @@ def _snapshot(
     )
 
 
-def _plan(tmp_path: Path, snapshot: Snapshot, target: Target | None = None) -> list[ConnectionPlan]:
+def _plan(tmp_path: Path, snapshot: Snapshot, target: Target | None = None) -> list[ResourcePlan]:
     return plan_target(
         target or Target("default"), [_spec(tmp_path)], snapshot, force_secrets=False, verify_secrets=True
     )

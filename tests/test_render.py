@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.model import SECRET, Action, ConnectionPlan, FieldChange, Masked, Op, Plan
+from reconciler.model import SECRET, Action, ResourcePlan, FieldChange, Masked, Op, Plan
 from reconciler.render import RENDERERS
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -20,7 +20,7 @@ GOLDEN = Path(__file__).parent / "golden"
 def sample_plan(targets: list[str] | None = None) -> Plan:
     return Plan(
         [
-            ConnectionPlan(
+            ResourcePlan(
                 "legacy-hook",
                 Action.DELETE,
                 "default",
@@ -32,7 +32,7 @@ def sample_plan(targets: list[str] | None = None) -> Plan:
                     "(apply refuses unless --force-delete-in-use)"
                 ],
             ),
-            ConnectionPlan(
+            ResourcePlan(
                 "stripe",
                 Action.CREATE,
                 "default",
@@ -48,7 +48,7 @@ def sample_plan(targets: list[str] | None = None) -> Plan:
                     ),
                 ],
             ),
-            ConnectionPlan(
+            ResourcePlan(
                 "crm",
                 Action.UPDATE,
                 "default",
@@ -76,7 +76,7 @@ def sample_plan(targets: list[str] | None = None) -> Plan:
                 state="DEAUTHORIZED",
                 state_reason="invalid_client",
             ),
-            ConnectionPlan(
+            ResourcePlan(
                 "partner",
                 Action.NOOP,
                 "default",
@@ -88,7 +88,7 @@ def sample_plan(targets: list[str] | None = None) -> Plan:
                     "(AccessDeniedException)"
                 ],
             ),
-            ConnectionPlan("quiet", Action.NOOP, "default", "connections/quiet.yaml", [], state="AUTHORIZED"),
+            ResourcePlan("quiet", Action.NOOP, "default", "connections/quiet.yaml", [], state="AUTHORIZED"),
         ],
         targets=targets or ["default"],
     )
@@ -104,7 +104,7 @@ def test_render_matches_golden(fmt: str, suffix: str) -> None:
 
 
 def test_in_sync_plan_renders_as_no_changes() -> None:
-    plan = Plan([ConnectionPlan("quiet", Action.NOOP, file="c.yaml")])
+    plan = Plan([ResourcePlan("quiet", Action.NOOP, file="c.yaml")])
     assert RENDERERS["text"](plan) == "No changes: 1 connection(s) match the specs.\n"
     assert "✅ **No changes.** 1 connection(s) match the specs." in RENDERERS["markdown"](plan)
 
@@ -120,7 +120,7 @@ def test_text_that_looks_like_a_marker_is_text() -> None:
     # Only a Masked value is a marker: a Description a user wrote is quoted like any text.
     plan = Plan(
         [
-            ConnectionPlan(
+            ResourcePlan(
                 "c",
                 Action.UPDATE,
                 changes=[
@@ -153,7 +153,7 @@ def test_json_secret_fields_name_their_source() -> None:
 
 
 def test_markdown_fence_outlasts_backticks_in_values() -> None:
-    plan = Plan([ConnectionPlan("c", Action.UPDATE, changes=[FieldChange("Description", Op.CHANGE, "a ``` b", "c")])])
+    plan = Plan([ResourcePlan("c", Action.UPDATE, changes=[FieldChange("Description", Op.CHANGE, "a ``` b", "c")])])
     rendered = RENDERERS["markdown"](plan)
     assert "\n````diff\n" in rendered and "\n````\n" in rendered
 
@@ -163,7 +163,7 @@ def big_plan() -> Plan:
         FieldChange(f"AuthParameters.InvocationHttpParameters.HeaderParameters[H{i}]", Op.ADD, None, "x" * 200)
         for i in range(100)
     ]
-    return Plan([ConnectionPlan(f"conn-{n}", Action.CREATE, changes=changes) for n in range(20)])
+    return Plan([ResourcePlan(f"conn-{n}", Action.CREATE, changes=changes) for n in range(20)])
 
 
 def test_markdown_keeps_the_whole_plan() -> None:

@@ -20,7 +20,7 @@ from reconciler.apply.retry import with_retries
 from reconciler.apply.wait import Unsettled, wait_settled
 from reconciler.aws.errors import ALREADY_EXISTS, NOT_FOUND, describe_error, error_code, may_have_taken_effect
 from reconciler.aws.live import describe
-from reconciler.model import SETTLED_OK, Action, ConnectionPlan
+from reconciler.model import SETTLED_OK, Action, ResourcePlan
 from reconciler.pipeline import Planned, TargetPlan
 
 
@@ -67,7 +67,7 @@ def _settled_in(reply: Any) -> str | None:
     return state if state in SETTLED_OK else None
 
 
-def _write(target: TargetPlan, conn: ConnectionPlan, wait_timeout: float, stop: threading.Event) -> WriteResult:
+def _write(target: TargetPlan, conn: ResourcePlan, wait_timeout: float, stop: threading.Event) -> WriteResult:
     clients = target.clients
     spec = target.specs.get(conn.name)
     try:
@@ -146,7 +146,7 @@ def apply_plan(
     busy: Counter[str] = Counter()
     workers = max(1, min(WRITERS * len(targets), len(todo)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reconcile-write") as pool:
-        running: dict[Future[WriteResult], ConnectionPlan] = {}
+        running: dict[Future[WriteResult], ResourcePlan] = {}
         while todo or running:
             while not stop.is_set():
                 conn = next((c for c in todo if busy[c.target] < WRITERS), None)

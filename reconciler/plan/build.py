@@ -1,4 +1,4 @@
-"""Spec + live connection (+ secrets) → one `ConnectionPlan`. Pure: no AWS calls here."""
+"""Spec + live connection (+ secrets) → one `ResourcePlan`. Pure: no AWS calls here."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from reconciler.model import (
     TRANSITIONAL,
     UNHEALTHY,
     Action,
-    ConnectionPlan,
+    ResourcePlan,
     FieldChange,
     Live,
     Op,
@@ -78,12 +78,12 @@ def plan_connection(
     previous: PreviousReader,
     force_secrets: bool = False,
     verify_secrets: bool = True,
-) -> ConnectionPlan:
+) -> ResourcePlan:
     want = comparable(spec.body)
     versions = _secret_versions(desired)
     if live is None:
         changes = _annotate_secret_adds(creation(want), desired)
-        return ConnectionPlan(spec.name, Action.CREATE, spec.target, spec.file, changes, secret_versions=versions)
+        return ResourcePlan(spec.name, Action.CREATE, spec.target, spec.file, changes, secret_versions=versions)
     changes = _annotate_secret_adds(compare(comparable(live.data), want), desired)
     skip = _covered(changes)
     check: SecretCheck
@@ -103,7 +103,7 @@ def plan_connection(
     health, notes = _health(live)
     all_changes = sorted(changes + check.changes, key=lambda c: c.path) + health
     action = Action.UPDATE if all_changes else Action.NOOP
-    return ConnectionPlan(
+    return ResourcePlan(
         spec.name,
         action,
         spec.target,

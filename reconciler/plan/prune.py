@@ -6,14 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.config import Target
-from reconciler.model import Action, ConnectionPlan, FieldChange, Op
+from reconciler.model import Action, ResourcePlan, FieldChange, Op
 
 IN_USE = "in use by API destination(s) {names}: deleting it breaks them (apply refuses unless --force-delete-in-use)"
 
 
 def plan_deletions(
     target: Target, declared: set[str], listing: list[dict[str, Any]] | None, destinations: dict[str, list[str]] | None
-) -> list[ConnectionPlan]:
+) -> list[ResourcePlan]:
     """Live connections no spec declares, under --prune, limited to --prune-prefix names."""
     if not target.prune or not listing:
         return []
@@ -26,7 +26,7 @@ def plan_deletions(
         change = FieldChange("Name", Op.REMOVE, item["Name"], None, note="no spec declares it")
         modified = item.get("LastModifiedTime")
         deletions.append(
-            ConnectionPlan(
+            ResourcePlan(
                 item["Name"],
                 Action.DELETE,
                 target.name,
@@ -42,7 +42,7 @@ def plan_deletions(
 
 
 def rename_notes(
-    target: Target, declared: set[str], listing: list[dict[str, Any]] | None, plans: list[ConnectionPlan]
+    target: Target, declared: set[str], listing: list[dict[str, Any]] | None, plans: list[ResourcePlan]
 ) -> None:
     """Name is a connection's identity, so a renamed spec is a create (plus a delete under
     --prune). Say so, naming live connections of the same type that no spec declares."""

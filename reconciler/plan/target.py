@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.config import Target
-from reconciler.model import ConnectionPlan, Spec
+from reconciler.model import ResourcePlan, Spec
 from reconciler.plan.build import plan_connection
 from reconciler.plan.prune import plan_deletions, rename_notes
 from reconciler.secrets.desired import ResolvedValue
@@ -18,7 +18,7 @@ def plan_target(
     force_secrets: bool,
     verify_secrets: bool,
     declared: set[str] | None = None,
-) -> list[ConnectionPlan]:
+) -> list[ResourcePlan]:
     """The plans of `specs` (those --only picked), and deletions; `declared` names every spec of
     the target, picked or not, so none of them is taken for undeclared."""
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from reconciler.errors import Problem
-from reconciler.model import Action, ConnectionPlan, FieldChange, Masked, Plan
+from reconciler.model import Action, ResourcePlan, FieldChange, Masked, Plan
 
 FORMAT_VERSION = 1
 
@@ -39,7 +39,7 @@ def field_record(change: FieldChange) -> dict[str, Any]:
     }
 
 
-def connection_record(conn: ConnectionPlan) -> dict[str, Any]:
+def connection_record(conn: ResourcePlan) -> dict[str, Any]:
     return {
         "name": conn.name,
         "action": conn.action.value,
@@ -61,7 +61,7 @@ def render(plan: Plan) -> str:
         "targets": plan.targets,
         # The account and region each target was planned in (absent for a plan not made against AWS).
         "places": {name: {"account": p.account, "region": p.region} for name, p in plan.places.items()},
-        "changes": [connection_record(c) for c in plan.connections],
+        "changes": [connection_record(c) for c in plan.resources],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from reconciler.model import Action, ConnectionPlan, Plan
+from reconciler.model import Action, ResourcePlan, Plan
 from reconciler.render.values import SYMBOL, change_line
 
 MARKER = "<!-- reconcile-plan -->"
@@ -21,7 +21,7 @@ def _fence(lines: list[str]) -> str:
     return "`" * max(3, longest + 1)
 
 
-def _details(conn: ConnectionPlan, open_: bool) -> list[str]:
+def _details(conn: ResourcePlan, open_: bool) -> list[str]:
     out = [
         "",
         (
@@ -46,10 +46,10 @@ def render(plan: Plan) -> str:
     if places:
         out += ["Target" + ("s" if len(places) > 1 else "") + ": " + "; ".join(places), ""]
     if not plan.has_changes:
-        out.append(f"✅ **No changes.** {len(plan.connections)} connection(s) match the specs.")
+        out.append(f"✅ **No changes.** {len(plan.resources)} connection(s) match the specs.")
     else:
         out.append(f"**Plan:** {plan.summary()}.")
-    shown = [c for c in plan.connections if c.action is not Action.NOOP or c.notes]
+    shown = [c for c in plan.resources if c.action is not Action.NOOP or c.notes]
     if shown:
         multi = len(plan.targets) > 1
         out += [
@@ -65,7 +65,7 @@ def render(plan: Plan) -> str:
         # or issue, capped by GitHub, is cut where it is posted (reconciler/github/body.py).
         for conn in shown:
             out += _details(conn, open_=len(shown) <= 5)
-    notes = sum(1 for c in plan.connections if c.notes)
+    notes = sum(1 for c in plan.resources if c.notes)
     if notes:
         out += ["", f"⚠️ {notes} connection(s) have notes (secret verification, state or deletion)."]
     return "\n".join(out) + "\n"

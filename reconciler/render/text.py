@@ -12,7 +12,7 @@ def render(plan: Plan) -> str:
     if lines:
         lines.append("")
     multi = len(plan.targets) > 1
-    for conn in plan.connections:
+    for conn in plan.resources:
         if conn.action is Action.NOOP and not conn.notes:
             continue
         where = f"  ({conn.file})" if conn.file else ""
@@ -26,5 +26,5 @@ def render(plan: Plan) -> str:
     if plan.has_changes:
         lines.append(f"Plan: {plan.summary()}.")
     else:
-        lines.append(f"No changes: {len(plan.connections)} connection(s) match the specs.")
+        lines.append(f"No changes: {len(plan.resources)} connection(s) match the specs.")
     return "\n".join(lines) + "\n"
