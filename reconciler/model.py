@@ -10,7 +10,6 @@ from typing import Any
 from reconciler.errors import Location
 from reconciler.secrets.redact import Secret
 
-
 # The document types a spec file may hold (`Type:`, CloudFormation's names); a document
 # without `Type` is a connection.
 CONNECTION = "AWS::Events::Connection"

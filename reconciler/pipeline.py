@@ -20,7 +20,7 @@ from reconciler.aws.rate import DEFAULT_EVENTBRIDGE_RPS
 from reconciler.config import Config, Target, resolve_targets
 from reconciler.errors import Problem, ReconcileError, SpecErrors
 from reconciler.load.specs import load_specs
-from reconciler.model import ResourcePlan, Place, Plan, Spec
+from reconciler.model import Place, Plan, ResourcePlan, Spec
 from reconciler.options import PlanOptions
 from reconciler.plan.target import plan_target
 from reconciler.read.snapshot import Snapshot, read_target

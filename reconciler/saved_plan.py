@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.errors import ReconcileError
-from reconciler.model import Action, ResourcePlan, FieldChange, Masked, Op, Place, Plan, Spec
+from reconciler.model import Action, FieldChange, Masked, Op, Place, Plan, ResourcePlan, Spec
 from reconciler.options import PlanOptions
 from reconciler.output import write_file
 from reconciler.render.json_format import connection_record

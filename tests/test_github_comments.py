@@ -11,7 +11,7 @@ from reconciler.github.body import MAX_BODY
 from reconciler.github.cli import main
 from reconciler.github.client import GitHub
 from reconciler.github.comments import upsert_pr_comment
-from reconciler.model import Action, ResourcePlan, FieldChange, Op, Plan
+from reconciler.model import Action, FieldChange, Op, Plan, ResourcePlan
 from reconciler.render.markdown import MARKER, render
 from support.fake_github import FakeGitHub, github_env, outputs
 

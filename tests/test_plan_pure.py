@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.config import Target
-from reconciler.model import Action, ResourcePlan, Live, Masked, Spec
+from reconciler.model import Action, Live, Masked, ResourcePlan, Spec
 from reconciler.pipeline import load_valid_specs
 from reconciler.plan.target import plan_target
 from reconciler.secrets.desired import DesiredSecrets, ResolvedValue

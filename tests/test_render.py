@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.model import SECRET, Action, ResourcePlan, FieldChange, Masked, Op, Plan
+from reconciler.model import SECRET, Action, FieldChange, Masked, Op, Plan, ResourcePlan
 from reconciler.render import RENDERERS
 
 GOLDEN = Path(__file__).parent / "golden"

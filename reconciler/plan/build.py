@@ -12,11 +12,11 @@ from reconciler.model import (
     TRANSITIONAL,
     UNHEALTHY,
     Action,
-    ResourcePlan,
     FieldChange,
     Live,
     Op,
     ReadFailure,
+    ResourcePlan,
     Spec,
 )
 from reconciler.secrets.desired import DesiredSecrets

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.config import Target
-from reconciler.model import Action, ResourcePlan, FieldChange, Op
+from reconciler.model import Action, FieldChange, Op, ResourcePlan
 
 IN_USE = "in use by API destination(s) {names}: deleting it breaks them (apply refuses unless --force-delete-in-use)"
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from reconciler.errors import Problem
-from reconciler.model import Action, ResourcePlan, FieldChange, Masked, Plan
+from reconciler.model import Action, FieldChange, Masked, Plan, ResourcePlan
 
 FORMAT_VERSION = 1
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from reconciler.model import Action, ResourcePlan, Plan
+from reconciler.model import Action, Plan, ResourcePlan
 from reconciler.render.values import SYMBOL, change_line
 
 MARKER = "<!-- reconcile-plan -->"
