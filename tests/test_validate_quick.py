@@ -11,11 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_properties import Secrets, _wrong_types, valid_spec
 
-from reconciler.schema import load_schema
+from reconciler.model import API_DESTINATION, CONNECTION
+from reconciler.schema import definition
 from reconciler.validate.quick import QuickValidator
 from reconciler.validate.schema import _validator
 
-QUICK = QuickValidator(load_schema())
+# What validate/schema.py runs: each type's definition on its own.
+QUICK = QuickValidator(definition(CONNECTION))
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -170,3 +172,89 @@ def test_a_schema_that_refers_to_itself() -> None:
     quick = QuickValidator(tree)
     assert quick.is_valid({"name": "a", "children": [{"name": "b", "children": []}]}) is True
     assert quick.is_valid({"name": "a", "children": [{"name": 1}]}) is None
+
+
+# --- API destinations ----------------------------------------------------------------------
+
+DESTINATION_QUICK = QuickValidator(definition(API_DESTINATION))
+DESTINATION = {
+    "Type": API_DESTINATION,
+    "Name": "stripe-webhooks",
+    "Description": "Stripe events",
+    "Connection": "stripe",
+    "InvocationEndpoint": "https://api.example.com/stripe/*",
+    "HttpMethod": "POST",
+    "InvocationRateLimitPerSecond": 20,
+}
+
+
+def _destination_ok(body: Any) -> bool:
+    return not list(_validator(API_DESTINATION).iter_errors(body))
+
+
+@st.composite
+def _destinations(draw: st.DrawFn) -> dict[str, Any]:
+    spec = dict(DESTINATION, Name=draw(st.from_regex(r"[A-Za-z0-9._-]{1,64}", fullmatch=True)))
+    if draw(st.booleans()):
+        del spec["Connection"]
+        spec["ConnectionArn"] = "arn:aws:events:us-east-1:123456789012:connection/stripe/0a1b2c3d"
+    for optional in ("Description", "InvocationRateLimitPerSecond"):
+        if draw(st.booleans()):
+            del spec[optional]
+    return spec
+
+
+@st.composite
+def _mutated_destinations(draw: st.DrawFn) -> Any:
+    spec = draw(_destinations())
+    key = draw(st.sampled_from([*DESTINATION, "ConnectionArn", "AuthorizationType"]))
+    spec[key] = draw(
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(-2, 2),
+            st.floats(allow_nan=False),
+            st.text(max_size=5),
+            st.just("x" * 2049),
+            st.just(DESTINATION.get(key, "")),
+        )
+    )
+    if draw(st.booleans()):
+        spec.pop(draw(st.sampled_from(sorted(spec))))
+    return spec
+
+
+@SETTINGS
+@given(_destinations())
+def test_valid_destinations_are_quickly_valid(spec: dict[str, Any]) -> None:
+    assert _destination_ok(spec)
+    assert DESTINATION_QUICK.is_valid(spec) is True
+
+
+@SETTINGS
+@given(_mutated_destinations())
+def test_never_a_valid_destination_where_jsonschema_finds_an_error(spec: Any) -> None:
+    if DESTINATION_QUICK.is_valid(spec):
+        assert _destination_ok(spec)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: s.update(ConnectionArn="arn:aws:events:us-east-1:123456789012:connection/x/y"),
+        lambda s: s.pop("Connection"),
+        lambda s: s.update(InvocationRateLimitPerSecond=0),
+        lambda s: s.update(InvocationRateLimitPerSecond=20.0),
+        lambda s: s.update(InvocationRateLimitPerSecond=True),
+        lambda s: s.update(HttpMethod="FETCH"),
+        lambda s: s.update(Connection="bad name"),
+        lambda s: s.update(AuthorizationType="API_KEY"),
+    ],
+    ids=["both", "neither", "minimum", "float", "bool", "enum", "pattern", "additional"],
+)
+def test_each_destination_rule_sends_the_spec_to_jsonschema(change: Any) -> None:
+    assert DESTINATION_QUICK.is_valid(DESTINATION) is True
+    spec = copy.deepcopy(DESTINATION)
+    change(spec)
+    assert DESTINATION_QUICK.is_valid(spec) is None
+    assert not _destination_ok(spec)

@@ -22,7 +22,8 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
     "boolean": lambda v: isinstance(v, bool),
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
+    # As validate/schema.py's validator, with botocore: 20.0 is not an integer.
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "null": lambda v: v is None,
 }
@@ -39,6 +40,7 @@ _KEYWORDS = {
     "minLength",
     "maxLength",
     "pattern",
+    "minimum",
     "items",
     "minItems",
     "maxItems",
@@ -151,6 +153,11 @@ class QuickValidator:
 
     def _pattern(self, want: str, _schema: dict[str, Any]) -> Check:
         return lambda value: not isinstance(value, str) or matches(want, value)  # the same check as schema.py's
+
+    def _minimum(self, want: Any, _schema: dict[str, Any]) -> Check:
+        if not _TYPES["number"](want):
+            raise Unsure
+        return lambda value: not _TYPES["number"](value) or value >= want
 
     def _items(self, want: Any, schema: dict[str, Any]) -> Check:
         if "prefixItems" in schema:

@@ -16,9 +16,9 @@ from jsonschema.exceptions import ValidationError
 
 from reconciler.errors import Problem
 from reconciler.load.yaml_loader import dotted
-from reconciler.model import Spec
+from reconciler.model import API_DESTINATION, CONNECTION, TYPES, Spec
 from reconciler.patterns import matches
-from reconciler.schema import load_schema
+from reconciler.schema import definition, type_schema
 from reconciler.secrets.refs import FIXED_SECRET_FIELDS
 from reconciler.validate.quick import QuickValidator
 
@@ -45,17 +45,38 @@ def _whole_value_pattern(
         yield ValidationError(f"does not match {pattern!r}")
 
 
-_Validator = validators.extend(Draft202012Validator, {"pattern": _whole_value_pattern})
+def _is_integer(_checker: Any, instance: Any) -> bool:
+    # JSON Schema calls 20.0 an integer; botocore's validator does not (validate.py: integer is
+    # `int` only), so a rate written 20.0 would pass here and fail at apply.
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_Validator = validators.extend(
+    Draft202012Validator,
+    {"pattern": _whole_value_pattern},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
 
 
 @functools.cache
-def _validator() -> Any:
-    return _Validator(load_schema())
+def _validator(type_: str = CONNECTION) -> Any:
+    return _Validator(definition(type_))
 
 
 @functools.cache
-def _quick() -> QuickValidator:
-    return QuickValidator(load_schema())
+def _quick(type_: str = CONNECTION) -> QuickValidator:
+    return QuickValidator(definition(type_))
+
+
+@functools.cache
+def _type_validator() -> Any:
+    return _Validator(type_schema())
+
+
+def declared_type(spec: Spec) -> str | None:
+    """The spec's type when its `Type` is one reconcile knows (absent: a connection), else None."""
+    declared = spec.body.get("Type", CONNECTION)
+    return declared if isinstance(declared, str) and declared in TYPES else None
 
 
 def _kind(value: Any) -> str:
@@ -89,6 +110,7 @@ def schema_messages(error: ValidationError, spec: Spec, echo: bool = False) -> l
     value = error.instance
     auth_rule = "allOf" in error.schema_path and "then" in error.schema_path
     auth_type = spec.body.get("AuthorizationType")
+    destination = declared_type(spec) == API_DESTINATION
     if kind == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
         out = []
@@ -97,6 +119,12 @@ def schema_messages(error: ValidationError, spec: Spec, echo: bool = False) -> l
             tail = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
             out.append((path + (key,), f"unknown key {key!r}{tail}"))
         return out
+    # A destination's Connection/ConnectionArn rule (the schema's ConnectionOrArn): the only
+    # `false` subschema and the only rule requiring ConnectionArn in a destination.
+    if destination and error.schema is False:
+        return [(path + ("ConnectionArn",), "give Connection or ConnectionArn, not both")]
+    if destination and kind == "required" and error.validator_value == ["ConnectionArn"]:
+        return [(path, "missing required key 'Connection' (a connection declared in this target) or 'ConnectionArn'")]
     if kind == "required":
         missing = [k for k in error.validator_value if isinstance(value, dict) and k not in value]
         if auth_rule:
@@ -117,6 +145,8 @@ def schema_messages(error: ValidationError, spec: Spec, echo: bool = False) -> l
         expected = error.validator_value
         kinds: list[str] = expected if isinstance(expected, list) else [str(expected)]
         names = " or ".join(_TYPE_NAMES.get(t, t) for t in kinds)
+        if expected == "integer" and isinstance(value, float):
+            return [(path, f"must be {names}, not a decimal number")]
         quote = " (quote it)" if expected == "string" and isinstance(value, (int, float, bool)) else ""
         return [(path, f"must be {names}, not {_kind(value)}{quote}")]
     if kind == "enum":
@@ -149,11 +179,19 @@ def _walk(errors: Any) -> Any:
 
 
 def schema_problems(spec: Spec) -> list[Problem]:
-    if _quick().is_valid(spec.body):
+    """`Type` first: it picks the definition the rest is checked against, so a bad one is the only error."""
+    type_ = declared_type(spec)
+    if type_ is None:
+        return _problems(spec, _type_validator())
+    if _quick(type_).is_valid(spec.body):
         return []  # what jsonschema would find too; it is asked whenever there is any doubt
+    return _problems(spec, _validator(type_))
+
+
+def _problems(spec: Spec, validator: Any) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[tuple[Any, ...], str]] = set()
-    for error in _walk(_validator().iter_errors(spec.body)):
+    for error in _walk(validator.iter_errors(spec.body)):
         for path, message in schema_messages(error, spec):
             if (path, message) in seen:
                 continue

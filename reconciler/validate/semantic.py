@@ -1,12 +1,14 @@
-"""Rules a JSON Schema can't express well: secrets are references, keys unique, names unique."""
+"""Rules a JSON Schema can't express well: secrets are references, keys unique, names unique,
+a destination's connection declared."""
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from reconciler.errors import Problem
 from reconciler.load.yaml_loader import dotted
-from reconciler.model import Spec
+from reconciler.model import LABEL, Spec
 from reconciler.secrets.refs import (
     PARAMETER_BLOCKS,
     PARAMETER_LISTS,
@@ -75,18 +77,32 @@ def semantic_problems(spec: Spec) -> list[Problem]:
 
 
 def duplicate_name_problems(specs: list[Spec]) -> list[Problem]:
-    """Name is a connection's identity within a target (region and account)."""
-    first: dict[tuple[str, str], Spec] = {}
+    """Name is a resource's identity within its type and target (region and account): a connection
+    and an API destination may share one."""
+    first: dict[tuple[str, str, str], Spec] = {}
     problems = []
     for spec in specs:
-        if not spec.name:
+        if not spec.name or spec.type not in LABEL:  # an unknown Type has its own error
             continue
-        ident = (spec.target, spec.name)
+        ident = (spec.target, spec.type, spec.name)
         if ident in first:
             other = first[ident]
-            problems.append(
-                _problem(spec, ("Name",), f"connection {spec.name!r} is also declared at {other.locate(('Name',))}")
-            )
+            where = other.locate(("Name",))
+            problems.append(_problem(spec, ("Name",), f"{LABEL[spec.type]} {spec.name!r} is also declared at {where}"))
         else:
             first[ident] = spec
     return problems
+
+
+def connection_problems(spec: Spec, declared: list[str]) -> list[Problem]:
+    """A destination's `Connection` names a connection of its own target: its ARN is filled in from there."""
+    name = spec.body.get("Connection")
+    if not isinstance(name, str) or name in declared:
+        return []
+    hint = difflib.get_close_matches(name, sorted(set(declared)), n=1)
+    tail = (
+        f"did you mean {hint[0]!r}?"
+        if hint
+        else "declare it there, or give ConnectionArn for a connection managed elsewhere"
+    )
+    return [_problem(spec, ("Connection",), f"no connection {name!r} is declared in target {spec.target}; {tail}")]
