@@ -229,6 +229,12 @@ class Plan:
 
         return sorted(todo, key=key)
 
+    def counted(self) -> str:
+        """What the plan covers: "4 connection(s)", and the API destinations when there are any."""
+        text = f"{len(self.of_type(CONNECTION))} connection(s)"
+        destinations = len(self.of_type(API_DESTINATION))
+        return text + (f" and {destinations} API destination(s)" if destinations else "")
+
     def summary(self) -> str:
         return (
             f"{self.count(Action.CREATE)} to create, {self.count(Action.UPDATE)} to update, "

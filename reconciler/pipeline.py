@@ -35,7 +35,7 @@ class TargetPlan:
 
     target: Target
     clients: Clients
-    specs: dict[str, Spec]
+    specs: dict[tuple[str, str], Spec]  # by (type, name)
     snapshot: Snapshot
     plans: list[ResourcePlan]
 
@@ -50,8 +50,9 @@ class Planned:
     targets: list[TargetPlan]
     config: str | None = None  # the reconcile.yaml in use, if any
 
-    def specs(self) -> dict[tuple[str, str], Spec]:
-        return {(t.name, name): spec for t in self.targets for name, spec in t.specs.items()}
+    def specs(self) -> dict[tuple[str, str, str], Spec]:
+        """Every spec planned, by (target, type, name)."""
+        return {(t.name, *key): spec for t in self.targets for key, spec in t.specs.items()}
 
 
 def config_of(options: PlanOptions) -> Config:
@@ -114,9 +115,9 @@ def _plan_one(
     log.info("target %s: region %s%s, %d connection spec(s) to plan", target.name, clients.region, role, len(specs))
     read_managed = options.verify_secrets and not options.force_secrets
     snapshot = read_target(target, specs, clients, read_managed, pool)
-    names = {s.name for s in declared}
-    plans = plan_target(target, specs, snapshot, options.force_secrets, options.verify_secrets, names)
-    return TargetPlan(target, clients, {s.name: s for s in specs}, snapshot, plans)
+    keys = {s.key for s in declared}
+    plans = plan_target(target, specs, snapshot, options.force_secrets, options.verify_secrets, keys)
+    return TargetPlan(target, clients, {s.key: s for s in specs}, snapshot, plans)
 
 
 def build_plan(options: PlanOptions, pool: ThreadPoolExecutor, check: PlaceCheck | None = None) -> Planned:

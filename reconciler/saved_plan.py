@@ -15,15 +15,30 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.errors import ReconcileError
-from reconciler.model import Action, FieldChange, Masked, Op, Place, Plan, ResourcePlan, Spec
+from reconciler.model import (
+    API_DESTINATION,
+    CONNECTION,
+    LABEL,
+    Action,
+    FieldChange,
+    Masked,
+    Op,
+    Pending,
+    Place,
+    Plan,
+    ResourcePlan,
+    Spec,
+)
 from reconciler.options import PlanOptions
 from reconciler.output import write_file
 from reconciler.render.json_format import connection_record
 
 KIND = "reconcile-plan"
+# 3: API destinations too (records carry `type`; `declared_destinations`).
 # 2: options stored as typed PlanOptions fields. 1: options stored under command-line names.
-VERSION = 2
-READABLE = (1, 2)
+VERSION = 3
+READABLE = (1, 2, 3)
+Specs = dict[tuple[str, str, str], Spec]  # by (target, type, name)
 
 
 def spec_digest(spec: Spec | None) -> str | None:
@@ -63,21 +78,31 @@ def recorded_options(options: PlanOptions, config: str | None) -> dict[str, Any]
     return data
 
 
-def _record(conn: ResourcePlan, specs: dict[tuple[str, str], Spec]) -> dict[str, Any]:
+def _record(conn: ResourcePlan, specs: Specs) -> dict[str, Any]:
     record = connection_record(conn)
     record["live_modified"] = conn.live_modified
     record["secret_versions"] = conn.secret_versions
-    record["spec_digest"] = spec_digest(specs.get((conn.target, conn.name)))
+    record["spec_digest"] = spec_digest(specs.get((conn.target, *conn.key)))
     return record
 
 
-def save(path: str, plan: Plan, specs: dict[tuple[str, str], Spec], options: PlanOptions, config: str | None) -> None:
+def _declared(specs: Specs, target: str, type_: str) -> list[str]:
+    return sorted(n for (t, k, n) in specs if t == target and k == type_)
+
+
+def _key(record: dict[str, Any]) -> tuple[str, str, str]:
+    """A recorded entry's identity; files before version 3 hold connections only."""
+    return (record["target"], record.get("type") or CONNECTION, record["name"])
+
+
+def save(path: str, plan: Plan, specs: Specs, options: PlanOptions, config: str | None) -> None:
     document = {
         "kind": KIND,
         "version": VERSION,
         "options": recorded_options(options, config),
         "summary": plan.summary(),
-        "declared": {t: sorted(n for (tt, n) in specs if tt == t) for t in plan.targets},
+        "declared": {t: _declared(specs, t, CONNECTION) for t in plan.targets},
+        "declared_destinations": {t: _declared(specs, t, API_DESTINATION) for t in plan.targets},
         "places": {t: {"account": p.account, "region": p.region} for t, p in plan.places.items()},
         "connections": [_record(c, specs) for c in plan.resources],
     }
@@ -114,6 +139,8 @@ def _field(record: dict[str, Any]) -> FieldChange:
         # The source belongs to the side JSON took it from: `after` when it has a marker.
         after = Masked(after, **marker) if after is not None else None
         before = Masked(before, **({} if after is not None else marker)) if before is not None else None
+    elif record.get("known_after_apply"):
+        after = Pending(after)
     return FieldChange(record["path"], Op(record["op"]), before, after, record.get("note", ""))
 
 
@@ -130,6 +157,8 @@ def to_plan(path: str, document: dict[str, Any]) -> Plan:
                 state=c.get("state"),
                 state_reason=c.get("state_reason") or "",
                 notes=list(c.get("notes") or []),
+                type=c.get("type") or CONNECTION,
+                connection=c.get("connection"),
             )
             for c in document["connections"]
         ]
@@ -164,28 +193,24 @@ def _short(modified: str | None) -> str:
     return modified or "absent"
 
 
-def staleness(saved: SavedPlan, document: dict[str, Any], fresh: Plan, specs: dict[tuple[str, str], Spec]) -> list[str]:
+def _label(fresh: Plan, target: str, type_: str, name: str) -> str:
+    label = name if type_ == CONNECTION else f"{LABEL[type_]} {name}"
+    return label if len(fresh.targets) == 1 else f"{target}/{label}"
+
+
+def staleness(saved: SavedPlan, document: dict[str, Any], fresh: Plan, specs: Specs) -> list[str]:
     """Why the saved plan no longer describes what apply would do; empty when it still does."""
     reasons: list[str] = []
-    now = {(c.target, c.name): c for c in fresh.resources}
-    for target, names in document.get("declared", {}).items():
-        current = sorted(n for (t, n) in specs if t == target)
-        added, removed = sorted(set(current) - set(names)), sorted(set(names) - set(current))
-        if added or removed:
-            reasons.append(
-                f"specs changed for target {target}: "
-                + "; ".join(
-                    part
-                    for part in (
-                        f"added {', '.join(added)}" if added else "",
-                        f"removed {', '.join(removed)}" if removed else "",
-                    )
-                    if part
-                )
-            )
+    now = {(c.target, *c.key): c for c in fresh.resources}
+    declared = [
+        (CONNECTION, document.get("declared", {})),
+        (API_DESTINATION, document.get("declared_destinations", {})),
+    ]
+    for type_, by_target in declared:
+        reasons += _spec_changes(by_target, specs, type_)
     for old in saved.connections:
-        key = (old["target"], old["name"])
-        label = old["name"] if len(fresh.targets) == 1 else f"{old['target']}/{old['name']}"
+        key = _key(old)
+        label = _label(fresh, *key)
         new = now.get(key)
         if new is None:
             continue  # reported above as a removed spec
@@ -203,9 +228,32 @@ def staleness(saved: SavedPlan, document: dict[str, Any], fresh: Plan, specs: di
             reasons.append(f"{label}: the plan for it is different now ({old['action']} → {new.action.value})")
     # What nobody reviewed is never written: above all a deletion under --prune of a live
     # connection that appeared after the plan was saved.
-    recorded = {(old["target"], old["name"]) for old in saved.connections}
+    recorded = {_key(old) for old in saved.connections}
     for conn in fresh.resources:
-        if (conn.target, conn.name) not in recorded and conn.action is not Action.NOOP:
-            label = conn.name if len(fresh.targets) == 1 else f"{conn.target}/{conn.name}"
-            reasons.append(f"{label}: not in the saved plan, and would now be a {conn.action.value}")
+        if (conn.target, *conn.key) not in recorded and conn.action is not Action.NOOP:
+            reasons.append(
+                f"{_label(fresh, conn.target, *conn.key)}: not in the saved plan, and would now be a "
+                f"{conn.action.value}"
+            )
+    return reasons
+
+
+def _spec_changes(by_target: dict[str, list[str]], specs: Specs, type_: str) -> list[str]:
+    reasons = []
+    what = "specs" if type_ == CONNECTION else f"{LABEL[type_]} specs"
+    for target, names in by_target.items():
+        current = _declared(specs, target, type_)
+        added, removed = sorted(set(current) - set(names)), sorted(set(names) - set(current))
+        if added or removed:
+            reasons.append(
+                f"{what} changed for target {target}: "
+                + "; ".join(
+                    part
+                    for part in (
+                        f"added {', '.join(added)}" if added else "",
+                        f"removed {', '.join(removed)}" if removed else "",
+                    )
+                    if part
+                )
+            )
     return reasons

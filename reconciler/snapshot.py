@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.model import Live
@@ -23,5 +23,8 @@ class Snapshot:
     previous: PreviousValues
     # Every live connection (ListConnections summaries), when pruning or rename hints need it.
     listing: list[dict[str, Any]] | None
-    # Connection ARN → names of the API destinations using it, when pruning would delete.
-    destinations: dict[str, list[str]] | None
+    # Every live API destination (ListApiDestinations summaries), when pruning: the undeclared
+    # ones to delete, and which connections are in use.
+    destinations: list[dict[str, Any]] | None = None
+    # Each declared API destination as DescribeApiDestination shows it; None when it does not exist.
+    live_destinations: dict[str, dict[str, Any] | None] = field(default_factory=dict)

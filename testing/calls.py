@@ -21,9 +21,13 @@ class CallLog:
         self._repeats = 0
         self._user_agents: Counter[str] = Counter()
         self._spans: dict[str, list[float]] = {}  # action → [first, last] arrival, time.monotonic()
+        self._writes: list[tuple[str, str]] = []  # (action, Name) of each write, in arrival order
 
     def __call__(self, request: AwsRequest, environ: Environ, inner: Handler) -> Reply:
         self.add(request.action or "unknown", request.raw, str(environ.get("HTTP_USER_AGENT", "")))
+        if is_write(request.action):
+            with self._lock:
+                self._writes.append((request.action, str(request.body.get("Name", ""))))
         return inner(request, environ)
 
     def add(self, action: str, body: bytes = b"", user_agent: str = "") -> None:
@@ -68,8 +72,14 @@ class CallLog:
         with self._lock:
             return sum(n for action, n in self._by_action.items() if is_write(action))
 
+    def write_order(self) -> list[tuple[str, str]]:
+        """(action, Name) of every write request, in the order they arrived."""
+        with self._lock:
+            return list(self._writes)
+
     def clear(self) -> None:
         with self._lock:
+            self._writes.clear()
             self._by_action.clear()
             self._seen.clear()
             self._repeats = 0

@@ -86,6 +86,11 @@ class TestEmulator(Emulator):
         """Requests received for mutating actions (reconciler.sandbox.writes.is_write), in any service."""
         return self._calls.writes()
 
+    def write_order(self) -> list[tuple[str, str]]:
+        """(action, Name) of every write request since the counters were reset, in arrival order:
+        a write that waited for another arrives after that one's reply."""
+        return self._calls.write_order()
+
     def call_spans(self) -> dict[str, float]:
         """By action: seconds from its first to its last arrival since the counters were reset."""
         return self._calls.spans()

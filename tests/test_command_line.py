@@ -249,7 +249,7 @@ def test_saved_plan_records_only_and_apply_replays_it(
     saved = tmp_path / "plan.json"
     assert plan(capsys, "--only", "crm", "--out", str(saved)).code == 2
     document = json.loads(saved.read_text())
-    assert (document["version"], document["options"]["only"]) == (2, ["crm"])
+    assert (document["version"], document["options"]["only"]) == (3, ["crm"])
     assert document["declared"] == {"default": ["crm"]}
     aws.reset_counters()
     applied = run(capsys, "apply", str(saved), "--yes")

@@ -118,6 +118,7 @@ def test_apply_json_prints_each_result_and_the_counts(
     ]
     assert results[0] == {
         "name": "new",
+        "type": "AWS::Events::Connection",
         "target": "default",
         "action": "create",
         "ok": True,

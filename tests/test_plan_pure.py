@@ -67,7 +67,7 @@ def _snapshot(
     managed: dict[SlotId, Secret],
     previous: dict[tuple[str, str | None], tuple[str, Secret] | None],
     listing: list[dict[str, object]] | None = None,
-    destinations: dict[str, list[str]] | None = None,
+    destinations: list[dict[str, object]] | None = None,
 ) -> Snapshot:
     desired = DesiredSecrets(
         {},
@@ -129,7 +129,11 @@ def test_pruning_stays_inside_its_prefix_and_names_users(tmp_path: Path) -> None
         {"Name": "other", "ConnectionArn": "arn:other"},
     ]
     target = Target("default", prune=True, prune_prefixes=("app-",))
-    plans = _plan(tmp_path, _snapshot(_live(TOKEN_HEADER), managed, {}, listing, {"arn:app-old": ["orders"]}), target)
+    plans = _plan(
+        tmp_path,
+        _snapshot(_live(TOKEN_HEADER), managed, {}, listing, [{"Name": "orders", "ConnectionArn": "arn:app-old"}]),
+        target,
+    )
     assert [(p.name, p.action, p.used_by) for p in plans] == [
         ("app-old", Action.DELETE, ["orders"]),
         ("stripe", Action.NOOP, []),

@@ -12,7 +12,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from reconciler.diff.normalize import SPEC_ONLY
 from reconciler.model import Live, Spec
+from reconciler.plan.destination import DEFAULT_RATE
 from reconciler.secrets.desired import DesiredSecrets
 from reconciler.secrets.refs import PARAMETER_BLOCKS, PARAMETER_LISTS, dig
 
@@ -20,7 +22,7 @@ CLEARED_CONNECTIVITY = {"ResourceParameters": {"ResourceConfigurationArn": ""}}
 
 
 def _with_secrets(body: dict[str, Any], desired: DesiredSecrets) -> dict[str, Any]:
-    request = copy.deepcopy(body)
+    request = copy.deepcopy({k: v for k, v in body.items() if k not in SPEC_ONLY})
     for path, resolved in desired.by_path.items():
         node: Any = request
         for part in path[:-1]:
@@ -64,4 +66,16 @@ def update_request(spec: Spec, desired: DesiredSecrets, live: Live) -> dict[str,
     live_auth = live.data.get("AuthParameters") or {}
     if "ConnectivityParameters" not in auth and live_auth.get("ConnectivityParameters"):
         auth["ConnectivityParameters"] = copy.deepcopy(CLEARED_CONNECTIVITY)
+    return request
+
+
+def destination_request(spec: Spec, connection_arn: str, update: bool) -> dict[str, Any]:
+    """CreateApiDestination / UpdateApiDestination: every field the spec sets, with the rate's
+    default sent when the spec leaves it out (so a live 20 goes back to 300) and, on update,
+    "" to clear a Description the spec no longer has (the model allows it: no minimum)."""
+    request = {k: v for k, v in spec.body.items() if k not in SPEC_ONLY and k != "Connection"}
+    request["ConnectionArn"] = connection_arn
+    request.setdefault("InvocationRateLimitPerSecond", DEFAULT_RATE)
+    if update:
+        request.setdefault("Description", "")
     return request

@@ -1,7 +1,11 @@
-"""Apply a plan: write each pending connection, wait for it to settle, report each result.
+"""Apply a plan: write each pending change, wait for connections to settle, report each result.
 
-One failing connection never stops the others. On SIGINT/SIGTERM no new write starts;
-writes in flight finish and are reported, the rest are listed as not started.
+A change waits for those its plan entry names in `after`: an API destination for its
+connection's write (so it is written only once the connection settled AUTHORIZED), a deleted
+connection for the destinations moved off it. When one of those fails, the change fails too,
+with the reason, and nothing is written for it. Any other failure never stops the others.
+On SIGINT/SIGTERM no new write starts; writes in flight finish and are reported, the rest
+are listed as not started.
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from reconciler.apply.requests import create_request, update_request
+from reconciler.apply.requests import create_request, destination_request, update_request
 from reconciler.apply.retry import with_retries
 from reconciler.apply.wait import Unsettled, wait_settled
 from reconciler.aws.errors import ALREADY_EXISTS, NOT_FOUND, describe_error, error_code, may_have_taken_effect
 from reconciler.aws.live import describe
-from reconciler.model import SETTLED_OK, Action, ResourcePlan
+from reconciler.model import API_DESTINATION, CONNECTION, LABEL, SETTLED_OK, Action, ResourcePlan
 from reconciler.pipeline import Planned, TargetPlan
 
 
@@ -33,6 +37,17 @@ class WriteResult:
     detail: str
     code: str = ""
     started: bool = True
+    type: str = CONNECTION
+
+    @property
+    def label(self) -> str:
+        return self.name if self.type == CONNECTION else f"{LABEL[self.type]} {self.name}"
+
+
+DEPENDENCY_FAILED = "DependencyFailed"
+# Connection ARNs by (target, name): from the read step, and from each CreateConnection reply,
+# for the API destinations written after their connection.
+Arns = dict[tuple[str, str], str]
 
 
 def _lost_reply_tolerant(call: Callable[[], Any], done_code: str) -> Callable[[], Any]:
@@ -67,9 +82,43 @@ def _settled_in(reply: Any) -> str | None:
     return state if state in SETTLED_OK else None
 
 
-def _write(target: TargetPlan, conn: ResourcePlan, wait_timeout: float, stop: threading.Event) -> WriteResult:
+def _write_destination(target: TargetPlan, plan: ResourcePlan, stop: threading.Event, arns: Arns) -> WriteResult:
+    """An API destination needs no wait: EventBridge derives its state from its connection's."""
+    events = target.clients.events_writer
+    if plan.action is Action.DELETE:
+        delete = _lost_reply_tolerant(lambda: events.delete_api_destination(Name=plan.name), NOT_FOUND)
+        with_retries(delete, stop=stop, quota=target.clients.write_quota)
+        return WriteResult(plan.name, target.name, plan.action, True, "deleted", type=API_DESTINATION)
+    spec = target.specs[plan.key]
+    if plan.connection is not None:
+        arn = arns[(target.name, plan.connection)]
+    else:
+        arn = str(spec.body["ConnectionArn"])
+    request = destination_request(spec, arn, update=plan.action is Action.UPDATE)
+    if plan.action is Action.CREATE:
+        call = _lost_reply_tolerant(lambda: events.create_api_destination(**request), ALREADY_EXISTS)
+    else:
+
+        def call() -> Any:
+            return events.update_api_destination(**request)
+
+    reply = with_retries(call, stop=stop, quota=target.clients.write_quota)
+    state = reply.get("ApiDestinationState") if isinstance(reply, dict) else None
+    return WriteResult(plan.name, target.name, plan.action, True, str(state or "done"), type=API_DESTINATION)
+
+
+def _write(
+    target: TargetPlan, conn: ResourcePlan, wait_timeout: float, stop: threading.Event, arns: Arns
+) -> WriteResult:
+    if conn.type == API_DESTINATION:
+        try:
+            return _write_destination(target, conn, stop, arns)
+        except (ClientError, BotoCoreError) as exc:
+            return WriteResult(
+                conn.name, target.name, conn.action, False, describe_error(exc), error_code(exc), type=API_DESTINATION
+            )
     clients = target.clients
-    spec = target.specs.get(conn.name)
+    spec = target.specs.get(conn.key)
     try:
         if conn.action is Action.DELETE:
             delete = _lost_reply_tolerant(lambda: clients.events_writer.delete_connection(Name=conn.name), NOT_FOUND)
@@ -84,6 +133,12 @@ def _write(target: TargetPlan, conn: ResourcePlan, wait_timeout: float, stop: th
                 stop=stop,
                 quota=clients.write_quota,
             )
+            if isinstance(reply, dict) and reply.get("ConnectionArn"):
+                arns[(target.name, conn.name)] = reply["ConnectionArn"]
+            else:  # the reply was lost and a retry met the connection created: ask for its ARN
+                created = describe(clients.events, conn.name)
+                if created is not None and created.data.get("ConnectionArn"):
+                    arns[(target.name, conn.name)] = created.data["ConnectionArn"]
         else:
             live = target.snapshot.live[conn.name]
             assert live is not None
@@ -135,30 +190,81 @@ def _write(target: TargetPlan, conn: ResourcePlan, wait_timeout: float, stop: th
         return WriteResult(conn.name, target.name, conn.action, False, describe_error(exc), error_code(exc))
 
 
+def _blocked(plan: ResourcePlan, finished: dict[tuple[str, str, str], WriteResult]) -> WriteResult | None:
+    """A failed result for `plan` when a change it waits for failed: nothing is written for it."""
+    for type_, name in plan.after:
+        before = finished.get((plan.target, type_, name))
+        if before is not None and not before.ok:
+            verb = "not deleted" if plan.action is Action.DELETE else "not written"
+            why = f"{before.label} {before.action.value} failed: {before.detail}"
+            if not before.started:
+                why = f"{before.label} was not written"
+            return WriteResult(
+                plan.name, plan.target, plan.action, False, f"{verb}, because {why}", DEPENDENCY_FAILED, type=plan.type
+            )
+    return None
+
+
+def _known_arns(planned: Planned) -> Arns:
+    arns: Arns = {}
+    for target in planned.targets:
+        for name, live in target.snapshot.live.items():
+            if live is not None and live.data.get("ConnectionArn"):
+                arns[(target.name, name)] = live.data["ConnectionArn"]
+    return arns
+
+
 def apply_plan(
     planned: Planned, wait_timeout: float, stop: threading.Event, on_result: Callable[[WriteResult], None]
 ) -> list[WriteResult]:
     """Write every pending change, WRITERS at a time per target: targets write side by side,
-    each within its own rate cap, and one target waiting its turn never holds another's writers."""
+    each within its own rate cap, and one target waiting its turn never holds another's writers.
+    A change starts once every change it waits for (`after`) has succeeded."""
     targets = {t.name: t for t in planned.targets}
     todo = list(planned.plan.pending)
+    pending = {(c.target, *c.key) for c in todo}
+    finished: dict[tuple[str, str, str], WriteResult] = {}
+    arns = _known_arns(planned)
     results: list[WriteResult] = []
     busy: Counter[str] = Counter()
+
+    def ready(c: ResourcePlan) -> bool:
+        return busy[c.target] < WRITERS and all(
+            (c.target, *dep) not in pending or (c.target, *dep) in finished for dep in c.after
+        )
+
+    def record(result: WriteResult) -> None:
+        finished[(result.target, result.type, result.name)] = result
+        results.append(result)
+        on_result(result)
+
     workers = max(1, min(WRITERS * len(targets), len(todo)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reconcile-write") as pool:
         running: dict[Future[WriteResult], ResourcePlan] = {}
         while todo or running:
             while not stop.is_set():
-                conn = next((c for c in todo if busy[c.target] < WRITERS), None)
+                conn = next((c for c in todo if ready(c)), None)
                 if conn is None:
                     break
                 todo.remove(conn)
+                blocked = _blocked(conn, finished)
+                if blocked is not None:
+                    record(blocked)
+                    continue
                 busy[conn.target] += 1
-                running[pool.submit(_write, targets[conn.target], conn, wait_timeout, stop)] = conn
-            if stop.is_set() and todo:
+                running[pool.submit(_write, targets[conn.target], conn, wait_timeout, stop, arns)] = conn
+            if (stop.is_set() or not running) and todo:
+                # Interrupted, or (never, by construction) waiting for something that cannot come.
                 results += [
                     WriteResult(
-                        c.name, c.target, c.action, False, "not started (interrupted)", "Interrupted", started=False
+                        c.name,
+                        c.target,
+                        c.action,
+                        False,
+                        "not started (interrupted)",
+                        "Interrupted",
+                        started=False,
+                        type=c.type,
                     )
                     for c in todo
                 ]
@@ -168,7 +274,5 @@ def apply_plan(
             done, _ = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
             for future in done:
                 busy[running.pop(future).target] -= 1
-                result = future.result()
-                results.append(result)
-                on_result(result)
+                record(future.result())
     return results

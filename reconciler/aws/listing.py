@@ -32,9 +32,7 @@ def list_connections(client: Any, prefixes: tuple[str, ...] = ()) -> list[dict[s
     return [found[name] for name in sorted(found)]
 
 
-def destinations_by_connection(client: Any) -> dict[str, list[str]]:
-    """Connection ARN → names of the API destinations that use it (one listing per target)."""
-    users: dict[str, list[str]] = {}
-    for item in _pages(client.list_api_destinations, "ApiDestinations"):
-        users.setdefault(item.get("ConnectionArn", ""), []).append(item["Name"])
-    return users
+def list_destinations(client: Any) -> list[dict[str, Any]]:
+    """Every live API destination of the region (summaries): pruning needs them all, both to
+    find undeclared ones and to know which connections are in use."""
+    return list(_pages(client.list_api_destinations, "ApiDestinations"))

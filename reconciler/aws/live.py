@@ -1,10 +1,11 @@
-"""Read each declared connection, and the managed secrets behind them."""
+"""Read each declared connection and API destination, and the managed secrets behind connections."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -26,11 +27,28 @@ def describe(client: Any, name: str) -> Live | None:
     return Live(response)
 
 
-def describe_all(client: Any, names: list[str], pool: ThreadPoolExecutor) -> dict[str, Live | None]:
-    """One DescribeConnection per name, concurrently; every failure reported together."""
-    futures = {name: pool.submit(describe, client, name) for name in names}
-    wait(futures.values())  # one wake-up for the lot, not one per connection
-    found: dict[str, Live | None] = {}
+def describe_destination(client: Any, name: str) -> dict[str, Any] | None:
+    """An API destination as DescribeApiDestination shows it, or None when there is none."""
+    try:
+        response: dict[str, Any] = client.describe_api_destination(Name=name)
+    except ClientError as exc:
+        if error_code(exc) == NOT_FOUND:
+            return None
+        raise
+    response.pop("ResponseMetadata", None)
+    return response
+
+
+T = TypeVar("T")
+
+
+def _each(
+    read: Callable[[Any, str], T], client: Any, names: list[str], pool: ThreadPoolExecutor, operation: str, what: str
+) -> dict[str, T]:
+    """One read per name, concurrently; every failure reported together."""
+    futures = {name: pool.submit(read, client, name) for name in names}
+    wait(futures.values())  # one wake-up for the lot, not one per name
+    found: dict[str, T] = {}
     failures: list[tuple[str, BaseException]] = []
     for name, future in futures.items():
         try:
@@ -38,8 +56,18 @@ def describe_all(client: Any, names: list[str], pool: ThreadPoolExecutor) -> dic
         except (ClientError, BotoCoreError) as exc:
             failures.append((name, exc))
     if failures:
-        raise grouped_failure("DescribeConnection", "connection", failures)
+        raise grouped_failure(operation, what, failures)
     return found
+
+
+def describe_all(client: Any, names: list[str], pool: ThreadPoolExecutor) -> dict[str, Live | None]:
+    """One DescribeConnection per name."""
+    return _each(describe, client, names, pool, "DescribeConnection", "connection")
+
+
+def describe_destinations(client: Any, names: list[str], pool: ThreadPoolExecutor) -> dict[str, dict[str, Any] | None]:
+    """One DescribeApiDestination per name."""
+    return _each(describe_destination, client, names, pool, "DescribeApiDestination", "API destination")
 
 
 def read_managed_secrets(

@@ -16,7 +16,7 @@ from typing import TextIO
 from reconciler import saved_plan
 from reconciler.apply.writes import WriteResult, apply_plan
 from reconciler.errors import ReconcileError
-from reconciler.model import Action, Place
+from reconciler.model import CONNECTION, LABEL, Action, Place
 from reconciler.options import ApplyCommand, PlanOptions
 from reconciler.output import append_file, err, out
 from reconciler.pipeline import Planned, build_plan, read_pool
@@ -63,12 +63,12 @@ def confirm(assume_yes: bool, stream: TextIO | None = None) -> None:
 def result_line(result: WriteResult) -> str:
     verb = VERB.get(result.action.value, result.action.value)
     if result.ok:
-        return f"✓ {result.name}: {verb} ({result.detail})"
+        return f"✓ {result.label}: {verb} ({result.detail})"
     if not result.started:
-        return f"- {result.name}: {result.action.value} {result.detail}"
+        return f"- {result.label}: {result.action.value} {result.detail}"
     if result.code == "Interrupted":
-        return f"! {result.name}: {result.action.value} interrupted: {result.detail}"
-    return f"✗ {result.name}: {result.action.value} failed: {result.detail}"
+        return f"! {result.label}: {result.action.value} interrupted: {result.detail}"
+    return f"✗ {result.label}: {result.action.value} failed: {result.detail}"
 
 
 def counts(results: list[WriteResult]) -> dict[str, int]:
@@ -98,6 +98,7 @@ def json_results(results: list[WriteResult], places: dict[str, Place]) -> str:
         "results": [
             {
                 "name": r.name,
+                "type": r.type,
                 "target": r.target,
                 "action": r.action.value,
                 "ok": r.ok,
@@ -113,11 +114,13 @@ def json_results(results: list[WriteResult], places: dict[str, Place]) -> str:
 
 
 def markdown_results(results: list[WriteResult]) -> str:
-    lines = ["", "### reconcile apply", "", "| Connection | Action | Result |", "|---|---|---|"]
+    first = "Connection" if all(r.type == CONNECTION for r in results) else "Name"
+    lines = ["", "### reconcile apply", "", f"| {first} | Action | Result |", "|---|---|---|"]
     for r in results:
         mark = "✅" if r.ok else ("⏭️" if not r.started else "❌")
         detail = r.detail if r.ok or not r.code else f"`{r.code}` {r.detail}"
-        lines.append(f"| `{r.name}` | {r.action.value} | {mark} {detail.replace('|', chr(92) + '|')} |")
+        kind = "" if r.type == CONNECTION else f" ({LABEL[r.type]})"
+        lines.append(f"| `{r.name}`{kind} | {r.action.value} | {mark} {detail.replace('|', chr(92) + '|')} |")
     return "\n".join(lines + ["", summary(results), ""])
 
 
@@ -194,11 +197,11 @@ def command(opts: ApplyCommand) -> int:
             out(result_line(r) + "\n", people)
     out("\n" + summary(results) + "\n", people)
     if as_json:
-        order = {(c.target, c.name): i for i, c in enumerate(plan.pending)}
-        out(json_results(sorted(results, key=lambda r: order.get((r.target, r.name), len(order))), plan.places))
+        order = {(c.target, *c.key): i for i, c in enumerate(plan.pending)}
+        out(json_results(sorted(results, key=lambda r: order.get((r.target, r.type, r.name), len(order))), plan.places))
     if opts.summary:
         append_file(opts.summary, RENDERERS["markdown"](plan) + markdown_results(results))
     failures = [r for r in results if r.started and not r.ok]
     for r in failures:
-        err(f"reconcile: {r.name}: {r.action.value} failed [{r.code}]: {r.detail}")
+        err(f"reconcile: {r.label}: {r.action.value} failed [{r.code}]: {r.detail}")
     return 1 if any(not r.ok for r in results) else 0

@@ -27,8 +27,12 @@ READ_ONLY = (
 )
 
 
+# Spec keys that are not connection fields: `Type` says what the document declares.
+SPEC_ONLY = ("Type",)
+
+
 def drop_read_only(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k not in READ_ONLY}
+    return {k: v for k, v in data.items() if k not in READ_ONLY and k not in SPEC_ONLY}
 
 
 def mask_fixed_secrets(auth: dict[str, Any]) -> None:

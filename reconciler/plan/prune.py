@@ -2,40 +2,102 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from reconciler.config import Target
-from reconciler.model import Action, FieldChange, Op, ResourcePlan
+from reconciler.model import API_DESTINATION, CONNECTION, Action, FieldChange, Op, ResourcePlan
 
 IN_USE = "in use by API destination(s) {names}: deleting it breaks them (apply refuses unless --force-delete-in-use)"
+RELEASED = "deleted after API destination(s) {names} stop using it (this apply moves or deletes them)"
+UNDECLARED = "no spec declares it"
 
 
-def plan_deletions(
-    target: Target, declared: set[str], listing: list[dict[str, Any]] | None, destinations: dict[str, list[str]] | None
+def _modified(item: dict[str, Any]) -> str | None:
+    modified = item.get("LastModifiedTime")
+    return modified.isoformat() if isinstance(modified, datetime) else None
+
+
+def _undeclared(
+    target: Target, declared: set[tuple[str, str]], type_: str, listing: list[dict[str, Any]] | None
+) -> Iterator[dict[str, Any]]:
+    for item in listing or []:
+        if (type_, item["Name"]) not in declared and target.prunes(item["Name"]):
+            yield item
+
+
+def delete_destinations(
+    target: Target, declared: set[tuple[str, str]], destinations: list[dict[str, Any]] | None
 ) -> list[ResourcePlan]:
-    """Live connections no spec declares, under --prune, limited to --prune-prefix names."""
-    if not target.prune or not listing:
+    """Live API destinations no spec declares, under --prune, limited to --prune-prefix names.
+
+    Only in a target that declares API destinations: one whose specs declare connections
+    alone leaves destinations to whatever manages them (Terraform, the console), as before
+    destinations could be declared, rather than delete every one of them."""
+    if not target.prune or not any(type_ == API_DESTINATION for type_, _ in declared):
+        return []
+    return [
+        ResourcePlan(
+            item["Name"],
+            Action.DELETE,
+            target.name,
+            None,
+            [FieldChange("Name", Op.REMOVE, item["Name"], None, note=UNDECLARED)],
+            state=item.get("ApiDestinationState"),
+            live_modified=_modified(item),
+            type=API_DESTINATION,
+        )
+        for item in _undeclared(target, declared, API_DESTINATION, destinations)
+    ]
+
+
+def released(destination_plans: list[ResourcePlan], destinations: list[dict[str, Any]] | None) -> dict[str, set[str]]:
+    """Connection ARN → the API destinations this plan takes off it: deleted, or moved to
+    another connection (a ConnectionArn change). Those are no reason to keep the connection."""
+    arns = {item["Name"]: item.get("ConnectionArn", "") for item in destinations or []}
+    out: dict[str, set[str]] = {}
+    for plan in destination_plans:
+        if plan.action is Action.DELETE:
+            out.setdefault(arns.get(plan.name, ""), set()).add(plan.name)
+        for change in plan.changes:
+            if change.path == "ConnectionArn" and change.op is Op.CHANGE and isinstance(change.before, str):
+                out.setdefault(change.before, set()).add(plan.name)
+    return out
+
+
+def delete_connections(
+    target: Target,
+    declared: set[tuple[str, str]],
+    listing: list[dict[str, Any]] | None,
+    destinations: list[dict[str, Any]] | None,
+    moved: dict[str, set[str]],
+) -> list[ResourcePlan]:
+    """Live connections no spec declares, under --prune, limited to --prune-prefix names. One
+    that API destinations use is in use, unless this plan moves or deletes every one of them:
+    then it is deleted after they are written."""
+    if not target.prune:
         return []
     deletions = []
-    for item in listing:
-        if item["Name"] in declared or not target.prunes(item["Name"]):
-            continue
-        using = sorted((destinations or {}).get(item.get("ConnectionArn", ""), []))
+    for item in _undeclared(target, declared, CONNECTION, listing):
+        arn = item.get("ConnectionArn", "")
+        users = {d["Name"] for d in destinations or [] if d.get("ConnectionArn") == arn}
+        using = sorted(users - moved.get(arn, set()))
+        after = sorted(users & moved.get(arn, set()))
         notes = [IN_USE.format(names=", ".join(using))] if using else []
-        change = FieldChange("Name", Op.REMOVE, item["Name"], None, note="no spec declares it")
-        modified = item.get("LastModifiedTime")
+        notes += [RELEASED.format(names=", ".join(after))] if after else []
         deletions.append(
             ResourcePlan(
                 item["Name"],
                 Action.DELETE,
                 target.name,
                 None,
-                [change],
+                [FieldChange("Name", Op.REMOVE, item["Name"], None, note=UNDECLARED)],
                 state=item.get("ConnectionState"),
                 notes=notes,
                 used_by=using,
-                live_modified=modified.isoformat() if isinstance(modified, datetime) else None,
+                live_modified=_modified(item),
+                after=[(API_DESTINATION, name) for name in after],
             )
         )
     return deletions
@@ -46,10 +108,11 @@ def rename_notes(
 ) -> None:
     """Name is a connection's identity, so a renamed spec is a create (plus a delete under
     --prune). Say so, naming live connections of the same type that no spec declares."""
-    creates = [p for p in plans if p.action is Action.CREATE and p.target == target.name]
+    mine = [p for p in plans if p.type == CONNECTION and p.target == target.name]
+    creates = [p for p in mine if p.action is Action.CREATE]
     if not creates or not listing:
         return
-    deleted = {p.name for p in plans if p.action is Action.DELETE and p.target == target.name}
+    deleted = {p.name for p in mine if p.action is Action.DELETE}
     undeclared = [c for c in listing if c["Name"] not in declared]
     for plan in creates:
         wanted = next((c.after for c in plan.changes if c.path == "AuthorizationType"), None)

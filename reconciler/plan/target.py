@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from reconciler.config import Target
-from reconciler.model import ResourcePlan, Spec
+from reconciler.errors import ReconcileError
+from reconciler.model import API_DESTINATION, CONNECTION, Action, Pending, ResourcePlan, Spec
 from reconciler.plan.build import plan_connection
-from reconciler.plan.prune import plan_deletions, rename_notes
+from reconciler.plan.destination import connection_arn, plan_destination
+from reconciler.plan.prune import delete_connections, delete_destinations, released, rename_notes
 from reconciler.secrets.desired import ResolvedValue
 from reconciler.secrets.redact import Secret
 from reconciler.snapshot import Snapshot
+
+WRITES = (Action.CREATE, Action.UPDATE)
+
+
+def plan_connection_missing(spec: Spec, writes: set[str]) -> bool:
+    return str(spec.body.get("Connection")) not in writes
 
 
 def plan_target(
@@ -17,15 +25,15 @@ def plan_target(
     snapshot: Snapshot,
     force_secrets: bool,
     verify_secrets: bool,
-    declared: set[str] | None = None,
+    declared: set[tuple[str, str]] | None = None,
 ) -> list[ResourcePlan]:
-    """The plans of `specs` (those --only picked), and deletions; `declared` names every spec of
-    the target, picked or not, so none of them is taken for undeclared."""
+    """The plans of `specs` (those --only picked), and deletions; `declared` holds the (type,
+    name) of every spec of the target, picked or not, so none of them is taken for undeclared."""
 
     def previous(value: ResolvedValue) -> tuple[str, Secret] | None:
         return snapshot.previous.get((value.ref.secret_id, value.ref.json_key))
 
-    plans = [
+    connections = [
         plan_connection(
             spec,
             snapshot.live[spec.name],
@@ -36,8 +44,28 @@ def plan_target(
             verify_secrets,
         )
         for spec in specs
+        if spec.type == CONNECTION
     ]
-    declared = declared if declared is not None else {s.name for s in specs}
-    plans = plan_deletions(target, declared, snapshot.listing, snapshot.destinations) + plans
-    rename_notes(target, declared, snapshot.listing, plans)
+    writes = {p.name for p in connections if p.action in WRITES}
+    destinations = []
+    for spec in specs:
+        if spec.type != API_DESTINATION:
+            continue
+        arn = connection_arn(spec, snapshot.live)
+        if isinstance(arn, Pending) and plan_connection_missing(spec, writes):
+            raise ReconcileError(
+                f"API destination {spec.name} needs connection {spec.body['Connection']}, which does not exist yet "
+                "and is left out of this plan (--only): add it to --only. Nothing was planned"
+            )
+        plan = plan_destination(spec, snapshot.live_destinations.get(spec.name), arn)
+        if plan.action in WRITES and plan.connection in writes:
+            # Its connection is written first, and must settle before the destination is written.
+            plan.after.append((CONNECTION, plan.connection))
+        destinations.append(plan)
+    declared = declared if declared is not None else {s.key for s in specs}
+    deleted_destinations = delete_destinations(target, declared, snapshot.destinations)
+    moved = released(destinations + deleted_destinations, snapshot.destinations)
+    deleted_connections = delete_connections(target, declared, snapshot.listing, snapshot.destinations, moved)
+    plans = deleted_destinations + deleted_connections + connections + destinations
+    rename_notes(target, {name for type_, name in declared if type_ == CONNECTION}, snapshot.listing, plans)
     return plans

@@ -1,5 +1,8 @@
 """One read step per target: every describe, source secret, managed secret and listing the
-plan needs, each read once, all on the command's pool. Planning then reads only this."""
+plan needs, each read once, all on the command's pool. Planning then reads only this.
+
+Connections described are the specs' own and those the API destination specs name with
+`Connection:` (a destination picked by --only still needs its connection's ARN)."""
 
 from __future__ import annotations
 
@@ -7,12 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from reconciler.aws.clients import Clients
-from reconciler.aws.listing import destinations_by_connection, list_connections
-from reconciler.aws.live import describe_all, read_managed_secrets
+from reconciler.aws.listing import list_connections, list_destinations
+from reconciler.aws.live import describe_all, describe_destinations, read_managed_secrets
 from reconciler.aws.secret_versions import get_one
 from reconciler.config import Target
 from reconciler.errors import SpecErrors
-from reconciler.model import SecretVersion, Spec
+from reconciler.model import API_DESTINATION, CONNECTION, SecretVersion, Spec
 from reconciler.read.desired import resolve_secrets
 from reconciler.secrets.desired import DesiredSecrets, ResolvedValue, extract
 from reconciler.secrets.managed import ManagedRead
@@ -23,24 +26,32 @@ from reconciler.snapshot import PreviousValues, Snapshot
 def read_target(
     target: Target, specs: list[Spec], clients: Clients, read_managed: bool, pool: ThreadPoolExecutor
 ) -> Snapshot:
-    names = [s.name for s in specs]
-    # Secrets and live connections are independent reads: run them side by side.
-    resolving = pool.submit(resolve_secrets, specs, clients.secrets, pool)
-    live = describe_all(clients.events, names, pool)
+    connections = [s for s in specs if s.type == CONNECTION]
+    destinations = [s for s in specs if s.type == API_DESTINATION]
+    names = [s.name for s in connections]
+    used = sorted({s.body["Connection"] for s in destinations if "Connection" in s.body} - set(names))
+    # Secrets and live resources are independent reads: run them side by side. Only one task
+    # that waits on others (resolving) runs on the pool, so a pool of two never deadlocks.
+    resolving = pool.submit(resolve_secrets, connections, clients.secrets, pool)
+    listing_destinations = pool.submit(list_destinations, clients.events) if target.prune else None
+    live_destinations = describe_destinations(clients.events, [s.name for s in destinations], pool)
+    live = describe_all(clients.events, names + used, pool)
     listing = pool.submit(list_connections, clients.events) if target.prune or None in live.values() else None
     desired, problems = resolving.result()
     if problems:
         raise SpecErrors(problems)
     managed: dict[str, ManagedRead] = {}
     if read_managed:
-        arns = {n: c.secret_arn for n, c in live.items() if c is not None and c.secret_arn and desired[n].by_slot}
+        arns = {
+            n: c.secret_arn
+            for n, c in live.items()
+            if c is not None and c.secret_arn and n in desired and desired[n].by_slot
+        }
         managed = dict(read_managed_secrets(clients.secrets, arns, pool))
     previous = _read_previous(clients.secrets, _matching_neither(desired, managed), pool)
     listed = listing.result() if listing is not None else None
-    destinations = None
-    if target.prune and listed and any(c["Name"] not in set(names) and target.prunes(c["Name"]) for c in listed):
-        destinations = destinations_by_connection(clients.events)
-    return Snapshot(live, desired, managed, previous, listed, destinations)
+    listed_destinations = listing_destinations.result() if listing_destinations is not None else None
+    return Snapshot(live, desired, managed, previous, listed, listed_destinations, live_destinations)
 
 
 def _matching_neither(desired: dict[str, DesiredSecrets], managed: dict[str, ManagedRead]) -> list[ResolvedValue]:

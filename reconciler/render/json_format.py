@@ -1,4 +1,4 @@
-"""Machine-readable plan: a top-level object with a `changes` list, one entry per connection."""
+"""Machine-readable plan: a top-level object with a `changes` list, one entry per connection or API destination."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import json
 from typing import Any
 
 from reconciler.errors import Problem
-from reconciler.model import Action, FieldChange, Masked, Plan, ResourcePlan
+from reconciler.model import API_DESTINATION, Action, FieldChange, Masked, Pending, Plan, ResourcePlan
 
 FORMAT_VERSION = 1
 
 
 def _value(value: Any) -> Any:
     # A marker is its text; anything else is the value itself (None is null).
-    return value.text if isinstance(value, Masked) else value
+    return value.text if isinstance(value, (Masked, Pending)) else value
 
 
 def _source(change: FieldChange) -> dict[str, Any]:
@@ -35,6 +35,8 @@ def field_record(change: FieldChange) -> dict[str, Any]:
         "after": _value(change.after),
         "secret": change.secret,
         **_source(change),
+        # A value apply learns on the way (the ARN of a connection it creates first): `after` is its description.
+        **({"known_after_apply": True} if isinstance(change.after, Pending) else {}),
         **({"note": change.note} if change.note else {}),
     }
 
@@ -42,6 +44,7 @@ def field_record(change: FieldChange) -> dict[str, Any]:
 def connection_record(conn: ResourcePlan) -> dict[str, Any]:
     return {
         "name": conn.name,
+        "type": conn.type,
         "action": conn.action.value,
         "target": conn.target,
         "file": conn.file,
@@ -49,6 +52,8 @@ def connection_record(conn: ResourcePlan) -> dict[str, Any]:
         "state_reason": conn.state_reason or None,
         "notes": conn.notes,
         "fields": [field_record(c) for c in conn.changes],
+        # An API destination declared with `Connection: NAME`; null otherwise.
+        **({"connection": conn.connection} if conn.type == API_DESTINATION else {}),
     }
 
 

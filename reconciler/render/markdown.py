@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from reconciler.model import Action, Plan, ResourcePlan
+from reconciler.model import API_DESTINATION, CONNECTION, LABEL, Action, Plan, ResourcePlan
 from reconciler.render.values import SYMBOL, change_line
 
 MARKER = "<!-- reconcile-plan -->"
@@ -21,12 +21,16 @@ def _fence(lines: list[str]) -> str:
     return "`" * max(3, longest + 1)
 
 
+def _kind(conn: ResourcePlan) -> str:
+    return "" if conn.type == CONNECTION else f"{LABEL[conn.type]}, "
+
+
 def _details(conn: ResourcePlan, open_: bool) -> list[str]:
     out = [
         "",
         (
             f"<details{' open' if open_ else ''}><summary><code>{SYMBOL[conn.action]} {conn.name}</code> "
-            f"({conn.action.value})</summary>"
+            f"({_kind(conn)}{conn.action.value})</summary>"
         ),
         "",
     ]
@@ -46,7 +50,7 @@ def render(plan: Plan) -> str:
     if places:
         out += ["Target" + ("s" if len(places) > 1 else "") + ": " + "; ".join(places), ""]
     if not plan.has_changes:
-        out.append(f"✅ **No changes.** {len(plan.resources)} connection(s) match the specs.")
+        out.append(f"✅ **No changes.** {plan.counted()} match the specs.")
     else:
         out.append(f"**Plan:** {plan.summary()}.")
     shown = [c for c in plan.resources if c.action is not Action.NOOP or c.notes]
@@ -54,13 +58,16 @@ def render(plan: Plan) -> str:
         multi = len(plan.targets) > 1
         out += [
             "",
-            "| Connection | " + ("Target | " if multi else "") + "Action | Fields | Spec |",
+            f"| {'Name' if plan.of_type(API_DESTINATION) else 'Connection'} | "
+            + ("Target | " if multi else "")
+            + "Action | Fields | Spec |",
             "|---|" + ("---|" if multi else "") + "---|---|---|",
         ]
         for conn in shown:
             target = f"{_cell(conn.target)} | " if multi else ""
             spec = f"`{_cell(conn.file)}`" if conn.file else ""
-            out.append(f"| `{_cell(conn.name)}` | {target}{ICON[conn.action]} | {len(conn.changes)} | {spec} |")
+            kind = "" if conn.type == CONNECTION else f" ({LABEL[conn.type]})"
+            out.append(f"| `{_cell(conn.name)}`{kind} | {target}{ICON[conn.action]} | {len(conn.changes)} | {spec} |")
         # The whole plan, always: job summaries and files hold it all. A pull-request comment
         # or issue, capped by GitHub, is cut where it is posted (reconciler/github/body.py).
         for conn in shown:

@@ -1,4 +1,4 @@
-"""Terraform-like text: one block per connection that changes, field by field."""
+"""Terraform-like text: one block per connection or API destination that changes, field by field."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def render(plan: Plan) -> str:
             continue
         where = f"  ({conn.file})" if conn.file else ""
         target = f"[{conn.target}] " if multi else ""
-        lines.append(f"{SYMBOL[conn.action]} {target}{conn.name}: {conn.action.value}{where}")
+        lines.append(f"{SYMBOL[conn.action]} {target}{conn.label}: {conn.action.value}{where}")
         for change in conn.changes:
             lines.append(f"    {change_line(change)}")
         for note in conn.notes:
@@ -26,5 +26,5 @@ def render(plan: Plan) -> str:
     if plan.has_changes:
         lines.append(f"Plan: {plan.summary()}.")
     else:
-        lines.append(f"No changes: {len(plan.resources)} connection(s) match the specs.")
+        lines.append(f"No changes: {plan.counted()} match the specs.")
     return "\n".join(lines) + "\n"

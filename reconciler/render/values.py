@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.model import Action, FieldChange, Masked, Op
+from reconciler.model import Action, FieldChange, Masked, Op, Pending
 
 SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: " "}
 OP_SYMBOL = {Op.ADD: "+", Op.REMOVE: "-", Op.CHANGE: "~"}
@@ -13,7 +13,7 @@ OP_SYMBOL = {Op.ADD: "+", Op.REMOVE: "-", Op.CHANGE: "~"}
 
 def show(value: Any) -> str:
     """A marker as its text; every other value as JSON, so text is always quoted."""
-    if isinstance(value, Masked):
+    if isinstance(value, (Masked, Pending)):
         return value.text
     return json.dumps(value, ensure_ascii=False)
 

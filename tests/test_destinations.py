@@ -1,0 +1,436 @@
+"""API destinations as code (issue #15): plan and apply them with their connections, through
+the command line against the emulator."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support.cli import HEADER, Result, api_key_spec, live_api_key, oauth_spec, run, write
+from testing.emulator import TestEmulator
+
+DESTINATION = """
+Type: AWS::Events::ApiDestination
+Name: {name}
+Description: Stripe events to the payments service
+Connection: {connection}
+InvocationEndpoint: https://api.example.com/stripe/*
+HttpMethod: POST
+InvocationRateLimitPerSecond: 20
+"""
+
+
+def destination_spec(name: str = "stripe-webhooks", connection: str = "stripe", **overrides: Any) -> str:
+    """A destination document; an override of None leaves that key out."""
+    lines = []
+    for line in DESTINATION.format(name=name, connection=connection).strip().splitlines():
+        key = line.split(":", 1)[0]
+        if key in overrides:
+            if overrides[key] is not None:
+                lines.append(f"{key}: {overrides[key]}")
+            continue
+        lines.append(line)
+    known = {line.split(":", 1)[0] for line in DESTINATION.strip().splitlines()}
+    lines += [f"{key}: {value}" for key, value in overrides.items() if key not in known and value is not None]
+    return "\n".join(lines) + "\n"
+
+
+def both(connection: str = "stripe", destination: str = "stripe-webhooks", **overrides: Any) -> str:
+    """One file: a connection, and an API destination using it."""
+    return api_key_spec(name=connection) + "---\n" + destination_spec(destination, connection, **overrides)
+
+
+def live_destination(events: Any, name: str, connection: str, **fields: Any) -> str:
+    """A live destination as the spec above would make it, unless `fields` say otherwise."""
+    arn = events.describe_connection(Name=connection)["ConnectionArn"]
+    request = {
+        "Name": name,
+        "Description": "Stripe events to the payments service",
+        "ConnectionArn": arn,
+        "InvocationEndpoint": "https://api.example.com/stripe/*",
+        "HttpMethod": "POST",
+        "InvocationRateLimitPerSecond": 20,
+    }
+    request.update(fields)
+    events.create_api_destination(**{k: v for k, v in request.items() if v is not None})
+    return arn
+
+
+def versionless(text: str) -> str:
+    """Secret version ids are made up by the emulator: shown as `version …`."""
+    return re.sub(r"version [0-9a-f]+…", "version …", text)
+
+
+@pytest.fixture(autouse=True)
+def stripe_secret(secrets: Any) -> None:
+    secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
+
+
+def _run(capsys: pytest.CaptureFixture[str], command: str, *extra: str) -> Result:
+    args = ["--dir", "connections"]
+    if command == "apply":
+        args += ["--yes", "--wait-timeout", "10"]
+    return run(capsys, command, *args, *extra)
+
+
+def test_creates_the_connection_then_its_destination(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(specs, "stripe.yaml", both())
+    plan = _run(capsys, "plan")
+    assert plan.code == 2
+    assert versionless(plan.out) == HEADER + (
+        "+ stripe: create  (connections/stripe.yaml)\n"
+        '    + Description: "Stripe"\n'
+        '    + AuthorizationType: "API_KEY"\n'
+        '    + AuthParameters.ApiKeyAuthParameters.ApiKeyName: "x-api-key"\n'
+        "    + AuthParameters.ApiKeyAuthParameters.ApiKeyValue: (secret: prod/stripe version …)\n"
+        "\n"
+        "+ API destination stripe-webhooks: create  (connections/stripe.yaml)\n"
+        '    + Description: "Stripe events to the payments service"\n'
+        "    + ConnectionArn: (ARN of connection stripe, known after it is created)\n"
+        '    + InvocationEndpoint: "https://api.example.com/stripe/*"\n'
+        '    + HttpMethod: "POST"\n'
+        "    + InvocationRateLimitPerSecond: 20\n"
+        "\n"
+        "Plan: 2 to create, 0 to update, 0 to delete, 0 unchanged.\n"
+    )
+    aws.reset_counters()
+    applied = _run(capsys, "apply")
+    assert applied.code == 0, applied.err
+    assert aws.write_order() == [("CreateConnection", "stripe"), ("CreateApiDestination", "stripe-webhooks")]
+    assert "✓ API destination stripe-webhooks: created (ACTIVE)" in applied.out
+    assert "Apply complete: 2 created, 0 updated, 0 deleted, 0 failed." in applied.out
+    live = events.describe_api_destination(Name="stripe-webhooks")
+    assert live["ConnectionArn"] == events.describe_connection(Name="stripe")["ConnectionArn"]
+    assert (live["InvocationRateLimitPerSecond"], live["ApiDestinationState"]) == (20, "ACTIVE")
+    again = _run(capsys, "plan")
+    assert (again.code, again.out) == (
+        0,
+        HEADER + "No changes: 1 connection(s) and 1 API destination(s) match the specs.\n",
+    )
+
+
+def test_the_json_plan_gives_each_change_its_type(
+    aws: TestEmulator, specs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(specs, "stripe.yaml", both())
+    document = json.loads(_run(capsys, "plan", "--format", "json").out)
+    by_type = {(c["type"], c["name"]): c for c in document["changes"]}
+    assert set(by_type) == {("AWS::Events::Connection", "stripe"), ("AWS::Events::ApiDestination", "stripe-webhooks")}
+    destination = by_type[("AWS::Events::ApiDestination", "stripe-webhooks")]
+    assert (destination["action"], destination["connection"]) == ("create", "stripe")
+    arn = next(f for f in destination["fields"] if f["path"] == "ConnectionArn")
+    assert arn == {
+        "path": "ConnectionArn",
+        "op": "add",
+        "before": None,
+        "after": "(ARN of connection stripe, known after it is created)",
+        "secret": False,
+        "known_after_apply": True,
+    }
+    assert "connection" not in by_type[("AWS::Events::Connection", "stripe")]
+
+
+def test_markdown_marks_destinations(aws: TestEmulator, specs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(specs, "stripe.yaml", both())
+    markdown = _run(capsys, "plan", "--format", "markdown").out
+    assert "| Name | Action | Fields | Spec |" in markdown
+    assert "| `stripe-webhooks` (API destination) | 🟢 create | 5 | `connections/stripe.yaml` |" in markdown
+    assert "<summary><code>+ stripe-webhooks</code> (API destination, create)</summary>" in markdown
+
+
+def test_a_destination_is_written_with_an_existing_connection_alone(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live_api_key(events, "stripe")
+    write(specs, "stripe.yaml", both())
+    aws.reset_counters()
+    assert _run(capsys, "apply").code == 0
+    assert aws.write_order() == [("CreateApiDestination", "stripe-webhooks")]
+
+
+@pytest.mark.parametrize(
+    ("live", "spec", "line"),
+    [
+        ({"Description": "Old words"}, {}, '~ Description: "Old words" → "Stripe events to the payments service"'),
+        ({}, {"Description": None}, '- Description: "Stripe events to the payments service"'),
+        (
+            {"InvocationEndpoint": "https://old.example.com/hook"},
+            {},
+            '~ InvocationEndpoint: "https://old.example.com/hook" → "https://api.example.com/stripe/*"',
+        ),
+        ({"HttpMethod": "PUT"}, {}, '~ HttpMethod: "PUT" → "POST"'),
+        ({"InvocationRateLimitPerSecond": 5}, {}, "~ InvocationRateLimitPerSecond: 5 → 20"),
+        # Absent in the spec means AWS's default, 300: a live 20 is drift.
+        ({}, {"InvocationRateLimitPerSecond": None}, "~ InvocationRateLimitPerSecond: 20 → 300"),
+    ],
+    ids=["description", "description-removed", "endpoint", "method", "rate", "rate-default"],
+)
+def test_each_destination_field_drifts_and_converges(
+    aws: TestEmulator,
+    specs: Path,
+    events: Any,
+    capsys: pytest.CaptureFixture[str],
+    live: dict[str, Any],
+    spec: dict[str, Any],
+    line: str,
+) -> None:
+    live_api_key(events, "stripe")
+    live_destination(events, "stripe-webhooks", "stripe", **live)
+    write(specs, "stripe.yaml", both(**spec))
+    plan = _run(capsys, "plan")
+    assert plan.code == 2
+    assert plan.out == HEADER + (
+        f"~ API destination stripe-webhooks: update  (connections/stripe.yaml)\n    {line}\n\n"
+        "Plan: 0 to create, 1 to update, 0 to delete, 1 unchanged.\n"
+    )
+    aws.reset_counters()
+    assert _run(capsys, "apply").code == 0
+    assert aws.write_order() == [("UpdateApiDestination", "stripe-webhooks")]
+    assert _run(capsys, "plan").code == 0
+
+
+def test_the_connection_arn_drifts(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live_api_key(events, "stripe")
+    live_api_key(events, "elsewhere")
+    wrong = live_destination(events, "stripe-webhooks", "elsewhere")
+    right = events.describe_connection(Name="stripe")["ConnectionArn"]
+    write(specs, "stripe.yaml", both())
+    plan = _run(capsys, "plan")
+    assert f'    ~ ConnectionArn: "{wrong}" → "{right}"\n' in plan.out
+    assert _run(capsys, "apply").code == 0
+    assert events.describe_api_destination(Name="stripe-webhooks")["ConnectionArn"] == right
+    assert _run(capsys, "plan").code == 0
+
+
+def test_a_destination_given_a_connection_arn_takes_it_as_is(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live_api_key(events, "managed-elsewhere")
+    arn = events.describe_connection(Name="managed-elsewhere")["ConnectionArn"]
+    write(specs, "hook.yaml", destination_spec("hook", Connection=None, ConnectionArn=arn))
+    assert _run(capsys, "apply").code == 0
+    assert events.describe_api_destination(Name="hook")["ConnectionArn"] == arn
+    assert _run(capsys, "plan").code == 0
+
+
+def test_a_rename_repoints_destinations_then_prunes_the_old_connection(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live_api_key(events, "stripe-old")
+    old = live_destination(events, "stripe-webhooks", "stripe-old")
+    write(specs, "stripe.yaml", both(connection="stripe-new"))
+    plan = _run(capsys, "plan", "--prune")
+    assert plan.code == 2
+    assert versionless(plan.out) == HEADER + (
+        "- stripe-old: delete\n"
+        '    - Name: "stripe-old"  (no spec declares it)\n'
+        "    ! deleted after API destination(s) stripe-webhooks stop using it (this apply moves or deletes them)\n"
+        "\n"
+        "+ stripe-new: create  (connections/stripe.yaml)\n"
+        '    + Description: "Stripe"\n'
+        '    + AuthorizationType: "API_KEY"\n'
+        '    + AuthParameters.ApiKeyAuthParameters.ApiKeyName: "x-api-key"\n'
+        "    + AuthParameters.ApiKeyAuthParameters.ApiKeyValue: (secret: prod/stripe version …)\n"
+        "    ! if this renames stripe-old: Name is the identity, so it is created anew and the old one deleted "
+        "(--prune)\n"
+        "\n"
+        "~ API destination stripe-webhooks: update  (connections/stripe.yaml)\n"
+        f'    ~ ConnectionArn: "{old}" → (ARN of connection stripe-new, known after it is created)\n'
+        "\n"
+        "Plan: 1 to create, 1 to update, 1 to delete, 0 unchanged.\n"
+    )
+    aws.reset_counters()
+    applied = _run(capsys, "apply", "--prune")  # not in use: its only user moves in the same apply
+    assert applied.code == 0, applied.err
+    assert aws.write_order() == [
+        ("CreateConnection", "stripe-new"),
+        ("UpdateApiDestination", "stripe-webhooks"),
+        ("DeleteConnection", "stripe-old"),
+    ]
+    new = events.describe_connection(Name="stripe-new")["ConnectionArn"]
+    assert events.describe_api_destination(Name="stripe-webhooks")["ConnectionArn"] == new
+    assert _run(capsys, "plan", "--prune").code == 0
+
+
+def test_a_rename_without_prune_keeps_the_old_connection(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live_api_key(events, "stripe-old")
+    live_destination(events, "stripe-webhooks", "stripe-old")
+    write(specs, "stripe.yaml", both(connection="stripe-new"))
+    assert _run(capsys, "apply").code == 0
+    assert {c["Name"] for c in events.list_connections()["Connections"]} == {"stripe-old", "stripe-new"}
+
+
+def test_prune_deletes_destinations_first_then_connections(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(specs, "stripe.yaml", both())
+    live_api_key(events, "stripe")
+    live_destination(events, "stripe-webhooks", "stripe")
+    live_api_key(events, "legacy")
+    live_destination(events, "legacy-hook", "legacy")
+    live_destination(events, "legacy-audit", "legacy")
+    plan = _run(capsys, "plan", "--prune")
+    assert plan.out.splitlines()[2:4] == [
+        "- API destination legacy-audit: delete",
+        '    - Name: "legacy-audit"  (no spec declares it)',
+    ]
+    aws.reset_counters()
+    applied = _run(capsys, "apply", "--prune")
+    assert applied.code == 0, applied.err
+    order = aws.write_order()
+    assert sorted(order[:2]) == [("DeleteApiDestination", "legacy-audit"), ("DeleteApiDestination", "legacy-hook")]
+    assert order[2:] == [("DeleteConnection", "legacy")]
+    assert [d["Name"] for d in events.list_api_destinations()["ApiDestinations"]] == ["stripe-webhooks"]
+    assert _run(capsys, "plan", "--prune").code == 0
+
+
+def test_prune_keeps_to_its_prefix_and_protects_connections_used_outside_it(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(specs, "stripe.yaml", both(connection="app-stripe", destination="app-stripe-webhooks"))
+    live_api_key(events, "app-stripe")
+    live_destination(events, "app-stripe-webhooks", "app-stripe")
+    live_api_key(events, "app-legacy")
+    live_destination(events, "other-team-hook", "app-legacy")  # outside the prefix: never pruned
+    plan = _run(capsys, "plan", "--prune-prefix", "app-")
+    assert "- app-legacy: delete" in plan.out
+    assert "in use by API destination(s) other-team-hook" in plan.out
+    assert "other-team-hook: delete" not in plan.out
+    aws.reset_counters()
+    refused = _run(capsys, "apply", "--prune-prefix", "app-")
+    assert refused.code == 1
+    assert "refusing to delete connections that API destinations use: app-legacy" in refused.err
+    assert aws.write_calls() == 0
+
+
+def test_connections_alone_leave_destinations_to_whatever_manages_them(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A target declaring no API destination never prunes one: they are managed elsewhere."""
+    write(specs, "stripe.yaml", api_key_spec(name="stripe"))
+    live_api_key(events, "stripe")
+    live_destination(events, "terraform-hook", "stripe")
+    plan = _run(capsys, "plan", "--prune")
+    assert plan.code == 0, plan.out
+
+
+def test_a_failed_connection_fails_its_destinations_and_writes_nothing_for_them(
+    aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secrets.create_secret(Name="prod/crm", SecretString='{"client_secret": "cs-1", "tenant": "t-1"}')
+    write(specs, "crm.yaml", oauth_spec() + "---\n" + destination_spec("crm-hook", "crm"))
+    aws.settle_into("crm", "DEAUTHORIZED", "Invalid client credentials")
+    aws.reset_counters()
+    applied = _run(capsys, "apply")
+    assert applied.code == 1
+    assert aws.calls("CreateApiDestination") == 0
+    assert (
+        "✗ API destination crm-hook: create failed: not written, because crm create failed: "
+        "DEAUTHORIZED: Invalid client credentials"
+    ) in applied.out
+    assert "Apply complete: 0 created, 0 updated, 0 deleted, 2 failed." in applied.out
+
+
+def test_a_destination_waits_for_an_oauth_connection_to_authorize(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secrets.create_secret(Name="prod/crm", SecretString='{"client_secret": "cs-1", "tenant": "t-1"}')
+    write(specs, "crm.yaml", oauth_spec() + "---\n" + destination_spec("crm-hook", "crm"))
+    aws.set_transition_polls(2)
+    aws.reset_counters()
+    assert _run(capsys, "apply").code == 0
+    assert aws.write_order() == [("CreateConnection", "crm"), ("CreateApiDestination", "crm-hook")]
+    # Created only once its connection settled: ACTIVE at once, never INACTIVE.
+    assert events.describe_api_destination(Name="crm-hook")["ApiDestinationState"] == "ACTIVE"
+
+
+def test_saved_plans_cover_destinations(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    live_api_key(events, "stripe")
+    live_destination(events, "stripe-webhooks", "stripe", HttpMethod="PUT")
+    write(specs, "stripe.yaml", both())
+    saved = tmp_path / "plan.json"
+    assert _run(capsys, "plan", "--out", str(saved)).code == 2
+    shown = run(capsys, "show", str(saved))
+    assert '~ API destination stripe-webhooks: update  (connections/stripe.yaml)\n    ~ HttpMethod: "PUT" → "POST"' in (
+        shown.out
+    )
+    events.update_api_destination(Name="stripe-webhooks", HttpMethod="PATCH")  # behind the plan's back
+    stale = run(capsys, "apply", str(saved), "--yes")
+    assert stale.code == 1
+    assert "API destination stripe-webhooks: changed live since the plan" in stale.err
+    assert events.describe_api_destination(Name="stripe-webhooks")["HttpMethod"] == "PATCH"
+    assert _run(capsys, "plan", "--out", str(saved)).code == 2
+    assert run(capsys, "apply", str(saved), "--yes").code == 0
+    assert events.describe_api_destination(Name="stripe-webhooks")["HttpMethod"] == "POST"
+
+
+def test_only_picks_destinations_by_name(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live_api_key(events, "stripe", description="Old")
+    write(specs, "stripe.yaml", both())
+    plan = _run(capsys, "plan", "--only", "stripe-webhooks")
+    assert plan.code == 2
+    assert "+ API destination stripe-webhooks: create" in plan.out
+    assert "~ stripe: update" not in plan.out
+    assert _run(capsys, "apply", "--only", "stripe-webhooks").code == 0
+    assert events.describe_connection(Name="stripe")["Description"] == "Old"
+
+
+def test_only_refuses_a_destination_whose_connection_it_leaves_out_and_that_does_not_exist(
+    aws: TestEmulator, specs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(specs, "stripe.yaml", both())
+    aws.reset_counters()
+    result = _run(capsys, "apply", "--only", "stripe-webhooks")
+    assert result.code == 1
+    assert result.err == (
+        "reconcile: error: API destination stripe-webhooks needs connection stripe, which does not exist yet and is "
+        "left out of this plan (--only): add it to --only. Nothing was planned\n"
+    )
+    assert aws.write_calls() == 0
+
+
+def test_a_destination_naming_an_undeclared_connection_is_refused_before_aws(
+    aws: TestEmulator, specs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        specs,
+        "stripe.yaml",
+        api_key_spec(name="stripe-payments") + "---\n" + destination_spec(connection="stripe-payment"),
+    )
+    aws.reset_counters()
+    for command in ("validate", "plan"):
+        result = _run(capsys, command)
+        assert result.code == 1
+        assert "connections/stripe.yaml:12:1: Connection:" in result.err, result.err
+        assert "did you mean 'stripe-payments'?" in result.err
+    assert aws.calls() == 0
+
+
+def test_an_inactive_destination_is_noted(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live_api_key(events, "stripe")
+    live_destination(events, "stripe-webhooks", "stripe")
+    write(specs, "stripe.yaml", both())
+    aws.settle_into("stripe", "DEAUTHORIZED", "revoked")
+    events.update_connection(Name="stripe", Description="Stripe")  # a write settles into the steered state
+    plan = _run(capsys, "plan")
+    assert (
+        "    ! API destination is INACTIVE: EventBridge makes it ACTIVE once its connection is authorized"
+    ) in plan.out
+    assert _run(capsys, "apply").code == 0
+    assert events.describe_api_destination(Name="stripe-webhooks")["ApiDestinationState"] == "ACTIVE"
