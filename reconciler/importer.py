@@ -1,16 +1,20 @@
-"""`reconcile import`: a live connection → a spec, with secrets as Secrets Manager references.
+"""`reconcile import`: a live connection → a spec, with secrets as Secrets Manager references;
+a live API destination → a spec naming its connection.
 
-Pure: DescribeConnection data in, spec dict and the secret slots it needs out.
+Pure: DescribeConnection and DescribeApiDestination data in, spec dicts (and the secret slots
+a connection needs) out, and the YAML text of a file of them.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
+from reconciler.model import API_DESTINATION
 from reconciler.secrets.layout import FIXED, PARAMETER_BLOCKS, PARAMETER_LIST_LAYOUT
 from reconciler.secrets.managed import SlotId
 from reconciler.secrets.refs import dig
@@ -108,6 +112,39 @@ def import_connection(live: dict[str, Any], secret_pattern: str = DEFAULT_SECRET
     return imported
 
 
+def import_destination(live: dict[str, Any], connection: str | None) -> dict[str, Any]:
+    """A live API destination → its spec: `Connection: NAME` when its connection is declared in
+    the same folder (`connection`), else the live ConnectionArn."""
+    spec: dict[str, Any] = {"Type": API_DESTINATION, "Name": live["Name"]}
+    if live.get("Description"):
+        spec["Description"] = live["Description"]
+    if connection is None:
+        spec["ConnectionArn"] = live["ConnectionArn"]
+    else:
+        spec["Connection"] = connection
+    spec["InvocationEndpoint"] = live["InvocationEndpoint"]
+    spec["HttpMethod"] = live["HttpMethod"]
+    # Written as live, AWS's default (300) too, so the spec says what runs. AWS always returns
+    # it (recorded: test_api_destinations); a reply without it would mean the default, as absent does.
+    if live.get("InvocationRateLimitPerSecond") is not None:
+        spec["InvocationRateLimitPerSecond"] = live["InvocationRateLimitPerSecond"]
+    return spec
+
+
+def connection_name(connection_arn: str, region: str, account: str) -> str | None:
+    """The name in a connection ARN of this region and account (`account` "" when not known):
+    arn:PARTITION:events:REGION:ACCOUNT:connection/NAME/ID (botocore's ConnectionArn pattern)."""
+    parts = connection_arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "events" or parts[3] != region:
+        return None
+    if account and parts[4] != account:
+        return None
+    resource = parts[5].split("/")
+    if len(resource) != 3 or resource[0] != "connection" or not resource[1]:
+        return None
+    return resource[1]
+
+
 class _Dumper(yaml.SafeDumper):
     """Block style, keys in API order; a subclass so no global representer changes."""
 
@@ -129,14 +166,26 @@ def schema_reference(folder: str) -> str | None:
         here = parent
 
 
-def to_yaml(imported: Imported, origin: str, schema: str | None = None) -> str:
+def _dump(document: dict[str, Any]) -> str:
+    return yaml.dump(
+        document, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000
+    )
+
+
+def to_yaml(
+    imported: Imported | None, origin: str, schema: str | None = None, destinations: Sequence[dict[str, Any]] = ()
+) -> str:
+    """One spec file: a connection and the API destinations that use it, or API destinations
+    alone; one YAML document each, `---` between them."""
     # The modeline editors read (yaml-language-server), as in the hand-written specs.
     modeline = f"# yaml-language-server: $schema={schema}\n" if schema else ""
-    header = modeline + (
-        f"# Imported by `reconcile import` from {origin}. Secret values live in Secrets Manager\n"
-        f"# secret {imported.secret_name} (JSON keys: {', '.join(sorted(imported.keys))}).\n"
-    )
-    body = yaml.dump(
-        imported.spec, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000
-    )
-    return header + body
+    header = modeline + f"# Imported by `reconcile import` from {origin}."
+    if imported is None:
+        header += "\n"
+    else:
+        header += (
+            " Secret values live in Secrets Manager\n"
+            f"# secret {imported.secret_name} (JSON keys: {', '.join(sorted(imported.keys))}).\n"
+        )
+    documents = ([imported.spec] if imported is not None else []) + list(destinations)
+    return header + "---\n".join(_dump(document) for document in documents)

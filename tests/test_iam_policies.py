@@ -58,3 +58,13 @@ def test_import_policy_writes_only_its_own_secrets() -> None:
     granted = _actions("import-policy.json")
     assert not WRITES & set(granted)
     assert granted["secretsmanager:CreateSecret"] == ["arn:aws:secretsmanager:REGION:ACCOUNT_ID:secret:eventbridge/*"]
+
+
+def test_import_policy_reads_connections_and_api_destinations() -> None:
+    granted = _actions("import-policy.json")
+    assert {
+        "events:ListConnections",
+        "events:DescribeConnection",
+        "events:ListApiDestinations",
+        "events:DescribeApiDestination",
+    } <= set(granted)
