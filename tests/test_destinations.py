@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from support.cli import HEADER, Result, api_key_spec, live_api_key, oauth_spec, run, write
+from support.iam import called_actions, policy_actions
 from testing.emulator import TestEmulator
 
 DESTINATION = """
@@ -434,3 +435,68 @@ def test_an_inactive_destination_is_noted(
     ) in plan.out
     assert _run(capsys, "apply").code == 0
     assert events.describe_api_destination(Name="stripe-webhooks")["ApiDestinationState"] == "ACTIVE"
+
+
+def test_the_plan_and_apply_policies_grant_every_call_they_make(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live_api_key(events, "stripe-old")
+    live_destination(events, "stripe-webhooks", "stripe-old")
+    live_destination(events, "undeclared", "stripe-old")
+    write(specs, "stripe.yaml", both(connection="stripe-new"))
+    aws.reset_counters()
+    assert _run(capsys, "plan", "--prune").code == 2
+    planned = called_actions(aws)
+    assert {"events:DescribeApiDestination", "events:ListApiDestinations"} <= planned
+    assert planned - policy_actions("plan-verify-secrets-policy.json") == set()
+    assert planned - {"secretsmanager:GetSecretValue"} - policy_actions("plan-policy.json") == set()
+    aws.reset_counters()
+    assert _run(capsys, "apply", "--prune").code == 0
+    applied = called_actions(aws)
+    writes = {"events:UpdateApiDestination", "events:DeleteApiDestination", "events:DeleteConnection"}
+    assert writes <= applied
+    assert applied - policy_actions("apply-policy.json") == set()
+    live_destination(events, "stripe-audit", "stripe-new")
+    write(specs, "audit.yaml", destination_spec("stripe-audit", "stripe-new", HttpMethod="PUT"))
+    write(specs, "new.yaml", destination_spec("stripe-new-hook", "stripe-new"))
+    aws.reset_counters()
+    assert _run(capsys, "apply").code == 0
+    assert {"events:CreateApiDestination", "events:UpdateApiDestination"} <= called_actions(aws)
+    assert called_actions(aws) - policy_actions("apply-policy.json") == set()
+
+
+def test_a_connection_stays_when_moving_its_destination_off_it_fails(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live_api_key(events, "stripe-old")
+    live_destination(events, "stripe-webhooks", "stripe-old")
+    write(specs, "stripe.yaml", both(connection="stripe-new"))
+    aws.inject("UpdateApiDestination", "access_denied")
+    aws.reset_counters()
+    applied = _run(capsys, "apply", "--prune")
+    assert applied.code == 1
+    assert aws.calls("DeleteConnection") == 0
+    assert (
+        "✗ stripe-old: delete failed: not deleted, because API destination stripe-webhooks update failed: "
+        "AccessDeniedException"
+    ) in applied.out
+    assert "Apply complete: 1 created, 0 updated, 0 deleted, 2 failed." in applied.out
+    assert events.describe_connection(Name="stripe-old")["ConnectionState"] == "AUTHORIZED"
+    # The next apply finishes the move, then deletes.
+    assert _run(capsys, "apply", "--prune").code == 0
+    assert {c["Name"] for c in events.list_connections()["Connections"]} == {"stripe-new"}
+
+
+def test_a_destination_is_not_written_when_its_connection_never_settles(
+    aws: TestEmulator, specs: Path, secrets: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The user guide: create the destination only once its connection is AUTHORIZED."""
+    secrets.create_secret(Name="prod/crm", SecretString='{"client_secret": "cs-1", "tenant": "t-1"}')
+    write(specs, "crm.yaml", oauth_spec() + "---\n" + destination_spec("crm-hook", "crm"))
+    aws.settle_into("crm", "AUTHORIZING")  # authorizes for good: the wait times out
+    applied = run(capsys, "apply", "--dir", "connections", "--yes", "--wait-timeout", "1")
+    assert applied.code == 1
+    assert aws.calls("CreateApiDestination") == 0
+    assert "✗ API destination crm-hook: create failed: not written, because crm create failed: still AUTHORIZING" in (
+        applied.out
+    )

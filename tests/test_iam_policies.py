@@ -11,6 +11,9 @@ WRITES = {
     "events:CreateConnection",
     "events:UpdateConnection",
     "events:DeleteConnection",
+    "events:CreateApiDestination",
+    "events:UpdateApiDestination",
+    "events:DeleteApiDestination",
     "iam:CreateServiceLinkedRole",
 }
 

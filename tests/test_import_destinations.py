@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import botocore.session
 import pytest
 
 from support.cli import api_key_spec, live_api_key, run, write
+from support.iam import called_actions, policy_actions
 from testing.emulator import TestEmulator
-
-IAM = Path(__file__).parent.parent / "iam"
 
 DESTINATION = """
 Type: AWS::Events::ApiDestination
@@ -237,15 +234,6 @@ def test_import_writes_nothing_when_a_kept_spec_is_invalid(
     assert sorted(p.name for p in specs.iterdir()) == ["orders.yaml"]
 
 
-def _policy_actions(name: str) -> set[str]:
-    document = json.loads((IAM / name).read_text())
-    granted: set[str] = set()
-    for statement in document["Statement"]:
-        actions = statement["Action"]
-        granted.update(actions if isinstance(actions, list) else [actions])
-    return granted
-
-
 def test_the_import_policy_grants_every_call_import_makes(
     aws: TestEmulator, events: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -254,12 +242,6 @@ def test_the_import_policy_grants_every_call_import_makes(
     _destination(events, "crm-orders", "crm")
     aws.reset_counters()
     assert run(capsys, "import", "--dir", "adopted", "--copy-secret-values").code == 0
-    secrets_actions = set(botocore.session.get_session().get_service_model("secretsmanager").operation_names)
-    # GetCallerIdentity needs no permission (STS API reference).
-    called = {
-        ("secretsmanager:" if action in secrets_actions else "events:") + action
-        for action in aws.calls_by_action()
-        if action != "GetCallerIdentity"
-    }
+    called = called_actions(aws)
     assert {"events:ListApiDestinations", "events:DescribeApiDestination"} <= called
-    assert called - _policy_actions("import-policy.json") == set()
+    assert called - policy_actions("import-policy.json") == set()
