@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from reconciler.github.cli import main as github_main
 from support.cli import HEADER, Result, api_key_spec, live_api_key, oauth_spec, run, write
+from support.fake_github import FakeGitHub, github_env
 from support.iam import called_actions, policy_actions
 from testing.emulator import TestEmulator
 
@@ -500,3 +502,27 @@ def test_a_destination_is_not_written_when_its_connection_never_settles(
     assert "✗ API destination crm-hook: create failed: not written, because crm create failed: still AUTHORIZING" in (
         applied.out
     )
+
+
+def test_the_drift_issue_shows_a_drifted_destination(
+    aws: TestEmulator,
+    specs: Path,
+    events: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    live_api_key(events, "stripe")
+    live_destination(events, "stripe-webhooks", "stripe", InvocationRateLimitPerSecond=100)
+    write(specs, "stripe.yaml", both())
+    with FakeGitHub() as github:
+        github_env(github, monkeypatch, tmp_path)
+        monkeypatch.delenv("RECONCILE_DIR", raising=False)
+        (tmp_path / "github-output").write_text("", encoding="utf-8")
+        plan_file = tmp_path / "plan.md"
+        assert github_main(["run-plan", "--file", str(plan_file)]) == 0
+        (tmp_path / "github-output").write_text("", encoding="utf-8")
+        assert github_main(["drift", "--exit-code", "2", "--file", str(plan_file)]) == 0
+        [issue] = github.open_issues()
+    assert "| `stripe-webhooks` (API destination) | 🟡 update | 1 | `connections/stripe.yaml` |" in issue["body"]
+    assert "! InvocationRateLimitPerSecond: 100 → 20" in issue["body"]

@@ -120,8 +120,8 @@ def test_live_changes_since_the_plan_are_called_out(
     assert (
         f"⚠️ **Not what the last plan on this pull request showed** (commit [`1111111`]({COMMIT}{HEAD})): it planned "
         "1 to create, 0 to update, 0 to delete; apply found 0 to create, 1 to update, 0 to delete. The default "
-        "branch moved on after that plan (another merge), or live connections changed since.\n\n"
-        "| Connection | Planned | Applied |\n|---|---|---|\n| `stripe` | create | update |\n"
+        "branch moved on after that plan (another merge), or live connections or API destinations changed since.\n\n"
+        "| Change | Planned | Applied |\n|---|---|---|\n| `stripe` | create | update |\n"
     ) in body
     assert "merged at" not in body  # merged at the commit that was planned
 
@@ -137,7 +137,7 @@ def test_failures_are_listed_with_their_reasons(
     assert outputs(ws / "github-output") == {"exit-code": "1"}
     assert _comment(ws, capfd)[0] == 0
     body = _apply_body(github)
-    assert "❌ **Apply failed** for 1 connection(s) (exit 1).\n\n" in body
+    assert "❌ **Apply failed** for 1 change(s) (exit 1).\n\n" in body
     assert "- ❌ Failed:\n  - `stripe` (create): `DEAUTHORIZED` DEAUTHORIZED: Invalid API key\n" in body
     # Attempted all the same: what it set out to do is what the plan showed.
     assert "✅ Same changes as the last plan on this pull request" in body
@@ -259,3 +259,32 @@ def test_the_report_is_json_for_the_comment_step(
     assert report["exit_code"] == 0
     assert [(r["name"], r["action"], r["ok"]) for r in report["apply"]["results"]] == [("stripe", "create", True)]
     assert report["markdown"].startswith("<!-- reconcile-plan -->\n### reconcile plan\n")
+
+
+DESTINATION = """
+Type: AWS::Events::ApiDestination
+Name: stripe
+Connection: stripe
+InvocationEndpoint: https://api.example.com/stripe/*
+HttpMethod: POST
+"""
+
+
+def test_destinations_are_planned_applied_and_compared_apart_from_connections(
+    ws: Path, github: FakeGitHub, events: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A connection and an API destination of one name are two changes, in the plan comment,
+    the apply comment and the comparison of the two."""
+    write(ws / "connections", "hook.yaml", DESTINATION)
+    _plan_on_pr(ws, capfd)
+    [plan] = github.comments[7]
+    assert "| `stripe` (API destination) | 🟢 create |" in plan["body"]
+    github.add_pull(7, MERGED, head=HEAD)
+    code, _, err = _apply(ws, capfd)
+    assert code == 0, err
+    assert _comment(ws, capfd)[0] == 0
+    body = _apply_body(github)
+    assert "- 🟢 Created: `stripe`, API destination `stripe`\n" in body
+    assert "✅ Same changes as the last plan on this pull request" in body
+    connection = events.describe_connection(Name="stripe")["ConnectionArn"]
+    assert events.describe_api_destination(Name="stripe")["ConnectionArn"] == connection

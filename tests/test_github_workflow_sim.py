@@ -435,7 +435,7 @@ def test_apply_failure_fails_the_job_and_is_in_the_summary(
     assert "Apply complete: 0 created, 0 updated, 0 deleted, 1 failed." in job.summary
     # The merged pull request hears of it, with the reason.
     [comment] = github.comments[7]
-    assert "❌ **Apply failed** for 1 connection(s) (exit 1)." in comment["body"]
+    assert "❌ **Apply failed** for 1 change(s) (exit 1)." in comment["body"]
     assert "- ❌ Failed:\n  - `stripe` (create): `DEAUTHORIZED` DEAUTHORIZED: Invalid API key" in comment["body"]
 
 
@@ -642,7 +642,7 @@ def test_merge_comments_what_was_applied_on_the_pull_request(
     assert [c["id"] for c in github.comments[7]] == [plan_comment["id"], apply_comment["id"]]
     body = github.comments[7][1]["body"]
     assert "✅ **Nothing to apply.**" in body
-    assert "Nothing to apply: live connections already matched the specs." in body
+    assert "Nothing to apply: live connections and API destinations already matched the specs." in body
     assert "⚠️ **Not what the last plan on this pull request showed**" in body
 
 
@@ -690,9 +690,9 @@ def test_merge_after_main_moved_on_says_what_differs_per_target(
         "⚠️ **Not what the last plan on this pull request showed** (commit [`1111111`]"
         f"(https://github.test/acme/connections/commit/{HEAD_1})): it planned 1 to create, 0 to update, 0 to delete; "
         "apply found 2 to create, 0 to update, 0 to delete. The default branch moved on after that plan (another "
-        "merge), or live connections changed since. The pull request was merged at [`2222222`]"
+        "merge), or live connections or API destinations changed since. The pull request was merged at [`2222222`]"
     ) in blue
-    assert "| Connection | Planned | Applied |\n|---|---|---|\n| `orders` | — | create |" in blue
+    assert "| Change | Planned | Applied |\n|---|---|---|\n| `orders` | — | create |" in blue
     green = comments[f"<!-- reconcile-apply target=green commit={MERGED} -->"]
     assert "#### Target `green` · " in green and "region `eu-west-1`" in green
     assert "Target `blue`" not in green

@@ -67,13 +67,13 @@ def _text(detail: str) -> str:
 
 
 def _names(results: Sequence[Result]) -> str:
-    shown = ", ".join(f"`{r.name}`" for r in results[:SHOWN])
+    shown = ", ".join(r.shown for r in results[:SHOWN])
     return shown + (f" and {len(results) - SHOWN} more" if len(results) > SHOWN else "")
 
 
 def _outcome(results: Sequence[Result]) -> list[str]:
     if not results:
-        return ["Nothing to apply: live connections already matched the specs."]
+        return ["Nothing to apply: live connections and API destinations already matched the specs."]
     lines = []
     for action, label in DONE:
         done = [r for r in results if r.ok and r.action == action]
@@ -86,7 +86,7 @@ def _outcome(results: Sequence[Result]) -> list[str]:
         if picked:
             lines.append(f"- {label}:")
             lines += [
-                f"  - `{r.name}` ({r.action}): {f'`{r.code}` ' if r.code else ''}{_text(r.detail)}"
+                f"  - {r.shown} ({r.action}): {f'`{r.code}` ' if r.code else ''}{_text(r.detail)}"
                 for r in picked[:SHOWN]
             ]
             if len(picked) > SHOWN:
@@ -109,19 +109,19 @@ def _check(
     planned = record.targets.get(target)
     if planned is None:
         return [f"⚠️ The last plan on this pull request{at} did not cover target `{target}`."]
-    applied = TargetChanges.of((r.action, r.name) for r in results)
+    applied = TargetChanges.of((r.action, r.label) for r in results)
     comparison = compare(planned, applied)
     if comparison.same:
         return [f"✅ Same changes as the last plan on this pull request{at}."]
     lines = [
         f"⚠️ **Not what the last plan on this pull request showed**{at}: it planned {planned.summary()}; apply "
         f"found {applied.summary()}. The default branch moved on after that plan (another merge), or live "
-        "connections changed since."
+        "connections or API destinations changed since."
     ]
     if head and record.sha and head != record.sha:
         lines[0] += f" The pull request was merged at {commit_ref(head, env)}, after that plan."
     if comparison.differences:
-        lines += ["", "| Connection | Planned | Applied |", "|---|---|---|"]
+        lines += ["", "| Change | Planned | Applied |", "|---|---|---|"]
         lines += [f"| `{d.name}` | {d.planned or '—'} | {d.applied or '—'} |" for d in comparison.differences[:SHOWN]]
         if len(comparison.differences) > SHOWN:
             lines.append(f"| … {len(comparison.differences) - SHOWN} more | | |")
@@ -144,7 +144,7 @@ def _status(report: Report | None, validate_outcome: str) -> str:
         )
     failed = sum(1 for r in report.results if not r.ok)
     if report.exit_code or failed:
-        return f"❌ **Apply failed** for {failed} connection(s) (exit {report.exit_code})."
+        return f"❌ **Apply failed** for {failed} change(s) (exit {report.exit_code})."
     return "✅ **Applied.**" if report.results else "✅ **Nothing to apply.**"
 
 

@@ -7,14 +7,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.github.record import label
 from reconciler.github.run import ApplyRun
 from reconciler.github.where import Where, from_places
+from reconciler.model import CONNECTION, LABEL
 from reconciler.output import write_file
 
 
 @dataclass(frozen=True)
 class Result:
-    """One connection's line of `reconcile apply --format json`."""
+    """One line of `reconcile apply --format json`: a connection's or an API destination's."""
 
     name: str
     target: str
@@ -23,6 +25,17 @@ class Result:
     detail: str
     code: str | None
     started: bool
+    type: str = CONNECTION
+
+    @property
+    def label(self) -> str:
+        """As plan records name changes (record.label): a connection by its name alone."""
+        return label(self.type, self.name)
+
+    @property
+    def shown(self) -> str:
+        """For markdown: the name in code, after its type when it is no connection."""
+        return f"`{self.name}`" if self.type == CONNECTION else f"{LABEL.get(self.type, self.type)} `{self.name}`"
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,7 @@ def _result(item: dict[str, Any]) -> Result:
         detail=str(item.get("detail") or ""),
         code=str(item["code"]) if item.get("code") else None,
         started=bool(item.get("started", True)),
+        type=str(item.get("type") or CONNECTION),
     )
 
 

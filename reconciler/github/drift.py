@@ -13,7 +13,8 @@ LABEL = "reconcile-drift"
 MARKER = "<!-- reconcile-drift -->"
 TITLE = "reconcile: live EventBridge connections differ from the specs"
 INTRO = (
-    "The drift check found live connections that differ from the specs on the default branch. "
+    "The drift check found live connections or API destinations that differ from the specs on the default "
+    "branch. "
     "Review the plan below, then either run the apply workflow to restore what the specs say, "
     "or change the specs to match. Each check updates this issue; the first clean check closes it."
 )
@@ -76,7 +77,7 @@ def resolve_drift(client: GitHub | None = None) -> Outcome:
     client = client or GitHub.from_env()
     issues = open_issues(client)
     url = run_url()
-    note = "✅ The drift check found no changes: live connections match the specs. Closing."
+    note = "✅ The drift check found no changes: live connections and API destinations match the specs. Closing."
     if url:
         note += f" ([workflow run]({url}))"
     for issue in issues:

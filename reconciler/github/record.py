@@ -2,7 +2,9 @@
 name and action. Apply reads it back from the merged pull request to say whether it applied
 what reviewers saw (reconciler/github/apply_comment.py).
 
-Names and actions only, never values. Past MAX_LISTED changes in the whole plan only the
+Names and actions only, never values. An API destination is recorded as "API destination
+NAME" (no AWS name holds a space), so a connection and a destination of one name stay apart
+and a plan of connections alone records what it always did. Past MAX_LISTED changes in the whole plan only the
 counts and a digest of each target are kept: a GitHub comment holds 65,536 characters, and
 the plan comes first.
 """
@@ -17,13 +19,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.model import CONNECTION, LABEL
+
 PREFIX = "<!-- reconcile-plan-record "
 SUFFIX = " -->"
 _LINE = re.compile(r"^<!-- reconcile-plan-record (\{.*\}) -->$", re.MULTILINE)
 MAX_LISTED = 200  # at most ~16,000 characters of names (64 at most each)
 ACTIONS = ("create", "update", "delete")
 
-Change = tuple[str, str]  # (action, connection name)
+Change = tuple[str, str]  # (action, label): the name, after its type when it is no connection
+
+
+def label(type_: str, name: str) -> str:
+    return name if type_ == CONNECTION else f"{LABEL.get(type_, type_)} {name}"
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,8 @@ def from_plan_json(document: Any, target_names: Iterable[str], sha: str | None, 
     for change in changes if isinstance(changes, list) else []:
         if isinstance(change, dict) and change.get("action") in ACTIONS:
             target = str(change.get("target") or "default")
-            per_target.setdefault(target, []).append((str(change["action"]), str(change.get("name"))))
+            named = label(str(change.get("type") or CONNECTION), str(change.get("name")))
+            per_target.setdefault(target, []).append((str(change["action"]), named))
     listed = sum(len(found) for found in per_target.values()) <= MAX_LISTED
     return PlanRecord(sha, exit_code, {name: TargetChanges.of(found, listed) for name, found in per_target.items()})
 
