@@ -8,6 +8,7 @@ from pathlib import Path
 from reconciler.config import Target
 from reconciler.model import Action, Live, Masked, ResourcePlan, Spec
 from reconciler.pipeline import load_valid_specs
+from reconciler.plan.destination import unconverged
 from reconciler.plan.target import plan_target
 from reconciler.secrets.desired import DesiredSecrets, ResolvedValue
 from reconciler.secrets.managed import SlotId
@@ -148,3 +149,20 @@ def test_a_create_names_the_connection_it_may_rename(tmp_path: Path) -> None:
         "if this renames stripe-old: Name is the identity, so it is created anew and the old one stays "
         "(use --prune to delete it)"
     ]
+
+
+def test_a_destination_write_that_did_not_take_is_named_by_field() -> None:
+    request = {
+        "Name": "hook",
+        "Description": "",
+        "ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/stripe/1",
+        "InvocationEndpoint": "https://api.example.com/hook",
+        "HttpMethod": "POST",
+        "InvocationRateLimitPerSecond": 300,
+    }
+    took = dict(request, Description=None, ApiDestinationState="ACTIVE")
+    assert unconverged(request, took) == []
+    # AWS kept the old description and rate: those would be planned again.
+    kept = dict(request, Description="old words", InvocationRateLimitPerSecond=20)
+    assert unconverged(request, kept) == ["Description", "InvocationRateLimitPerSecond"]
+    assert unconverged(request, None) == ["(the destination is not there)"]

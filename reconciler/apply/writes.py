@@ -23,9 +23,10 @@ from reconciler.apply.requests import create_request, destination_request, updat
 from reconciler.apply.retry import with_retries
 from reconciler.apply.wait import Unsettled, wait_settled
 from reconciler.aws.errors import ALREADY_EXISTS, NOT_FOUND, describe_error, error_code, may_have_taken_effect
-from reconciler.aws.live import describe
+from reconciler.aws.live import describe, describe_destination
 from reconciler.model import API_DESTINATION, CONNECTION, LABEL, SETTLED_OK, Action, ResourcePlan
 from reconciler.pipeline import Planned, TargetPlan
+from reconciler.plan.destination import unconverged
 
 
 @dataclass
@@ -45,6 +46,7 @@ class WriteResult:
 
 
 DEPENDENCY_FAILED = "DependencyFailed"
+NOT_CONVERGED = "NotConverged"
 # Connection ARNs by (target, name): from the read step, and from each CreateConnection reply,
 # for the API destinations written after their connection.
 Arns = dict[tuple[str, str], str]
@@ -104,6 +106,19 @@ def _write_destination(target: TargetPlan, plan: ResourcePlan, stop: threading.E
 
     reply = with_retries(call, stop=stop, quota=target.clients.write_quota)
     state = reply.get("ApiDestinationState") if isinstance(reply, dict) else None
+    # One describe to confirm the write took: that AWS sets every member an update sends
+    # ("" clearing Description, the rate back to 300) is assumed, not verified.
+    kept = unconverged(request, describe_destination(target.clients.events, plan.name))
+    if kept:
+        return WriteResult(
+            plan.name,
+            target.name,
+            plan.action,
+            False,
+            f"written, but AWS still shows another {', '.join(kept)}; the next plan will show it again",
+            NOT_CONVERGED,
+            type=API_DESTINATION,
+        )
     return WriteResult(plan.name, target.name, plan.action, True, str(state or "done"), type=API_DESTINATION)
 
 

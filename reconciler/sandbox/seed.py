@@ -2,7 +2,8 @@
 
 The sandbox shows a newcomer what reconcile sees: a changed description, an extra
 parameter, a rotated source secret, a secret changed inside the connection, a
-DEAUTHORIZED connection and a connection that does not exist yet.
+DEAUTHORIZED connection and a connection that does not exist yet; an API destination
+whose rate limit was changed, and one that waits for its connection to be created.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import secrets as random_tokens
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from reconciler.apply.requests import create_request
-from reconciler.model import Spec
+from reconciler.apply.requests import create_request, destination_request
+from reconciler.model import API_DESTINATION, CONNECTION, Spec
 from reconciler.read.desired import resolve_secrets
 from reconciler.sandbox.emulator import Emulator
 from reconciler.secrets.refs import parse_reference, secret_fields
@@ -47,6 +48,31 @@ def rotate(client: Any, secret_id: str) -> None:
 
 def seed(emulator: Emulator, specs: list[Spec], events: Any, secrets: Any) -> list[str]:
     """Create everything, then drift it. Returns one line per drift introduced."""
+    connections = [s for s in specs if s.type == CONNECTION]
+    story = _seed_connections(emulator, connections, events, secrets)
+    return story + _seed_destinations([s for s in specs if s.type == API_DESTINATION], events)
+
+
+def _seed_destinations(specs: list[Spec], events: Any) -> list[str]:
+    """Each destination whose connection exists, its rate limit changed outside git."""
+    story = []
+    for spec in sorted(specs, key=lambda s: s.name):
+        connection = spec.body.get("Connection")
+        try:
+            arn = events.describe_connection(Name=connection)["ConnectionArn"] if connection else None
+        except events.exceptions.ResourceNotFoundException:
+            arn = None
+        if connection and arn is None:
+            story.append(f"API destination {spec.name}: not created, so the plan creates it after {connection}")
+            continue
+        request = destination_request(spec, arn or str(spec.body["ConnectionArn"]), update=False)
+        request["InvocationRateLimitPerSecond"] = 1 if request["InvocationRateLimitPerSecond"] != 1 else 2
+        events.create_api_destination(**request)
+        story.append(f"API destination {spec.name}: rate limit changed in the console")
+    return story
+
+
+def _seed_connections(emulator: Emulator, specs: list[Spec], events: Any, secrets: Any) -> list[str]:
     create_source_secrets(specs, secrets)
     ordered = sorted(specs, key=lambda s: s.name)
     with ThreadPoolExecutor(4) as pool:
