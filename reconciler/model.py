@@ -48,6 +48,13 @@ class Spec:
         return Location(self.file)
 
 
+def counted(specs: list[Spec]) -> str:
+    """"2 connection spec(s)", and the API destination specs when there are any."""
+    text = f"{sum(1 for s in specs if s.type != API_DESTINATION)} connection spec(s)"
+    destinations = sum(1 for s in specs if s.type == API_DESTINATION)
+    return text + (f" and {destinations} API destination spec(s)" if destinations else "")
+
+
 class Action(str, enum.Enum):
     CREATE = "create"
     UPDATE = "update"

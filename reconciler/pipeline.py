@@ -20,7 +20,7 @@ from reconciler.aws.rate import DEFAULT_EVENTBRIDGE_RPS
 from reconciler.config import Config, Target, resolve_targets
 from reconciler.errors import Problem, ReconcileError, SpecErrors
 from reconciler.load.specs import load_specs
-from reconciler.model import Place, Plan, ResourcePlan, Spec
+from reconciler.model import Place, Plan, ResourcePlan, Spec, counted
 from reconciler.options import PlanOptions
 from reconciler.plan.target import plan_target
 from reconciler.read.snapshot import Snapshot, read_target
@@ -112,7 +112,7 @@ def _plan_one(
         check(target.name, Place(clients.account or None, clients.region))
     specs = [s for s in declared if target.selects(s.name)]
     role = f", role {target.role_arn}" if target.role_arn else ""
-    log.info("target %s: region %s%s, %d connection spec(s) to plan", target.name, clients.region, role, len(specs))
+    log.info("target %s: region %s%s, %s to plan", target.name, clients.region, role, counted(specs))
     read_managed = options.verify_secrets and not options.force_secrets
     snapshot = read_target(target, specs, clients, read_managed, pool)
     keys = {s.key for s in declared}

@@ -12,7 +12,7 @@ from support.cli import api_key_spec, run, write
 def test_valid_examples_in_repo(capsys: pytest.CaptureFixture[str]) -> None:
     result = run(capsys, "validate", "--dir", str(Path(__file__).parent.parent / "connections"))
     assert result.code == 0, result.err
-    assert result.out == "4 connection spec(s) valid.\n"
+    assert result.out == "4 connection spec(s) and 2 API destination spec(s) valid.\n"
 
 
 BAD = {

@@ -6,7 +6,7 @@ import json
 
 from reconciler.config import resolve_targets
 from reconciler.errors import Problem, SpecErrors
-from reconciler.model import API_DESTINATION, CONNECTION
+from reconciler.model import API_DESTINATION, Spec, counted
 from reconciler.options import Sources, ValidateCommand
 from reconciler.output import out
 from reconciler.pipeline import load_target_specs
@@ -29,42 +29,32 @@ def github_annotation(problem: Problem) -> str:
     return f"::error {','.join(props)}::{_escape(message)}"
 
 
-def _load(sources: Sources) -> tuple[dict[str, int], list[Problem]]:
-    """Every target's specs when a config maps them, else the --dir folder: the count of each type."""
-    counts = {CONNECTION: 0, API_DESTINATION: 0}
+def _load(sources: Sources) -> tuple[list[Spec], list[Problem]]:
+    """Every target's specs when a config maps them, else the --dir folder."""
     try:
         config = resolve_targets(sources)
         by_target = load_target_specs(config)
     except SpecErrors as exc:
-        return counts, exc.problems
-    for specs in by_target.values():
-        for spec in specs:
-            counts[spec.type] += 1
-    return counts, []
-
-
-def _valid_line(counts: dict[str, int]) -> str:
-    line = f"{counts[CONNECTION]} connection spec(s)"
-    if counts[API_DESTINATION]:
-        line += f" and {counts[API_DESTINATION]} API destination spec(s)"
-    return line + " valid.\n"
+        return [], exc.problems
+    return [spec for specs in by_target.values() for spec in specs], []
 
 
 def command(opts: ValidateCommand) -> int:
-    counts, problems = _load(opts.sources)
+    specs, problems = _load(opts.sources)
+    destinations = sum(1 for s in specs if s.type == API_DESTINATION)
     if opts.format == "github" and problems:
         ordered = SpecErrors(problems).problems
         out("".join(github_annotation(p) + "\n" for p in ordered))
     if opts.format == "json":
         ordered = SpecErrors(problems).problems if problems else []
-        document: dict[str, object] = {"valid": not problems, "connections": counts[CONNECTION]}
-        if counts[API_DESTINATION]:  # as the text line: a folder of connections reads as it always did
-            document["api_destinations"] = counts[API_DESTINATION]
+        document: dict[str, object] = {"valid": not problems, "connections": len(specs) - destinations}
+        if destinations:  # as the text line: a folder of connections reads as it always did
+            document["api_destinations"] = destinations
         document["errors"] = [problem_record(p) for p in ordered]
         out(json.dumps(document, indent=2) + "\n")
         return 1 if problems else 0
     if problems:
         raise SpecErrors(problems)
     if opts.format != "github":
-        out(_valid_line(counts))
+        out(f"{counted(specs)} valid.\n")
     return 0

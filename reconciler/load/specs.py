@@ -9,7 +9,7 @@ import stat
 from reconciler.errors import Location, Problem
 from reconciler.load.discover import display_path, find_spec_files
 from reconciler.load.yaml_loader import MAX_BYTES, decode, load_documents
-from reconciler.model import Spec
+from reconciler.model import Spec, counted
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def load_specs(root: str, skip: frozenset[str] = frozenset()) -> tuple[list[Spec
     specs: list[Spec] = []
     for path in files:
         found, file_problems = load_file(path)
-        log.info("loaded %s: %d connection spec(s)", display_path(path), len(found))
+        log.info("loaded %s: %s", display_path(path), counted(found))
         specs.extend(found)
         problems.extend(file_problems)
     return specs, problems
