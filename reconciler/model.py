@@ -49,7 +49,7 @@ class Spec:
 
 
 def counted(specs: list[Spec]) -> str:
-    """"2 connection spec(s)", and the API destination specs when there are any."""
+    """ "2 connection spec(s)", and the API destination specs when there are any."""
     text = f"{sum(1 for s in specs if s.type != API_DESTINATION)} connection spec(s)"
     destinations = sum(1 for s in specs if s.type == API_DESTINATION)
     return text + (f" and {destinations} API destination spec(s)" if destinations else "")
