@@ -526,3 +526,21 @@ def test_the_drift_issue_shows_a_drifted_destination(
         [issue] = github.open_issues()
     assert "| `stripe-webhooks` (API destination) | 🟡 update | 1 | `connections/stripe.yaml` |" in issue["body"]
     assert "! InvocationRateLimitPerSecond: 100 → 20" in issue["body"]
+
+
+def test_many_destinations_each_after_their_connection(
+    aws: TestEmulator, specs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Writes run side by side (WRITERS per target), each destination after its connection."""
+    for n in range(12):
+        write(specs, f"c{n:02}.yaml", both(connection=f"c{n:02}", destination=f"d{n:02}"))
+    aws.reset_counters()
+    applied = _run(capsys, "apply")
+    assert applied.code == 0, applied.err
+    assert "Apply complete: 24 created, 0 updated, 0 deleted, 0 failed." in applied.out
+    order = aws.write_order()
+    assert len(order) == 24
+    for n in range(12):
+        assert order.index(("CreateConnection", f"c{n:02}")) < order.index(("CreateApiDestination", f"d{n:02}"))
+    assert "sk-value-1" not in applied.out + applied.err
+    assert _run(capsys, "plan").code == 0

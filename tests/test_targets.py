@@ -98,3 +98,30 @@ def test_targets_lists_the_matrix(repo: Path, capsys: pytest.CaptureFixture[str]
     assert run(capsys, "targets", "--format", "json").out == '["us", "eu"]\n'
     (repo / "reconcile.yaml").unlink()
     assert run(capsys, "targets", "--format", "json").out == '["default"]\n'
+
+
+HOOK = """
+Type: AWS::Events::ApiDestination
+Name: stripe-hook
+Connection: stripe
+InvocationEndpoint: https://api.example.com/hook
+HttpMethod: POST
+"""
+
+
+def test_each_target_writes_its_destinations_with_its_own_connection(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The folder shared by both targets declares one destination: each region gets its own,
+    on that region's connection."""
+    write(repo, "connections/common/hook.yaml", HOOK)
+    plan = run(capsys, "plan")
+    assert "+ [us] API destination stripe-hook: create  (connections/common/hook.yaml)" in plan.out
+    assert "+ [eu] API destination stripe-hook: create  (connections/common/hook.yaml)" in plan.out
+    assert run(capsys, "apply", "--yes", "--wait-timeout", "10").code == 0
+    for region in ("us-east-1", "eu-west-1"):
+        events = boto3.session.Session().client("events", region_name=region)
+        arn = events.describe_api_destination(Name="stripe-hook")["ConnectionArn"]
+        assert arn == events.describe_connection(Name="stripe")["ConnectionArn"]
+        assert f":{region}:" in arn
+    assert run(capsys, "plan").code == 0
