@@ -11,35 +11,10 @@ from typing import Any
 import pytest
 
 from reconciler.github.cli import main as github_main
-from support.cli import HEADER, Result, api_key_spec, live_api_key, oauth_spec, run, write
+from support.cli import HEADER, api_key_spec, apply, destination_spec, live_api_key, oauth_spec, plan, run, write
 from support.fake_github import FakeGitHub, github_env
 from support.iam import called_actions, policy_actions
 from testing.emulator import TestEmulator
-
-DESTINATION = """
-Type: AWS::Events::ApiDestination
-Name: {name}
-Description: Stripe events to the payments service
-Connection: {connection}
-InvocationEndpoint: https://api.example.com/stripe/*
-HttpMethod: POST
-InvocationRateLimitPerSecond: 20
-"""
-
-
-def destination_spec(name: str = "stripe-webhooks", connection: str = "stripe", **overrides: Any) -> str:
-    """A destination document; an override of None leaves that key out."""
-    lines = []
-    for line in DESTINATION.format(name=name, connection=connection).strip().splitlines():
-        key = line.split(":", 1)[0]
-        if key in overrides:
-            if overrides[key] is not None:
-                lines.append(f"{key}: {overrides[key]}")
-            continue
-        lines.append(line)
-    known = {line.split(":", 1)[0] for line in DESTINATION.strip().splitlines()}
-    lines += [f"{key}: {value}" for key, value in overrides.items() if key not in known and value is not None]
-    return "\n".join(lines) + "\n"
 
 
 def both(connection: str = "stripe", destination: str = "stripe-webhooks", **overrides: Any) -> str:
@@ -73,20 +48,13 @@ def stripe_secret(secrets: Any) -> None:
     secrets.create_secret(Name="prod/stripe", SecretString="sk-value-1")
 
 
-def _run(capsys: pytest.CaptureFixture[str], command: str, *extra: str) -> Result:
-    args = ["--dir", "connections"]
-    if command == "apply":
-        args += ["--yes", "--wait-timeout", "10"]
-    return run(capsys, command, *args, *extra)
-
-
 def test_creates_the_connection_then_its_destination(
     aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(specs, "stripe.yaml", both())
-    plan = _run(capsys, "plan")
-    assert plan.code == 2
-    assert versionless(plan.out) == HEADER + (
+    planned = plan(capsys)
+    assert planned.code == 2
+    assert versionless(planned.out) == HEADER + (
         "+ stripe: create  (connections/stripe.yaml)\n"
         '    + Description: "Stripe"\n'
         '    + AuthorizationType: "API_KEY"\n'
@@ -103,7 +71,7 @@ def test_creates_the_connection_then_its_destination(
         "Plan: 2 to create, 0 to update, 0 to delete, 0 unchanged.\n"
     )
     aws.reset_counters()
-    applied = _run(capsys, "apply")
+    applied = apply(capsys)
     assert applied.code == 0, applied.err
     assert aws.write_order() == [("CreateConnection", "stripe"), ("CreateApiDestination", "stripe-webhooks")]
     assert "✓ API destination stripe-webhooks: created (ACTIVE)" in applied.out
@@ -111,7 +79,7 @@ def test_creates_the_connection_then_its_destination(
     live = events.describe_api_destination(Name="stripe-webhooks")
     assert live["ConnectionArn"] == events.describe_connection(Name="stripe")["ConnectionArn"]
     assert (live["InvocationRateLimitPerSecond"], live["ApiDestinationState"]) == (20, "ACTIVE")
-    again = _run(capsys, "plan")
+    again = plan(capsys)
     assert (again.code, again.out) == (
         0,
         HEADER + "No changes: 1 connection(s) and 1 API destination(s) match the specs.\n",
@@ -122,7 +90,7 @@ def test_the_json_plan_gives_each_change_its_type(
     aws: TestEmulator, specs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(specs, "stripe.yaml", both())
-    document = json.loads(_run(capsys, "plan", "--format", "json").out)
+    document = json.loads(plan(capsys, "--format", "json").out)
     by_type = {(c["type"], c["name"]): c for c in document["changes"]}
     assert set(by_type) == {("AWS::Events::Connection", "stripe"), ("AWS::Events::ApiDestination", "stripe-webhooks")}
     destination = by_type[("AWS::Events::ApiDestination", "stripe-webhooks")]
@@ -141,7 +109,7 @@ def test_the_json_plan_gives_each_change_its_type(
 
 def test_markdown_marks_destinations(aws: TestEmulator, specs: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(specs, "stripe.yaml", both())
-    markdown = _run(capsys, "plan", "--format", "markdown").out
+    markdown = plan(capsys, "--format", "markdown").out
     assert "| Name | Action | Fields | Spec |" in markdown
     assert "| `stripe-webhooks` (API destination) | 🟢 create | 5 | `connections/stripe.yaml` |" in markdown
     assert "<summary><code>+ stripe-webhooks</code> (API destination, create)</summary>" in markdown
@@ -153,7 +121,7 @@ def test_a_destination_is_written_with_an_existing_connection_alone(
     live_api_key(events, "stripe")
     write(specs, "stripe.yaml", both())
     aws.reset_counters()
-    assert _run(capsys, "apply").code == 0
+    assert apply(capsys).code == 0
     assert aws.write_order() == [("CreateApiDestination", "stripe-webhooks")]
 
 
@@ -186,16 +154,16 @@ def test_each_destination_field_drifts_and_converges(
     live_api_key(events, "stripe")
     live_destination(events, "stripe-webhooks", "stripe", **live)
     write(specs, "stripe.yaml", both(**spec))
-    plan = _run(capsys, "plan")
-    assert plan.code == 2
-    assert plan.out == HEADER + (
+    planned = plan(capsys)
+    assert planned.code == 2
+    assert planned.out == HEADER + (
         f"~ API destination stripe-webhooks: update  (connections/stripe.yaml)\n    {line}\n\n"
         "Plan: 0 to create, 1 to update, 0 to delete, 1 unchanged.\n"
     )
     aws.reset_counters()
-    assert _run(capsys, "apply").code == 0
+    assert apply(capsys).code == 0
     assert aws.write_order() == [("UpdateApiDestination", "stripe-webhooks")]
-    assert _run(capsys, "plan").code == 0
+    assert plan(capsys).code == 0
 
 
 def test_the_connection_arn_drifts(
@@ -206,11 +174,11 @@ def test_the_connection_arn_drifts(
     wrong = live_destination(events, "stripe-webhooks", "elsewhere")
     right = events.describe_connection(Name="stripe")["ConnectionArn"]
     write(specs, "stripe.yaml", both())
-    plan = _run(capsys, "plan")
-    assert f'    ~ ConnectionArn: "{wrong}" → "{right}"\n' in plan.out
-    assert _run(capsys, "apply").code == 0
+    planned = plan(capsys)
+    assert f'    ~ ConnectionArn: "{wrong}" → "{right}"\n' in planned.out
+    assert apply(capsys).code == 0
     assert events.describe_api_destination(Name="stripe-webhooks")["ConnectionArn"] == right
-    assert _run(capsys, "plan").code == 0
+    assert plan(capsys).code == 0
 
 
 def test_a_destination_given_a_connection_arn_takes_it_as_is(
@@ -219,9 +187,9 @@ def test_a_destination_given_a_connection_arn_takes_it_as_is(
     live_api_key(events, "managed-elsewhere")
     arn = events.describe_connection(Name="managed-elsewhere")["ConnectionArn"]
     write(specs, "hook.yaml", destination_spec("hook", Connection=None, ConnectionArn=arn))
-    assert _run(capsys, "apply").code == 0
+    assert apply(capsys).code == 0
     assert events.describe_api_destination(Name="hook")["ConnectionArn"] == arn
-    assert _run(capsys, "plan").code == 0
+    assert plan(capsys).code == 0
 
 
 def test_a_rename_repoints_destinations_then_prunes_the_old_connection(
@@ -230,9 +198,9 @@ def test_a_rename_repoints_destinations_then_prunes_the_old_connection(
     live_api_key(events, "stripe-old")
     old = live_destination(events, "stripe-webhooks", "stripe-old")
     write(specs, "stripe.yaml", both(connection="stripe-new"))
-    plan = _run(capsys, "plan", "--prune")
-    assert plan.code == 2
-    assert versionless(plan.out) == HEADER + (
+    planned = plan(capsys, "--prune")
+    assert planned.code == 2
+    assert versionless(planned.out) == HEADER + (
         "- stripe-old: delete\n"
         '    - Name: "stripe-old"  (no spec declares it)\n'
         "    ! deleted after API destination(s) stripe-webhooks stop using it (this apply moves or deletes them)\n"
@@ -251,7 +219,7 @@ def test_a_rename_repoints_destinations_then_prunes_the_old_connection(
         "Plan: 1 to create, 1 to update, 1 to delete, 0 unchanged.\n"
     )
     aws.reset_counters()
-    applied = _run(capsys, "apply", "--prune")  # not in use: its only user moves in the same apply
+    applied = apply(capsys, "--prune")  # not in use: its only user moves in the same apply
     assert applied.code == 0, applied.err
     assert aws.write_order() == [
         ("CreateConnection", "stripe-new"),
@@ -260,7 +228,7 @@ def test_a_rename_repoints_destinations_then_prunes_the_old_connection(
     ]
     new = events.describe_connection(Name="stripe-new")["ConnectionArn"]
     assert events.describe_api_destination(Name="stripe-webhooks")["ConnectionArn"] == new
-    assert _run(capsys, "plan", "--prune").code == 0
+    assert plan(capsys, "--prune").code == 0
 
 
 def test_a_rename_without_prune_keeps_the_old_connection(
@@ -269,7 +237,7 @@ def test_a_rename_without_prune_keeps_the_old_connection(
     live_api_key(events, "stripe-old")
     live_destination(events, "stripe-webhooks", "stripe-old")
     write(specs, "stripe.yaml", both(connection="stripe-new"))
-    assert _run(capsys, "apply").code == 0
+    assert apply(capsys).code == 0
     assert {c["Name"] for c in events.list_connections()["Connections"]} == {"stripe-old", "stripe-new"}
 
 
@@ -282,19 +250,19 @@ def test_prune_deletes_destinations_first_then_connections(
     live_api_key(events, "legacy")
     live_destination(events, "legacy-hook", "legacy")
     live_destination(events, "legacy-audit", "legacy")
-    plan = _run(capsys, "plan", "--prune")
-    assert plan.out.splitlines()[2:4] == [
+    planned = plan(capsys, "--prune")
+    assert planned.out.splitlines()[2:4] == [
         "- API destination legacy-audit: delete",
         '    - Name: "legacy-audit"  (no spec declares it)',
     ]
     aws.reset_counters()
-    applied = _run(capsys, "apply", "--prune")
+    applied = apply(capsys, "--prune")
     assert applied.code == 0, applied.err
     order = aws.write_order()
     assert sorted(order[:2]) == [("DeleteApiDestination", "legacy-audit"), ("DeleteApiDestination", "legacy-hook")]
     assert order[2:] == [("DeleteConnection", "legacy")]
     assert [d["Name"] for d in events.list_api_destinations()["ApiDestinations"]] == ["stripe-webhooks"]
-    assert _run(capsys, "plan", "--prune").code == 0
+    assert plan(capsys, "--prune").code == 0
 
 
 def test_prune_keeps_to_its_prefix_and_protects_connections_used_outside_it(
@@ -305,12 +273,12 @@ def test_prune_keeps_to_its_prefix_and_protects_connections_used_outside_it(
     live_destination(events, "app-stripe-webhooks", "app-stripe")
     live_api_key(events, "app-legacy")
     live_destination(events, "other-team-hook", "app-legacy")  # outside the prefix: never pruned
-    plan = _run(capsys, "plan", "--prune-prefix", "app-")
-    assert "- app-legacy: delete" in plan.out
-    assert "in use by API destination(s) other-team-hook" in plan.out
-    assert "other-team-hook: delete" not in plan.out
+    planned = plan(capsys, "--prune-prefix", "app-")
+    assert "- app-legacy: delete" in planned.out
+    assert "in use by API destination(s) other-team-hook" in planned.out
+    assert "other-team-hook: delete" not in planned.out
     aws.reset_counters()
-    refused = _run(capsys, "apply", "--prune-prefix", "app-")
+    refused = apply(capsys, "--prune-prefix", "app-")
     assert refused.code == 1
     assert "refusing to delete connections that API destinations use: app-legacy" in refused.err
     assert aws.write_calls() == 0
@@ -323,8 +291,8 @@ def test_connections_alone_leave_destinations_to_whatever_manages_them(
     write(specs, "stripe.yaml", api_key_spec(name="stripe"))
     live_api_key(events, "stripe")
     live_destination(events, "terraform-hook", "stripe")
-    plan = _run(capsys, "plan", "--prune")
-    assert plan.code == 0, plan.out
+    planned = plan(capsys, "--prune")
+    assert planned.code == 0, planned.out
 
 
 def test_a_failed_connection_fails_its_destinations_and_writes_nothing_for_them(
@@ -334,7 +302,7 @@ def test_a_failed_connection_fails_its_destinations_and_writes_nothing_for_them(
     write(specs, "crm.yaml", oauth_spec() + "---\n" + destination_spec("crm-hook", "crm"))
     aws.settle_into("crm", "DEAUTHORIZED", "Invalid client credentials")
     aws.reset_counters()
-    applied = _run(capsys, "apply")
+    applied = apply(capsys)
     assert applied.code == 1
     assert aws.calls("CreateApiDestination") == 0
     assert (
@@ -351,7 +319,7 @@ def test_a_destination_waits_for_an_oauth_connection_to_authorize(
     write(specs, "crm.yaml", oauth_spec() + "---\n" + destination_spec("crm-hook", "crm"))
     aws.set_transition_polls(2)
     aws.reset_counters()
-    assert _run(capsys, "apply").code == 0
+    assert apply(capsys).code == 0
     assert aws.write_order() == [("CreateConnection", "crm"), ("CreateApiDestination", "crm-hook")]
     # Created only once its connection settled: ACTIVE at once, never INACTIVE.
     assert events.describe_api_destination(Name="crm-hook")["ApiDestinationState"] == "ACTIVE"
@@ -364,7 +332,7 @@ def test_saved_plans_cover_destinations(
     live_destination(events, "stripe-webhooks", "stripe", HttpMethod="PUT")
     write(specs, "stripe.yaml", both())
     saved = tmp_path / "plan.json"
-    assert _run(capsys, "plan", "--out", str(saved)).code == 2
+    assert plan(capsys, "--out", str(saved)).code == 2
     shown = run(capsys, "show", str(saved))
     assert '~ API destination stripe-webhooks: update  (connections/stripe.yaml)\n    ~ HttpMethod: "PUT" → "POST"' in (
         shown.out
@@ -374,7 +342,7 @@ def test_saved_plans_cover_destinations(
     assert stale.code == 1
     assert "API destination stripe-webhooks: changed live since the plan" in stale.err
     assert events.describe_api_destination(Name="stripe-webhooks")["HttpMethod"] == "PATCH"
-    assert _run(capsys, "plan", "--out", str(saved)).code == 2
+    assert plan(capsys, "--out", str(saved)).code == 2
     assert run(capsys, "apply", str(saved), "--yes").code == 0
     assert events.describe_api_destination(Name="stripe-webhooks")["HttpMethod"] == "POST"
 
@@ -384,11 +352,11 @@ def test_only_picks_destinations_by_name(
 ) -> None:
     live_api_key(events, "stripe", description="Old")
     write(specs, "stripe.yaml", both())
-    plan = _run(capsys, "plan", "--only", "stripe-webhooks")
-    assert plan.code == 2
-    assert "+ API destination stripe-webhooks: create" in plan.out
-    assert "~ stripe: update" not in plan.out
-    assert _run(capsys, "apply", "--only", "stripe-webhooks").code == 0
+    planned = plan(capsys, "--only", "stripe-webhooks")
+    assert planned.code == 2
+    assert "+ API destination stripe-webhooks: create" in planned.out
+    assert "~ stripe: update" not in planned.out
+    assert apply(capsys, "--only", "stripe-webhooks").code == 0
     assert events.describe_connection(Name="stripe")["Description"] == "Old"
 
 
@@ -397,7 +365,7 @@ def test_only_refuses_a_destination_whose_connection_it_leaves_out_and_that_does
 ) -> None:
     write(specs, "stripe.yaml", both())
     aws.reset_counters()
-    result = _run(capsys, "apply", "--only", "stripe-webhooks")
+    result = apply(capsys, "--only", "stripe-webhooks")
     assert result.code == 1
     assert result.err == (
         "reconcile: error: API destination stripe-webhooks needs connection stripe, which does not exist yet and is "
@@ -416,7 +384,7 @@ def test_a_destination_naming_an_undeclared_connection_is_refused_before_aws(
     )
     aws.reset_counters()
     for command in ("validate", "plan"):
-        result = _run(capsys, command)
+        result = run(capsys, command, "--dir", "connections")
         assert result.code == 1
         assert "connections/stripe.yaml:12:1: Connection:" in result.err, result.err
         assert "did you mean 'stripe-payments'?" in result.err
@@ -431,11 +399,11 @@ def test_an_inactive_destination_is_noted(
     write(specs, "stripe.yaml", both())
     aws.settle_into("stripe", "DEAUTHORIZED", "revoked")
     events.update_connection(Name="stripe", Description="Stripe")  # a write settles into the steered state
-    plan = _run(capsys, "plan")
+    planned = plan(capsys)
     assert (
         "    ! API destination is INACTIVE: EventBridge makes it ACTIVE once its connection is authorized"
-    ) in plan.out
-    assert _run(capsys, "apply").code == 0
+    ) in planned.out
+    assert apply(capsys).code == 0
     assert events.describe_api_destination(Name="stripe-webhooks")["ApiDestinationState"] == "ACTIVE"
 
 
@@ -447,13 +415,13 @@ def test_the_plan_and_apply_policies_grant_every_call_they_make(
     live_destination(events, "undeclared", "stripe-old")
     write(specs, "stripe.yaml", both(connection="stripe-new"))
     aws.reset_counters()
-    assert _run(capsys, "plan", "--prune").code == 2
+    assert plan(capsys, "--prune").code == 2
     planned = called_actions(aws)
     assert {"events:DescribeApiDestination", "events:ListApiDestinations"} <= planned
     assert planned - policy_actions("plan-verify-secrets-policy.json") == set()
     assert planned - {"secretsmanager:GetSecretValue"} - policy_actions("plan-policy.json") == set()
     aws.reset_counters()
-    assert _run(capsys, "apply", "--prune").code == 0
+    assert apply(capsys, "--prune").code == 0
     applied = called_actions(aws)
     writes = {"events:UpdateApiDestination", "events:DeleteApiDestination", "events:DeleteConnection"}
     assert writes <= applied
@@ -462,7 +430,7 @@ def test_the_plan_and_apply_policies_grant_every_call_they_make(
     write(specs, "audit.yaml", destination_spec("stripe-audit", "stripe-new", HttpMethod="PUT"))
     write(specs, "new.yaml", destination_spec("stripe-new-hook", "stripe-new"))
     aws.reset_counters()
-    assert _run(capsys, "apply").code == 0
+    assert apply(capsys).code == 0
     assert {"events:CreateApiDestination", "events:UpdateApiDestination"} <= called_actions(aws)
     assert called_actions(aws) - policy_actions("apply-policy.json") == set()
 
@@ -475,7 +443,7 @@ def test_a_connection_stays_when_moving_its_destination_off_it_fails(
     write(specs, "stripe.yaml", both(connection="stripe-new"))
     aws.inject("UpdateApiDestination", "access_denied")
     aws.reset_counters()
-    applied = _run(capsys, "apply", "--prune")
+    applied = apply(capsys, "--prune")
     assert applied.code == 1
     assert aws.calls("DeleteConnection") == 0
     assert (
@@ -485,7 +453,7 @@ def test_a_connection_stays_when_moving_its_destination_off_it_fails(
     assert "Apply complete: 1 created, 0 updated, 0 deleted, 2 failed." in applied.out
     assert events.describe_connection(Name="stripe-old")["ConnectionState"] == "AUTHORIZED"
     # The next apply finishes the move, then deletes.
-    assert _run(capsys, "apply", "--prune").code == 0
+    assert apply(capsys, "--prune").code == 0
     assert {c["Name"] for c in events.list_connections()["Connections"]} == {"stripe-new"}
 
 
@@ -535,7 +503,7 @@ def test_many_destinations_each_after_their_connection(
     for n in range(12):
         write(specs, f"c{n:02}.yaml", both(connection=f"c{n:02}", destination=f"d{n:02}"))
     aws.reset_counters()
-    applied = _run(capsys, "apply")
+    applied = apply(capsys)
     assert applied.code == 0, applied.err
     assert "Apply complete: 24 created, 0 updated, 0 deleted, 0 failed." in applied.out
     order = aws.write_order()
@@ -543,4 +511,4 @@ def test_many_destinations_each_after_their_connection(
     for n in range(12):
         assert order.index(("CreateConnection", f"c{n:02}")) < order.index(("CreateApiDestination", f"d{n:02}"))
     assert "sk-value-1" not in applied.out + applied.err
-    assert _run(capsys, "plan").code == 0
+    assert plan(capsys).code == 0

@@ -8,22 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from support.cli import api_key_spec, run, write
+from support.cli import api_key_spec, destination_spec, run, write
 
-DESTINATION = """
-Type: AWS::Events::ApiDestination
-Name: {name}
-Description: Stripe events to the payments service
-Connection: {connection}
-InvocationEndpoint: https://api.example.com/stripe/*
-HttpMethod: POST
-InvocationRateLimitPerSecond: 20
-"""
 ARN = "arn:aws:events:us-east-1:123456789012:connection/stripe/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
 
 
 def destination(name: str = "stripe-webhooks", connection: str = "stripe") -> str:
-    return DESTINATION.format(name=name, connection=connection).lstrip()
+    return destination_spec(name, connection)
 
 
 def with_connection(text: str) -> str:

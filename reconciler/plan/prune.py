@@ -19,6 +19,14 @@ def _modified(item: dict[str, Any]) -> str | None:
     return modified.isoformat() if isinstance(modified, datetime) else None
 
 
+def _deletion(target: Target, item: dict[str, Any], type_: str, state: str | None) -> ResourcePlan:
+    """The deletion of a listed resource no spec declares."""
+    change = FieldChange("Name", Op.REMOVE, item["Name"], None, note=UNDECLARED)
+    plan = ResourcePlan(item["Name"], Action.DELETE, target.name, None, [change], state=state, type=type_)
+    plan.live_modified = _modified(item)
+    return plan
+
+
 def _undeclared(
     target: Target, declared: set[tuple[str, str]], type_: str, listing: list[dict[str, Any]] | None
 ) -> Iterator[dict[str, Any]]:
@@ -38,16 +46,7 @@ def delete_destinations(
     if not target.prune or not any(type_ == API_DESTINATION for type_, _ in declared):
         return []
     return [
-        ResourcePlan(
-            item["Name"],
-            Action.DELETE,
-            target.name,
-            None,
-            [FieldChange("Name", Op.REMOVE, item["Name"], None, note=UNDECLARED)],
-            state=item.get("ApiDestinationState"),
-            live_modified=_modified(item),
-            type=API_DESTINATION,
-        )
+        _deletion(target, item, API_DESTINATION, item.get("ApiDestinationState"))
         for item in _undeclared(target, declared, API_DESTINATION, destinations)
     ]
 
@@ -84,22 +83,12 @@ def delete_connections(
         users = {d["Name"] for d in destinations or [] if d.get("ConnectionArn") == arn}
         using = sorted(users - moved.get(arn, set()))
         after = sorted(users & moved.get(arn, set()))
-        notes = [IN_USE.format(names=", ".join(using))] if using else []
-        notes += [RELEASED.format(names=", ".join(after))] if after else []
-        deletions.append(
-            ResourcePlan(
-                item["Name"],
-                Action.DELETE,
-                target.name,
-                None,
-                [FieldChange("Name", Op.REMOVE, item["Name"], None, note=UNDECLARED)],
-                state=item.get("ConnectionState"),
-                notes=notes,
-                used_by=using,
-                live_modified=_modified(item),
-                after=[(API_DESTINATION, name) for name in after],
-            )
-        )
+        deletion = _deletion(target, item, CONNECTION, item.get("ConnectionState"))
+        deletion.notes = [IN_USE.format(names=", ".join(using))] if using else []
+        deletion.notes += [RELEASED.format(names=", ".join(after))] if after else []
+        deletion.used_by = using
+        deletion.after = [(API_DESTINATION, name) for name in after]
+        deletions.append(deletion)
     return deletions
 
 

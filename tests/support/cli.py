@@ -104,6 +104,33 @@ def oauth_spec(
     return text + TENANT_HEADER if tenant_header else text
 
 
+DESTINATION_SPEC = """
+Type: AWS::Events::ApiDestination
+Name: {name}
+Description: Stripe events to the payments service
+Connection: {connection}
+InvocationEndpoint: https://api.example.com/stripe/*
+HttpMethod: POST
+InvocationRateLimitPerSecond: 20
+"""
+
+
+def destination_spec(name: str = "stripe-webhooks", connection: str = "stripe", **overrides: Any) -> str:
+    """An API destination document using connection `connection`; an override replaces a key's
+    value, adds a key, or (None) leaves the key out."""
+    lines = []
+    for line in DESTINATION_SPEC.format(name=name, connection=connection).strip().splitlines():
+        key = line.split(":", 1)[0]
+        if key in overrides:
+            if overrides[key] is not None:
+                lines.append(f"{key}: {overrides[key]}")
+            continue
+        lines.append(line)
+    known = {line.split(":", 1)[0] for line in DESTINATION_SPEC.strip().splitlines()}
+    lines += [f"{key}: {value}" for key, value in overrides.items() if key not in known and value is not None]
+    return "\n".join(lines) + "\n"
+
+
 def plan(capsys: pytest.CaptureFixture[str], *extra: str) -> Result:
     return run(capsys, "plan", "--dir", "connections", *extra)
 
