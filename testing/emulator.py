@@ -159,8 +159,9 @@ class TestEmulator(Emulator):
     def inject(self, action: str, fault: str, times: int = 1, *, seconds: float = 2.0) -> None:
         """Make the next `times` calls of `action` ("*" for any) fail with `fault`.
 
-        Faults: throttle, 500, 503, reset, timeout (sleeps `seconds`, then handles
-        the request), concurrent, access_denied, limit. See faults.FAULTS.
+        Faults: throttle, 500, 503, reset, lost_reply (handles the request, then drops the
+        connection), timeout (sleeps `seconds`, then handles the request), concurrent,
+        access_denied, limit. See faults.FAULTS.
         """
         self._faults.plan.inject(action, fault, times, seconds=seconds)
 

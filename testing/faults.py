@@ -33,6 +33,12 @@ class DropOutcome:
 
 
 @dataclass(frozen=True)
+class LostReplyOutcome:
+    """Handle the request, then close the socket instead of replying: AWS acted, the client
+    never heard. Its retry meets the effect (ResourceAlreadyExists for a create)."""
+
+
+@dataclass(frozen=True)
 class DelayOutcome:
     """Sleep, then handle the request normally.
 
@@ -43,7 +49,7 @@ class DelayOutcome:
     seconds: float
 
 
-Outcome = ErrorOutcome | DropOutcome | DelayOutcome
+Outcome = ErrorOutcome | DropOutcome | LostReplyOutcome | DelayOutcome
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,7 @@ FAULTS: dict[str, Callable[[str, FaultOptions], Outcome]] = {
     "500": lambda prefix, _o: ErrorOutcome(500, _internal_code(prefix), "An internal error occurred."),
     "503": lambda prefix, _o: ErrorOutcome(503, "ServiceUnavailableException", "Service is unavailable."),
     "reset": lambda prefix, _o: DropOutcome(),
+    "lost_reply": lambda prefix, _o: LostReplyOutcome(),
     "timeout": lambda prefix, options: DelayOutcome(options.seconds),
     "concurrent": lambda prefix, _o: ErrorOutcome(
         400, "ConcurrentModificationException", "Another operation is in progress on this resource."

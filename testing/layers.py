@@ -9,7 +9,7 @@ from typing import NoReturn
 from reconciler.sandbox.middleware import Handler
 from reconciler.sandbox.server import SOCKET_KEY
 from reconciler.sandbox.wire import AwsError, AwsRequest, Environ, Reply, error_reply
-from testing.faults import DelayOutcome, DropOutcome, ErrorOutcome, FaultPlan
+from testing.faults import DelayOutcome, DropOutcome, ErrorOutcome, FaultPlan, LostReplyOutcome
 
 
 class Latency:
@@ -25,7 +25,8 @@ class Latency:
 
 
 class FaultInjection:
-    """Play the outcomes of `plan`: an error reply, a dropped connection, or a delay before normal handling."""
+    """Play the outcomes of `plan`: an error reply, a dropped connection (before or after the
+    request is handled), or a delay before normal handling."""
 
     def __init__(self, account_id: str = "123456789012") -> None:
         self.plan = FaultPlan()
@@ -50,6 +51,9 @@ class FaultInjection:
         if isinstance(outcome, ErrorOutcome):
             return error_reply(AwsError(outcome.code, outcome.message, outcome.status))
         if isinstance(outcome, DropOutcome):
+            drop_connection(environ)
+        if isinstance(outcome, LostReplyOutcome):
+            inner(request, environ)
             drop_connection(environ)
         if isinstance(outcome, DelayOutcome):
             time.sleep(outcome.seconds)

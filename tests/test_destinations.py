@@ -512,3 +512,33 @@ def test_many_destinations_each_after_their_connection(
         assert order.index(("CreateConnection", f"c{n:02}")) < order.index(("CreateApiDestination", f"d{n:02}"))
     assert "sk-value-1" not in applied.out + applied.err
     assert plan(capsys).code == 0
+
+
+@pytest.mark.parametrize("action", ["CreateConnection", "CreateApiDestination", "UpdateApiDestination"])
+def test_a_write_whose_reply_is_lost_still_converges(
+    aws: TestEmulator,
+    specs: Path,
+    events: Any,
+    capsys: pytest.CaptureFixture[str],
+    action: str,
+) -> None:
+    """AWS acted on the request but its reply never came: the retry meets its effect. The
+    destination still gets its connection's ARN, read back when the create's reply is lost."""
+    live_api_key(events, "old")
+    live_destination(events, "updated-hook", "old")
+    write(specs, "stripe.yaml", both())
+    write(
+        specs,
+        "updated.yaml",
+        api_key_spec(name="old") + "---\n" + destination_spec("updated-hook", "old", HttpMethod="PUT"),
+    )
+    aws.reset_counters()
+    aws.inject(action, "lost_reply")
+    applied = apply(capsys)
+    # The plan describes both connections; a create whose reply (ARN and state) was lost reads it back once.
+    assert aws.calls("DescribeConnection") == 2 + (action == "CreateConnection")
+    assert applied.code == 0, applied.out + applied.err
+    assert aws.faults_injected() == 1
+    connection = events.describe_connection(Name="stripe")["ConnectionArn"]
+    assert events.describe_api_destination(Name="stripe-webhooks")["ConnectionArn"] == connection
+    assert plan(capsys).code == 0

@@ -92,10 +92,10 @@ def _write_destination(target: TargetPlan, plan: ResourcePlan, stop: threading.E
         with_retries(delete, stop=stop, quota=target.clients.write_quota)
         return WriteResult(plan.name, target.name, plan.action, True, "deleted", type=API_DESTINATION)
     spec = target.specs[plan.key]
-    if plan.connection is not None:
-        arn = arns[(target.name, plan.connection)]
-    else:
-        arn = str(spec.body["ConnectionArn"])
+    arn = arns.get((target.name, plan.connection)) if plan.connection else str(spec.body["ConnectionArn"])
+    if arn is None:  # the connection's create reply was lost and it could not be read back
+        detail = f"not written, because the ARN of connection {plan.connection} is not known; run apply again"
+        return WriteResult(plan.name, target.name, plan.action, False, detail, DEPENDENCY_FAILED, type=API_DESTINATION)
     request = destination_request(spec, arn, update=plan.action is Action.UPDATE)
     if plan.action is Action.CREATE:
         call = _lost_reply_tolerant(lambda: events.create_api_destination(**request), ALREADY_EXISTS)
@@ -148,12 +148,12 @@ def _write(
                 stop=stop,
                 quota=clients.write_quota,
             )
+            if not isinstance(reply, dict):
+                # The reply was lost and a retry met the connection created: read what it said.
+                created = describe(clients.events, conn.name)
+                reply = created.data if created is not None else None
             if isinstance(reply, dict) and reply.get("ConnectionArn"):
                 arns[(target.name, conn.name)] = reply["ConnectionArn"]
-            else:  # the reply was lost and a retry met the connection created: ask for its ARN
-                created = describe(clients.events, conn.name)
-                if created is not None and created.data.get("ConnectionArn"):
-                    arns[(target.name, conn.name)] = created.data["ConnectionArn"]
         else:
             live = target.snapshot.live[conn.name]
             assert live is not None
