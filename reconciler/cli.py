@@ -73,17 +73,22 @@ def _common(parser: argparse.ArgumentParser, aws: bool = True) -> None:
             "--target",
             action="append",
             metavar="NAME",
-            help="only this target (region/account) of reconcile.yaml (repeatable); --only picks connections",
+            help="only this target (region/account) of reconcile.yaml (repeatable); --only picks connections and "
+            "API destinations",
         )
         parser.add_argument(
             "--only",
             action="append",
             metavar="NAME",
-            help="only connections whose name matches NAME, a shell-style pattern such as 'stripe-*' (repeatable; "
-            "deletions under --prune too); --target picks targets of reconcile.yaml",
+            help="only connections and API destinations whose name matches NAME, a shell-style pattern such as "
+            "'stripe-*' (repeatable; deletions under --prune too); --target picks targets of reconcile.yaml",
         )
         pruning = parser.add_mutually_exclusive_group()
-        pruning.add_argument("--prune", action="store_true", help="delete live connections that no spec declares")
+        pruning.add_argument(
+            "--prune",
+            action="store_true",
+            help="delete live connections (and, where specs declare any, API destinations) that no spec declares",
+        )
         pruning.add_argument(
             "--no-prune", action="store_true", help="never delete, even where reconcile.yaml says prune: true"
         )
@@ -160,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="save the plan for `reconcile apply FILE` (holds no secret values)")
     p.set_defaults(func=lambda a: plan.command(PlanCommand(_plan_options(a), a.format, a.summary, a.out)))
 
-    p = sub.add_parser("apply", help="write drifted connections and create missing ones")
+    p = sub.add_parser("apply", help="write drifted connections and API destinations, and create missing ones")
     _common(p)
     p.add_argument(
         "plan_file",
@@ -186,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=("text", "json"),
         default="text",
-        help="text, or json: each connection's result and the counts on stdout, the plan and progress on stderr",
+        help="text, or json: each result and the counts on stdout, the plan and progress on stderr",
     )
     p.set_defaults(
         func=lambda a: apply.command(
@@ -202,9 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     p.set_defaults(func=lambda a: show.command(ShowCommand(a.plan_file, a.format)))
 
-    p = sub.add_parser("import", help="write a spec for each live connection (secrets as references)")
+    p = sub.add_parser(
+        "import", help="write a spec for each live connection and API destination (secrets as references)"
+    )
     p.add_argument("--dir", required=True, help="folder to write specs into")
-    p.add_argument("--prefix", help="only connections whose name starts with this")
+    p.add_argument("--prefix", help="only connections and API destinations whose name starts with this")
     p.add_argument(
         "--secret-name",
         default=DEFAULT_SECRET_NAME,
@@ -234,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=lambda a: targets.command(TargetsCommand(_sources(a), a.format)), verbose=0)
 
-    p = sub.add_parser("schema", help="print the connection spec JSON Schema")
+    p = sub.add_parser("schema", help="print the spec JSON Schema (connections and API destinations)")
     p.set_defaults(func=lambda a: schema.command(), verbose=0)
     return parser
 
