@@ -234,10 +234,12 @@ def test_only_and_target_help_say_the_difference(
     for command in ("plan", "apply"):
         text = _help(capsys, monkeypatch, command)
         assert (
-            "--target NAME only this target (region/account) of reconcile.yaml (repeatable); --only picks connections"
+            "--target NAME only this target (region/account) of reconcile.yaml (repeatable); --only picks connections "
+            "and API destinations"
         ) in text
         assert (
-            "--only NAME only connections whose name matches NAME, a shell-style pattern such as 'stripe-*' "
+            "--only NAME only connections and API destinations whose name matches NAME, a shell-style pattern such as "
+            "'stripe-*' "
             "(repeatable; deletions under --prune too); --target picks targets of reconcile.yaml"
         ) in text
 
