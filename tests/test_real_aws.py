@@ -1,8 +1,8 @@
 """Optional: the same loop against a real AWS account, to check the unverified behaviours
 in docs/aws-behaviour.md. Skipped unless RECONCILE_REAL_AWS=1 and credentials are set.
 
-Creates a connection and a secret named `reconcile-it-<random>` in AWS_REGION, and deletes
-both at the end. Needs the permissions of iam/apply-policy.json plus
+Creates a connection, an API destination and a secret named `reconcile-it-<random>` in
+AWS_REGION, and deletes them at the end. Needs the permissions of iam/apply-policy.json plus
 secretsmanager:CreateSecret/PutSecretValue/DeleteSecret on `reconcile-it-*`.
 """
 
@@ -48,10 +48,11 @@ def real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str,
     try:
         yield name, events, secrets
     finally:
-        try:
-            events.delete_connection(Name=name)
-        except events.exceptions.ResourceNotFoundException:
-            pass
+        for delete in (events.delete_api_destination, events.delete_connection):
+            try:
+                delete(Name=name)
+            except events.exceptions.ResourceNotFoundException:
+                pass
         secrets.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
 
 
@@ -75,4 +76,33 @@ def test_round_trip_and_removed_parameters(
     rotated = run(capsys, "plan", "--dir", "connections")
     assert rotated.code == 2 and "(secret changed" in rotated.out
     assert run(capsys, "apply", "--dir", "connections", "--yes").code == 0
+    assert run(capsys, "plan", "--dir", "connections").code == 0
+
+
+DESTINATION = """
+---
+Type: AWS::Events::ApiDestination
+Name: {name}
+Connection: {name}
+InvocationEndpoint: https://example.com/reconcile-it
+HttpMethod: POST
+{extra}"""
+
+
+def test_destination_fields_clear_and_reset(
+    real: tuple[str, Any, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Unverified in docs/aws-behaviour.md: "" clears Description, and the rate goes back to 300."""
+    name, events, _ = real
+    connection = SPEC.format(name=name, headers="      - Key: X-A\n        Value: a\n")
+    spec = f"connections/{name}.yaml"
+    extra = "Description: first words\nInvocationRateLimitPerSecond: 20\n"
+    write(tmp_path, spec, connection + DESTINATION.format(name=name, extra=extra))
+    assert run(capsys, "apply", "--dir", "connections", "--yes").code == 0
+    live = events.describe_api_destination(Name=name)
+    assert (live["Description"], live["InvocationRateLimitPerSecond"]) == ("first words", 20)
+    write(tmp_path, spec, connection + DESTINATION.format(name=name, extra=""))
+    assert run(capsys, "apply", "--dir", "connections", "--yes").code == 0
+    live = events.describe_api_destination(Name=name)
+    assert (live.get("Description") or "", live["InvocationRateLimitPerSecond"]) == ("", 300)
     assert run(capsys, "plan", "--dir", "connections").code == 0
