@@ -71,9 +71,12 @@ def test_creates_the_connection_then_its_destination(
         "Plan: 2 to create, 0 to update, 0 to delete, 0 unchanged.\n"
     )
     aws.reset_counters()
-    applied = apply(capsys)
+    applied = apply(capsys, "--summary", "summary.md")
     assert applied.code == 0, applied.err
     assert aws.write_order() == [("CreateConnection", "stripe"), ("CreateApiDestination", "stripe-webhooks")]
+    summary = Path("summary.md").read_text(encoding="utf-8")
+    assert "| Name | Action | Result |\n|---|---|---|\n| `stripe` | create | ✅ AUTHORIZED |\n" in summary
+    assert "| `stripe-webhooks` (API destination) | create | ✅ ACTIVE |" in summary
     assert "✓ API destination stripe-webhooks: created (ACTIVE)" in applied.out
     assert "Apply complete: 2 created, 0 updated, 0 deleted, 0 failed." in applied.out
     live = events.describe_api_destination(Name="stripe-webhooks")
