@@ -48,11 +48,12 @@ class Spec:
         return Location(self.file)
 
 
-def counted(specs: list[Spec]) -> str:
-    """ "2 connection spec(s)", and the API destination specs when there are any."""
-    text = f"{sum(1 for s in specs if s.type != API_DESTINATION)} connection spec(s)"
-    destinations = sum(1 for s in specs if s.type == API_DESTINATION)
-    return text + (f" and {destinations} API destination spec(s)" if destinations else "")
+def counted(items: list[Spec] | list[ResourcePlan], suffix: str = " spec(s)") -> str:
+    """ "2 connection spec(s)", and the API destinations when there are any: a folder or plan
+    of connections alone reads as it did before destinations could be declared."""
+    destinations = sum(1 for item in items if item.type == API_DESTINATION)
+    text = f"{len(items) - destinations} connection{suffix}"
+    return text + (f" and {destinations} API destination{suffix}" if destinations else "")
 
 
 class Action(str, enum.Enum):
@@ -235,12 +236,6 @@ class Plan:
             return (order[c.action], 0 if destination_first else 1, c.target, c.name)
 
         return sorted(todo, key=key)
-
-    def counted(self) -> str:
-        """What the plan covers: "4 connection(s)", and the API destinations when there are any."""
-        text = f"{len(self.of_type(CONNECTION))} connection(s)"
-        destinations = len(self.of_type(API_DESTINATION))
-        return text + (f" and {destinations} API destination(s)" if destinations else "")
 
     def summary(self) -> str:
         return (

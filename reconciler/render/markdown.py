@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from reconciler.model import API_DESTINATION, CONNECTION, LABEL, Action, Plan, ResourcePlan
+from reconciler.model import API_DESTINATION, CONNECTION, LABEL, Action, Plan, ResourcePlan, counted
 from reconciler.render.values import SYMBOL, change_line
 
 MARKER = "<!-- reconcile-plan -->"
@@ -50,7 +50,7 @@ def render(plan: Plan) -> str:
     if places:
         out += ["Target" + ("s" if len(places) > 1 else "") + ": " + "; ".join(places), ""]
     if not plan.has_changes:
-        out.append(f"✅ **No changes.** {plan.counted()} match the specs.")
+        out.append(f"✅ **No changes.** {counted(plan.resources, '(s)')} match the specs.")
     else:
         out.append(f"**Plan:** {plan.summary()}.")
     shown = [c for c in plan.resources if c.action is not Action.NOOP or c.notes]

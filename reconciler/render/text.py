@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.model import Action, Plan
+from reconciler.model import Action, Plan, counted
 from reconciler.render.values import SYMBOL, change_line
 
 
@@ -26,5 +26,5 @@ def render(plan: Plan) -> str:
     if plan.has_changes:
         lines.append(f"Plan: {plan.summary()}.")
     else:
-        lines.append(f"No changes: {plan.counted()} match the specs.")
+        lines.append(f"No changes: {counted(plan.resources, '(s)')} match the specs.")
     return "\n".join(lines) + "\n"
