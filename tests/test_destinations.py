@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -545,3 +547,32 @@ def test_a_write_whose_reply_is_lost_still_converges(
     connection = events.describe_connection(Name="stripe")["ConnectionArn"]
     assert events.describe_api_destination(Name="stripe-webhooks")["ConnectionArn"] == connection
     assert plan(capsys).code == 0
+
+
+def test_a_connection_given_a_new_user_after_the_plan_is_not_deleted(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The in-use check is asked again just before DeleteConnection: a destination created
+    while apply runs (here, while the re-point is in flight) keeps the old connection."""
+    live_api_key(events, "stripe-old")
+    live_destination(events, "stripe-webhooks", "stripe-old")
+    write(specs, "stripe.yaml", both(connection="stripe-new"))
+    aws.inject("UpdateApiDestination", "timeout", seconds=1.0)  # handled after a second
+
+    def newcomer() -> None:
+        while aws.calls("UpdateApiDestination") == 0:
+            time.sleep(0.01)
+        live_destination(events, "late-hook", "stripe-old")
+
+    aws.reset_counters()
+    racing = threading.Thread(target=newcomer)
+    racing.start()
+    applied = apply(capsys, "--prune")
+    racing.join()
+    assert applied.code == 1
+    assert aws.calls("DeleteConnection") == 0
+    assert (
+        "✗ stripe-old: delete failed: not deleted: API destination(s) late-hook use it now; run plan again "
+        "(or --force-delete-in-use)"
+    ) in applied.out
+    assert events.describe_connection(Name="stripe-old")["ConnectionState"] == "AUTHORIZED"

@@ -23,6 +23,7 @@ from reconciler.apply.requests import create_request, destination_request, updat
 from reconciler.apply.retry import with_retries
 from reconciler.apply.wait import Unsettled, wait_settled
 from reconciler.aws.errors import ALREADY_EXISTS, NOT_FOUND, describe_error, error_code, may_have_taken_effect
+from reconciler.aws.listing import list_destinations
 from reconciler.aws.live import describe, describe_destination
 from reconciler.model import API_DESTINATION, CONNECTION, LABEL, SETTLED_OK, Action, ResourcePlan
 from reconciler.pipeline import Planned, TargetPlan
@@ -47,9 +48,20 @@ class WriteResult:
 
 DEPENDENCY_FAILED = "DependencyFailed"
 NOT_CONVERGED = "NotConverged"
+IN_USE = "InUse"
 # Connection ARNs by (target, name): from the read step, and from each CreateConnection reply,
 # for the API destinations written after their connection.
 Arns = dict[tuple[str, str], str]
+
+
+@dataclass
+class _Apply:
+    """What every write of one apply shares."""
+
+    wait_timeout: float
+    stop: threading.Event
+    arns: Arns
+    force_in_use: bool
 
 
 def _lost_reply_tolerant(call: Callable[[], Any], done_code: str) -> Callable[[], Any]:
@@ -84,15 +96,15 @@ def _settled_in(reply: Any) -> str | None:
     return state if state in SETTLED_OK else None
 
 
-def _write_destination(target: TargetPlan, plan: ResourcePlan, stop: threading.Event, arns: Arns) -> WriteResult:
+def _write_destination(target: TargetPlan, plan: ResourcePlan, run: _Apply) -> WriteResult:
     """An API destination needs no wait: EventBridge derives its state from its connection's."""
     events = target.clients.events_writer
     if plan.action is Action.DELETE:
         delete = _lost_reply_tolerant(lambda: events.delete_api_destination(Name=plan.name), NOT_FOUND)
-        with_retries(delete, stop=stop, quota=target.clients.write_quota)
+        with_retries(delete, stop=run.stop, quota=target.clients.write_quota)
         return WriteResult(plan.name, target.name, plan.action, True, "deleted", type=API_DESTINATION)
     spec = target.specs[plan.key]
-    arn = arns.get((target.name, plan.connection)) if plan.connection else str(spec.body["ConnectionArn"])
+    arn = run.arns.get((target.name, plan.connection)) if plan.connection else str(spec.body["ConnectionArn"])
     if arn is None:  # the connection's create reply was lost and it could not be read back
         detail = f"not written, because the ARN of connection {plan.connection} is not known; run apply again"
         return WriteResult(plan.name, target.name, plan.action, False, detail, DEPENDENCY_FAILED, type=API_DESTINATION)
@@ -104,7 +116,7 @@ def _write_destination(target: TargetPlan, plan: ResourcePlan, stop: threading.E
         def call() -> Any:
             return events.update_api_destination(**request)
 
-    reply = with_retries(call, stop=stop, quota=target.clients.write_quota)
+    reply = with_retries(call, stop=run.stop, quota=target.clients.write_quota)
     state = reply.get("ApiDestinationState") if isinstance(reply, dict) else None
     # One describe to confirm the write took: that AWS sets every member an update sends
     # ("" clearing Description, the rate back to 300) is assumed, not verified.
@@ -122,12 +134,22 @@ def _write_destination(target: TargetPlan, plan: ResourcePlan, stop: threading.E
     return WriteResult(plan.name, target.name, plan.action, True, str(state or "done"), type=API_DESTINATION)
 
 
-def _write(
-    target: TargetPlan, conn: ResourcePlan, wait_timeout: float, stop: threading.Event, arns: Arns
-) -> WriteResult:
+def _in_use_now(target: TargetPlan, conn: ResourcePlan) -> list[str]:
+    """The API destinations using a connection about to be deleted, asked just before: the plan's
+    listing is seconds old, and a delete must not rest on it. Those this apply moved off it or
+    deleted are written by now."""
+    arn = next((c.get("ConnectionArn") for c in target.snapshot.listing or [] if c["Name"] == conn.name), None)
+    if not arn:
+        return []
+    # Filtered here too, whatever the server does with ConnectionArn (as list_connections does with NamePrefix).
+    return sorted(d["Name"] for d in list_destinations(target.clients.events, arn) if d.get("ConnectionArn") == arn)
+
+
+def _write(target: TargetPlan, conn: ResourcePlan, run: _Apply) -> WriteResult:
+    wait_timeout, stop, arns = run.wait_timeout, run.stop, run.arns
     if conn.type == API_DESTINATION:
         try:
-            return _write_destination(target, conn, stop, arns)
+            return _write_destination(target, conn, run)
         except (ClientError, BotoCoreError) as exc:
             return WriteResult(
                 conn.name, target.name, conn.action, False, describe_error(exc), error_code(exc), type=API_DESTINATION
@@ -136,6 +158,13 @@ def _write(
     spec = target.specs.get(conn.key)
     try:
         if conn.action is Action.DELETE:
+            users = [] if run.force_in_use else _in_use_now(target, conn)
+            if users:
+                detail = (
+                    f"not deleted: API destination(s) {', '.join(users)} use it now; run plan again "
+                    "(or --force-delete-in-use)"
+                )
+                return WriteResult(conn.name, target.name, conn.action, False, detail, IN_USE)
             delete = _lost_reply_tolerant(lambda: clients.events_writer.delete_connection(Name=conn.name), NOT_FOUND)
             with_retries(delete, stop=stop, quota=clients.write_quota)
             return WriteResult(conn.name, target.name, conn.action, True, "deleted")
@@ -230,7 +259,11 @@ def _known_arns(planned: Planned) -> Arns:
 
 
 def apply_plan(
-    planned: Planned, wait_timeout: float, stop: threading.Event, on_result: Callable[[WriteResult], None]
+    planned: Planned,
+    wait_timeout: float,
+    stop: threading.Event,
+    on_result: Callable[[WriteResult], None],
+    force_in_use: bool = False,
 ) -> list[WriteResult]:
     """Write every pending change, WRITERS at a time per target: targets write side by side,
     each within its own rate cap, and one target waiting its turn never holds another's writers.
@@ -239,7 +272,7 @@ def apply_plan(
     todo = list(planned.plan.pending)
     pending = {(c.target, *c.key) for c in todo}
     finished: dict[tuple[str, str, str], WriteResult] = {}
-    arns = _known_arns(planned)
+    run = _Apply(wait_timeout, stop, _known_arns(planned), force_in_use)
     results: list[WriteResult] = []
     busy: Counter[str] = Counter()
 
@@ -267,7 +300,7 @@ def apply_plan(
                     record(blocked)
                     continue
                 busy[conn.target] += 1
-                running[pool.submit(_write, targets[conn.target], conn, wait_timeout, stop, arns)] = conn
+                running[pool.submit(_write, targets[conn.target], conn, run)] = conn
             if (stop.is_set() or not running) and todo:
                 # Interrupted, or (never, by construction) waiting for something that cannot come.
                 results += [

@@ -32,7 +32,8 @@ def list_connections(client: Any, prefixes: tuple[str, ...] = ()) -> list[dict[s
     return [found[name] for name in sorted(found)]
 
 
-def list_destinations(client: Any) -> list[dict[str, Any]]:
-    """Every live API destination of the region (summaries): pruning needs them all, both to
-    find undeclared ones and to know which connections are in use."""
-    return list(_pages(client.list_api_destinations, "ApiDestinations"))
+def list_destinations(client: Any, connection_arn: str | None = None) -> list[dict[str, Any]]:
+    """Every live API destination of the region (summaries), or those of one connection:
+    pruning needs them all, both to find undeclared ones and to know which connections are in use."""
+    args = {"ConnectionArn": connection_arn} if connection_arn else {}
+    return list(_pages(client.list_api_destinations, "ApiDestinations", **args))

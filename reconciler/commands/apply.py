@@ -191,7 +191,13 @@ def command(opts: ApplyCommand) -> int:
     confirm(opts.yes, people)
     stop = threading.Event()
     with stop_on_signals(stop):
-        results = apply_plan(planned, opts.wait_timeout, stop, lambda r: out(result_line(r) + "\n", people))
+        results = apply_plan(
+            planned,
+            opts.wait_timeout,
+            stop,
+            lambda r: out(result_line(r) + "\n", people),
+            force_in_use=opts.force_delete_in_use,
+        )
     for r in results:
         if not r.started:
             out(result_line(r) + "\n", people)
