@@ -19,6 +19,16 @@ TYPES = (CONNECTION, API_DESTINATION)
 LABEL = {CONNECTION: "connection", API_DESTINATION: "API destination"}
 
 
+def labelled(type_: str, name: str) -> str:
+    """A name as people read it: a connection is its name alone, an API destination says so."""
+    return name if type_ == CONNECTION else f"{LABEL.get(type_, type_)} {name}"
+
+
+def marked(type_: str) -> str:
+    """What follows a name in a table cell: nothing for a connection, " (API destination)"."""
+    return "" if type_ == CONNECTION else f" ({LABEL.get(type_, type_)})"
+
+
 @dataclass
 class Spec:
     """One document as written in a spec file (a connection or an API destination), with source positions."""
@@ -193,7 +203,7 @@ class ResourcePlan:
     @property
     def label(self) -> str:
         """The name as people read it: an API destination says so, a connection is its name alone."""
-        return self.name if self.type == CONNECTION else f"{LABEL[self.type]} {self.name}"
+        return labelled(self.type, self.name)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from reconciler.model import (
     Plan,
     ResourcePlan,
     Spec,
+    labelled,
 )
 from reconciler.options import PlanOptions
 from reconciler.output import write_file
@@ -194,7 +195,7 @@ def _short(modified: str | None) -> str:
 
 
 def _label(fresh: Plan, target: str, type_: str, name: str) -> str:
-    label = name if type_ == CONNECTION else f"{LABEL[type_]} {name}"
+    label = labelled(type_, name)
     return label if len(fresh.targets) == 1 else f"{target}/{label}"
 
 

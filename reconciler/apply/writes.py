@@ -25,7 +25,7 @@ from reconciler.apply.wait import Unsettled, wait_settled
 from reconciler.aws.errors import ALREADY_EXISTS, NOT_FOUND, describe_error, error_code, may_have_taken_effect
 from reconciler.aws.listing import list_destinations
 from reconciler.aws.live import describe, describe_destination
-from reconciler.model import API_DESTINATION, CONNECTION, LABEL, SETTLED_OK, Action, ResourcePlan
+from reconciler.model import API_DESTINATION, CONNECTION, SETTLED_OK, Action, ResourcePlan, labelled
 from reconciler.pipeline import Planned, TargetPlan
 from reconciler.plan.destination import unconverged
 
@@ -43,7 +43,7 @@ class WriteResult:
 
     @property
     def label(self) -> str:
-        return self.name if self.type == CONNECTION else f"{LABEL[self.type]} {self.name}"
+        return labelled(self.type, self.name)
 
 
 DEPENDENCY_FAILED = "DependencyFailed"
@@ -145,15 +145,20 @@ def _in_use_now(target: TargetPlan, conn: ResourcePlan) -> list[str]:
     return sorted(d["Name"] for d in list_destinations(target.clients.events, arn) if d.get("ConnectionArn") == arn)
 
 
-def _write(target: TargetPlan, conn: ResourcePlan, run: _Apply) -> WriteResult:
+def _write(target: TargetPlan, plan: ResourcePlan, run: _Apply) -> WriteResult:
+    if plan.type == CONNECTION:
+        return _write_connection(target, plan, run)
+    try:
+        return _write_destination(target, plan, run)
+    except (ClientError, BotoCoreError) as exc:
+        return WriteResult(
+            plan.name, target.name, plan.action, False, describe_error(exc), error_code(exc), type=plan.type
+        )
+
+
+def _write_connection(target: TargetPlan, conn: ResourcePlan, run: _Apply) -> WriteResult:
+    """Write a connection, and wait for it to settle (unless its reply says it has)."""
     wait_timeout, stop, arns = run.wait_timeout, run.stop, run.arns
-    if conn.type == API_DESTINATION:
-        try:
-            return _write_destination(target, conn, run)
-        except (ClientError, BotoCoreError) as exc:
-            return WriteResult(
-                conn.name, target.name, conn.action, False, describe_error(exc), error_code(exc), type=API_DESTINATION
-            )
     clients = target.clients
     spec = target.specs.get(conn.key)
     try:

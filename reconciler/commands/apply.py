@@ -16,7 +16,7 @@ from typing import TextIO
 from reconciler import saved_plan
 from reconciler.apply.writes import WriteResult, apply_plan
 from reconciler.errors import ReconcileError
-from reconciler.model import CONNECTION, LABEL, Action, Place
+from reconciler.model import CONNECTION, Action, Place, marked
 from reconciler.options import ApplyCommand, PlanOptions
 from reconciler.output import append_file, err, out
 from reconciler.pipeline import Planned, build_plan, read_pool
@@ -119,8 +119,7 @@ def markdown_results(results: list[WriteResult]) -> str:
     for r in results:
         mark = "✅" if r.ok else ("⏭️" if not r.started else "❌")
         detail = r.detail if r.ok or not r.code else f"`{r.code}` {r.detail}"
-        kind = "" if r.type == CONNECTION else f" ({LABEL[r.type]})"
-        lines.append(f"| `{r.name}`{kind} | {r.action.value} | {mark} {detail.replace('|', chr(92) + '|')} |")
+        lines.append(f"| `{r.name}`{marked(r.type)} | {r.action.value} | {mark} {detail.replace('|', chr(92) + '|')} |")
     return "\n".join(lines + ["", summary(results), ""])
 
 

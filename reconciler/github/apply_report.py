@@ -7,10 +7,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.github.record import label
 from reconciler.github.run import ApplyRun
 from reconciler.github.where import Where, from_places
-from reconciler.model import CONNECTION, LABEL
+from reconciler.model import CONNECTION, LABEL, labelled
 from reconciler.output import write_file
 
 
@@ -29,8 +28,8 @@ class Result:
 
     @property
     def label(self) -> str:
-        """As plan records name changes (record.label): a connection by its name alone."""
-        return label(self.type, self.name)
+        """As plan records name changes (record.py): a connection by its name alone."""
+        return labelled(self.type, self.name)
 
     @property
     def shown(self) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.model import CONNECTION, LABEL
+from reconciler.model import CONNECTION, labelled
 
 PREFIX = "<!-- reconcile-plan-record "
 SUFFIX = " -->"
@@ -28,10 +28,6 @@ MAX_LISTED = 200  # at most ~16,000 characters of names (64 at most each)
 ACTIONS = ("create", "update", "delete")
 
 Change = tuple[str, str]  # (action, label): the name, after its type when it is no connection
-
-
-def label(type_: str, name: str) -> str:
-    return name if type_ == CONNECTION else f"{LABEL.get(type_, type_)} {name}"
 
 
 @dataclass(frozen=True)
@@ -77,7 +73,7 @@ def from_plan_json(document: Any, target_names: Iterable[str], sha: str | None, 
     for change in changes if isinstance(changes, list) else []:
         if isinstance(change, dict) and change.get("action") in ACTIONS:
             target = str(change.get("target") or "default")
-            named = label(str(change.get("type") or CONNECTION), str(change.get("name")))
+            named = labelled(str(change.get("type") or CONNECTION), str(change.get("name")))
             per_target.setdefault(target, []).append((str(change["action"]), named))
     listed = sum(len(found) for found in per_target.values()) <= MAX_LISTED
     return PlanRecord(sha, exit_code, {name: TargetChanges.of(found, listed) for name, found in per_target.items()})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from reconciler.model import API_DESTINATION, CONNECTION, LABEL, Action, Plan, ResourcePlan, counted
+from reconciler.model import API_DESTINATION, CONNECTION, LABEL, Action, Plan, ResourcePlan, counted, marked
 from reconciler.render.values import SYMBOL, change_line
 
 MARKER = "<!-- reconcile-plan -->"
@@ -66,8 +66,8 @@ def render(plan: Plan) -> str:
         for conn in shown:
             target = f"{_cell(conn.target)} | " if multi else ""
             spec = f"`{_cell(conn.file)}`" if conn.file else ""
-            kind = "" if conn.type == CONNECTION else f" ({LABEL[conn.type]})"
-            out.append(f"| `{_cell(conn.name)}`{kind} | {target}{ICON[conn.action]} | {len(conn.changes)} | {spec} |")
+            name = f"`{_cell(conn.name)}`{marked(conn.type)}"
+            out.append(f"| {name} | {target}{ICON[conn.action]} | {len(conn.changes)} | {spec} |")
         # The whole plan, always: job summaries and files hold it all. A pull-request comment
         # or issue, capped by GitHub, is cut where it is posted (reconciler/github/body.py).
         for conn in shown:
