@@ -32,14 +32,14 @@ class Target:
     prune: bool = False
     prune_prefixes: tuple[str, ...] = ()
     max_rps: float | None = None  # EventBridge requests per second; None: the default (aws/rate.py)
-    only: tuple[str, ...] = ()  # --only: name patterns (fnmatch); empty: every connection
+    only: tuple[str, ...] = ()  # --only: name patterns (fnmatch); empty: everything declared
 
     def selects(self, name: str) -> bool:
-        """Whether --only lets this run plan (and apply) the connection of this name."""
+        """Whether --only lets this run plan (and apply) the connection or API destination of this name."""
         return not self.only or any(fnmatchcase(name, pattern) for pattern in self.only)
 
     def prunes(self, name: str) -> bool:
-        """Whether pruning may delete a live connection of this name (when no spec declares it)."""
+        """Whether pruning may delete a live connection or API destination of this name (when no spec declares it)."""
         return self.prune and (not self.prune_prefixes or name.startswith(self.prune_prefixes)) and self.selects(name)
 
 

@@ -36,7 +36,7 @@ class PlanOptions:
     prune_prefixes: tuple[str, ...] = ()
     force_secrets: bool = False
     verify_secrets: bool = True
-    only: tuple[str, ...] = ()  # --only: connection name patterns (fnmatch); empty: every connection
+    only: tuple[str, ...] = ()  # --only: name patterns (fnmatch), connections and API destinations; empty: all
     # How, not what: neither is replayed from a saved plan.
     concurrency: int = DEFAULT_CONCURRENCY
     max_rps: float | None = None  # overrides every target's rate cap (--max-rps)

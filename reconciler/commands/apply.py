@@ -22,6 +22,7 @@ from reconciler.output import append_file, err, out
 from reconciler.pipeline import Planned, build_plan, read_pool
 from reconciler.render import RENDERERS
 from reconciler.render.json_format import FORMAT_VERSION
+from reconciler.render.markdown import cell
 
 VERB = {"create": "created", "update": "updated", "delete": "deleted"}
 
@@ -119,7 +120,7 @@ def markdown_results(results: list[WriteResult]) -> str:
     for r in results:
         mark = "✅" if r.ok else ("⏭️" if not r.started else "❌")
         detail = r.detail if r.ok or not r.code else f"`{r.code}` {r.detail}"
-        lines.append(f"| `{r.name}`{marked(r.type)} | {r.action.value} | {mark} {detail.replace('|', chr(92) + '|')} |")
+        lines.append(f"| `{r.name}`{marked(r.type)} | {r.action.value} | {mark} {cell(detail)} |")
     return "\n".join(lines + ["", summary(results), ""])
 
 

@@ -22,7 +22,7 @@ from reconciler.github.body import MAX_BODY, commit_ref, fit
 from reconciler.github.record import PlanRecord, decode, encode, from_plan_json, strip
 from reconciler.github.run import PlanRun
 from reconciler.github.where import Where, from_config, from_plan, merged, placed
-from reconciler.render.markdown import MARKER
+from reconciler.render.markdown import MARKER, cell
 
 HEADING = "### reconcile plan"
 START = "<!-- reconcile-outdated -->"
@@ -33,16 +33,12 @@ _FOOTER = re.compile(r"\n*<sub>Updated by \[workflow run\]\([^)\s]*\)\.</sub>\s*
 DROPPED = "_Not kept here: too long for one comment._"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def targets_table(wheres: Sequence[Where]) -> list[str]:
     lines = ["| Target | Account | Region |", "|---|---|---|"]
     for w in wheres:
-        account = f"`{_cell(w.account)}`" if w.account else "account not known"
-        region = f"`{_cell(w.region)}`" if w.region else "region not known"
-        lines.append(f"| `{_cell(w.name)}` | {account} | {region} |")
+        account = f"`{cell(w.account)}`" if w.account else "account not known"
+        region = f"`{cell(w.region)}`" if w.region else "region not known"
+        lines.append(f"| `{cell(w.name)}` | {account} | {region} |")
     return lines
 
 

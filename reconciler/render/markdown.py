@@ -11,7 +11,8 @@ MARKER = "<!-- reconcile-plan -->"
 ICON = {Action.CREATE: "🟢 create", Action.UPDATE: "🟡 update", Action.DELETE: "🔴 delete", Action.NOOP: "⚪ no change"}
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
+    """Text made safe for one markdown table cell: no column break, no line break."""
     return text.replace("|", "\\|").replace("\n", " ")
 
 
@@ -46,7 +47,7 @@ def _details(conn: ResourcePlan, open_: bool) -> list[str]:
 
 def render(plan: Plan) -> str:
     out = [MARKER, "### reconcile plan", ""]
-    places = [f"`{_cell(name)}` ({plan.places[name]})" for name in plan.targets if name in plan.places]
+    places = [f"`{cell(name)}` ({plan.places[name]})" for name in plan.targets if name in plan.places]
     if places:
         out += ["Target" + ("s" if len(places) > 1 else "") + ": " + "; ".join(places), ""]
     if not plan.has_changes:
@@ -64,9 +65,9 @@ def render(plan: Plan) -> str:
             "|---|" + ("---|" if multi else "") + "---|---|---|",
         ]
         for conn in shown:
-            target = f"{_cell(conn.target)} | " if multi else ""
-            spec = f"`{_cell(conn.file)}`" if conn.file else ""
-            name = f"`{_cell(conn.name)}`{marked(conn.type)}"
+            target = f"{cell(conn.target)} | " if multi else ""
+            spec = f"`{cell(conn.file)}`" if conn.file else ""
+            name = f"`{cell(conn.name)}`{marked(conn.type)}"
             out.append(f"| {name} | {target}{ICON[conn.action]} | {len(conn.changes)} | {spec} |")
         # The whole plan, always: job summaries and files hold it all. A pull-request comment
         # or issue, capped by GitHub, is cut where it is posted (reconciler/github/body.py).
