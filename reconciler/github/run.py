@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.commands.plan import EXIT_CHANGES, EXIT_IN_SYNC
 from reconciler.github.body import run_url
 from reconciler.output import append_file, out, write_file
 from reconciler.render.markdown import MARKER
 
-IN_SYNC = 0
-CHANGES = 2
+# reconcile plan's exit codes (its contract, defined with the command).
+IN_SYNC, CHANGES = EXIT_IN_SYNC, EXIT_CHANGES
 
 
 @dataclass(frozen=True)
