@@ -26,19 +26,7 @@ from bench.naive import naive_plan
 from bench.workload import REGION, client
 from reconciler.cli import main as reconcile
 from testing.control import Controls
-
-# Anything that could point boto3 elsewhere or change its retry rules.
-_CLEARED = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ENDPOINT_URL_EVENTBRIDGE",
-    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-    "AWS_RETRY_MODE",
-    "AWS_MAX_ATTEMPTS",
-)
+from testing.environment import AWS_ENV_TO_CLEAR
 
 
 @dataclass
@@ -75,10 +63,10 @@ def aws_environment(endpoint: str, cwd: Path) -> Iterator[None]:
         "AWS_CONFIG_FILE": str(cwd / "no-aws-config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(cwd / "no-aws-credentials"),
     }
-    saved = {k: os.environ.get(k) for k in (*values, *_CLEARED)}
+    saved = {k: os.environ.get(k) for k in (*values, *AWS_ENV_TO_CLEAR)}
     old_cwd = os.getcwd()
     try:
-        for key in _CLEARED:
+        for key in AWS_ENV_TO_CLEAR:
             os.environ.pop(key, None)
         os.environ.update(values)
         os.chdir(cwd)

@@ -10,26 +10,11 @@ import boto3
 import pytest
 
 from testing.emulator import TestEmulator
+from testing.environment import AWS_ENV_TO_CLEAR
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
-
-# Variables that could point boto3 at a real account, another endpoint or other retry rules.
-_AWS_ENV_TO_CLEAR = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_REGION",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ENDPOINT_URL_EVENTBRIDGE",
-    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-    "AWS_RETRY_MODE",
-    "AWS_MAX_ATTEMPTS",
-    "AWS_CA_BUNDLE",
-)
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +27,7 @@ def emulator() -> Iterator[TestEmulator]:
 def aws(emulator: TestEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[TestEmulator]:
     """The emulator, reset, with the environment pointing every boto3 client at it."""
     emulator.reset()
-    for name in _AWS_ENV_TO_CLEAR:
+    for name in AWS_ENV_TO_CLEAR:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
