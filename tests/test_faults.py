@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from reconciler.aws.clients import READ_ATTEMPTS, AwsOptions, make_clients
-from support.cli import HEADER, Result, api_key_spec, apply, oauth_spec, plan, run, write
+from support.cli import HEADER, Result, api_key_spec, apply, destination_spec, oauth_spec, plan, run, write
 from testing.emulator import TestEmulator
 
 TRANSIENT = ["throttle", "500", "503", "reset", "timeout"]
@@ -305,3 +305,51 @@ def test_apply_twice_writes_nothing_the_second_time(
     second = apply(capsys)
     assert (second.code, second.out) == (0, HEADER + "No changes: 3 connection(s) match the specs.\n")
     assert aws.write_calls() == 0
+
+
+DESTINATION_READS = ["DescribeApiDestination", "ListApiDestinations"]
+DESTINATION_WRITES = ["CreateApiDestination", "UpdateApiDestination", "DeleteApiDestination"]
+
+
+def _destinations(specs: Path, secrets: Any, events: Any) -> None:
+    """A connection with one destination to create, one drifted and one undeclared (pruned):
+    plan --prune makes every destination read, apply every destination write."""
+    secrets.create_secret(Name="prod/shared", SecretString="value-shared")
+    write(specs, "hooks.yaml", api_key_spec(name="hooks", secret="prod/shared", description="Hooks"))
+    for name in ("new-hook", "drifted-hook"):
+        write(specs, f"{name}.yaml", destination_spec(name, "hooks"))
+    _create(events, "hooks", "Hooks", "value-shared")
+    arn = events.describe_connection(Name="hooks")["ConnectionArn"]
+    for name in ("drifted-hook", "old-hook"):
+        events.create_api_destination(
+            Name=name, ConnectionArn=arn, InvocationEndpoint="https://api.example.com/old", HttpMethod="PUT"
+        )
+
+
+@pytest.mark.parametrize("fault", TRANSIENT)
+@pytest.mark.parametrize("action", DESTINATION_READS + DESTINATION_WRITES)
+def test_destination_faults_are_retried_and_apply_converges(
+    action: str,
+    fault: str,
+    aws: TestEmulator,
+    specs: Path,
+    secrets: Any,
+    events: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _destinations(specs, secrets, events)
+    clean = plan(capsys, "--prune")
+    assert clean.code == 2, clean.err
+    aws.reset_counters()
+    _inject(aws, action, fault, READ_FAULTS if action in DESTINATION_READS else WRITE_FAULTS)
+    applied = apply(capsys, "--prune")
+    assert applied.code == 0, applied.out + applied.err
+    assert "Apply complete: 1 created, 1 updated, 1 deleted, 0 failed." in applied.out
+    assert aws.faults_injected() == (READ_FAULTS if action in DESTINATION_READS else WRITE_FAULTS)
+    if fault == "timeout":
+        time.sleep(1.6)  # requests the client gave up on still land late: let them land
+    again = plan(capsys, "--prune")
+    assert (again.code, again.out) == (
+        0,
+        HEADER + "No changes: 1 connection(s) and 2 API destination(s) match the specs.\n",
+    ), again.out + again.err
