@@ -15,8 +15,23 @@ from reconciler.snapshot import Snapshot
 WRITES = (Action.CREATE, Action.UPDATE)
 
 
-def plan_connection_missing(spec: Spec, writes: set[str]) -> bool:
-    return str(spec.body.get("Connection")) not in writes
+def _plan_destinations(specs: list[Spec], snapshot: Snapshot, written: set[str]) -> list[ResourcePlan]:
+    """Each destination spec's plan; `written` names the connections this plan creates or updates,
+    which a destination using one waits for."""
+    plans = []
+    for spec in specs:
+        arn = connection_arn(spec, snapshot.live)
+        if isinstance(arn, Pending) and spec.body["Connection"] not in written:
+            raise ReconcileError(
+                f"API destination {spec.name} needs connection {spec.body['Connection']}, which does not exist yet "
+                "and is left out of this plan (--only): add it to --only. Nothing was planned"
+            )
+        plan = plan_destination(spec, snapshot.live_destinations.get(spec.name), arn)
+        if plan.action in WRITES and plan.connection in written:
+            # Its connection is written first, and must settle before the destination is written.
+            plan.after.append((CONNECTION, plan.connection))
+        plans.append(plan)
+    return plans
 
 
 def plan_target(
@@ -46,22 +61,8 @@ def plan_target(
         for spec in specs
         if spec.type == CONNECTION
     ]
-    writes = {p.name for p in connections if p.action in WRITES}
-    destinations = []
-    for spec in specs:
-        if spec.type != API_DESTINATION:
-            continue
-        arn = connection_arn(spec, snapshot.live)
-        if isinstance(arn, Pending) and plan_connection_missing(spec, writes):
-            raise ReconcileError(
-                f"API destination {spec.name} needs connection {spec.body['Connection']}, which does not exist yet "
-                "and is left out of this plan (--only): add it to --only. Nothing was planned"
-            )
-        plan = plan_destination(spec, snapshot.live_destinations.get(spec.name), arn)
-        if plan.action in WRITES and plan.connection in writes:
-            # Its connection is written first, and must settle before the destination is written.
-            plan.after.append((CONNECTION, plan.connection))
-        destinations.append(plan)
+    written = {p.name for p in connections if p.action in WRITES}
+    destinations = _plan_destinations([s for s in specs if s.type == API_DESTINATION], snapshot, written)
     declared = declared if declared is not None else {s.key for s in specs}
     deleted_destinations = delete_destinations(target, declared, snapshot.destinations)
     moved = released(destinations + deleted_destinations, snapshot.destinations)
