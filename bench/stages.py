@@ -27,7 +27,7 @@ if __package__ in (None, ""):  # run as a script: make `bench`, `testing` and `r
 
 import reconciler.pipeline as pipeline  # noqa: E402
 import reconciler.plan.target as plan_target  # noqa: E402
-import reconciler.read.snapshot as snapshot  # noqa: E402
+import reconciler.read.step as snapshot  # noqa: E402
 from bench import measure, workload  # noqa: E402
 from reconciler.cli import main as reconcile  # noqa: E402
 from reconciler.render import RENDERERS  # noqa: E402

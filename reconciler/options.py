@@ -1,6 +1,6 @@
 """Typed options: what the command line asks of each command. Below cli.py nothing reads argparse.
 
-`PlanOptions` is also what a saved plan replays (`saved_plan.py`), stored by these field
+`PlanOptions` is also what a saved plan replays (`plan/saved.py`), stored by these field
 names under the saved plan's format version, so renaming a flag can't change an old file.
 """
 
@@ -30,26 +30,29 @@ class PlanOptions:
 
     sources: Sources = field(default_factory=Sources)
     region: str | None = None
-    profile: str | None = None
     prune: bool = False  # --prune (or --prune-prefix, which implies it)
     no_prune: bool = False  # --no-prune: no pruning, whatever reconcile.yaml says
     prune_prefixes: tuple[str, ...] = ()
     force_secrets: bool = False
     verify_secrets: bool = True
     only: tuple[str, ...] = ()  # --only: name patterns (fnmatch), connections and API destinations; empty: all
-    # How, not what: neither is replayed from a saved plan.
+    # How, not what: none of these is replayed from a saved plan. A plan made with read-only
+    # credentials is applied with the deploy role's (--profile); the saved plan's account and
+    # region check guards the place.
+    profile: str | None = None
     concurrency: int = DEFAULT_CONCURRENCY
     max_rps: float | None = None  # overrides every target's rate cap (--max-rps)
 
     def replayable(self) -> dict[str, Any]:
         """What a saved plan records: everything that decides what the plan says."""
         data = asdict(self)
-        del data["concurrency"], data["max_rps"]
+        del data["concurrency"], data["max_rps"], data["profile"]
         return data
 
     @classmethod
     def replayed(cls, saved: dict[str, Any], now: PlanOptions) -> PlanOptions:
-        """The options a saved plan recorded (`replayable`), run at this run's concurrency and rate."""
+        """The options a saved plan recorded (`replayable`), run with this run's profile, concurrency and
+        rate (a profile recorded by an older reconcile is not replayed)."""
         sources = saved.get("sources") or {}
         return cls(
             sources=Sources(
@@ -59,7 +62,7 @@ class PlanOptions:
                 bool(sources.get("dir_given")),
             ),
             region=saved.get("region"),
-            profile=saved.get("profile"),
+            profile=now.profile,
             prune=bool(saved.get("prune")),
             no_prune=bool(saved.get("no_prune")),
             prune_prefixes=tuple(saved.get("prune_prefixes") or ()),

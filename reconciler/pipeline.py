@@ -23,7 +23,7 @@ from reconciler.load.specs import load_specs
 from reconciler.model import Place, Plan, ResourcePlan, Spec, counted
 from reconciler.options import PlanOptions
 from reconciler.plan.target import plan_target
-from reconciler.read.snapshot import Snapshot, read_target
+from reconciler.read.step import Snapshot, read_target
 from reconciler.validate import validate_specs
 
 log = logging.getLogger(__name__)

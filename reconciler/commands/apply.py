@@ -13,13 +13,13 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import TextIO
 
-from reconciler import saved_plan
 from reconciler.apply.writes import WriteResult, apply_plan
 from reconciler.errors import ReconcileError
 from reconciler.model import CONNECTION, Action, Place, marked
 from reconciler.options import ApplyCommand, PlanOptions
 from reconciler.output import append_file, err, out
 from reconciler.pipeline import Planned, build_plan, read_pool
+from reconciler.plan import saved as saved_plan
 from reconciler.render import RENDERERS
 from reconciler.render.json_format import FORMAT_VERSION
 from reconciler.render.markdown import cell
@@ -132,7 +132,6 @@ def _flags(options: PlanOptions) -> list[str]:
         "--target": bool(options.sources.targets),
         "--only": bool(options.only),
         "--region": options.region is not None,
-        "--profile": options.profile is not None,
         "--prune": options.prune and not options.prune_prefixes,
         "--no-prune": options.no_prune,
         "--prune-prefix": bool(options.prune_prefixes),

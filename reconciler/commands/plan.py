@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from reconciler import saved_plan
 from reconciler.options import PlanCommand
 from reconciler.output import append_file, out
 from reconciler.pipeline import build_plan, read_pool
+from reconciler.plan import saved as saved_plan
 from reconciler.render import RENDERERS
 
 EXIT_IN_SYNC = 0

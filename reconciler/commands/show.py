@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from reconciler import saved_plan
 from reconciler.options import ShowCommand
 from reconciler.output import out
+from reconciler.plan import saved as saved_plan
 from reconciler.render import RENDERERS
 
 

@@ -4,6 +4,10 @@ The file holds no secret value: field changes carry masked markers, and secrets 
 recorded as `secret-id@version-id`. Apply recomputes the plan and refuses, writing
 nothing, if any planned connection changed live (LastModifiedTime), a spec changed, a
 referenced secret has a new version, or the fresh plan differs from the saved one.
+
+The record is this module's own (`_record`, `_field_record`), not the JSON renderer's: a
+change to `plan --format json` must never change what counts as stale. Its keys are those
+versions 1 to 3 were written with, so older files compare alike.
 """
 
 from __future__ import annotations
@@ -32,7 +36,6 @@ from reconciler.model import (
 )
 from reconciler.options import PlanOptions
 from reconciler.output import write_file
-from reconciler.render.json_format import connection_record
 
 KIND = "reconcile-plan"
 # 3: API destinations too (records carry `type`; `declared_destinations`).
@@ -79,8 +82,51 @@ def recorded_options(options: PlanOptions, config: str | None) -> dict[str, Any]
     return data
 
 
+def _marker_text(value: Any) -> Any:
+    return value.text if isinstance(value, (Masked, Pending)) else value
+
+
+def _field_record(change: FieldChange) -> dict[str, Any]:
+    """One field change as the file keeps it: a secret side is its marker's text, with the source
+    secret version it stands for (never a value)."""
+    record: dict[str, Any] = {
+        "path": change.path,
+        "op": change.op.value,
+        "before": _marker_text(change.before),
+        "after": _marker_text(change.after),
+        "secret": change.secret,
+    }
+    marker = change.after if isinstance(change.after, Masked) else change.before
+    if isinstance(marker, Masked) and marker.secret_id is not None:
+        source = {"secret_id": marker.secret_id, "version": marker.version}
+        if marker.previous:
+            source["previous_version"] = marker.previous
+        record["secret_source"] = source
+    if isinstance(change.after, Pending):
+        record["known_after_apply"] = True
+    if change.note:
+        record["note"] = change.note
+    return record
+
+
+def _plan_record(conn: ResourcePlan) -> dict[str, Any]:
+    """What was reviewed of one resource: enough for `show`, and for staleness to compare."""
+    return {
+        "name": conn.name,
+        "type": conn.type,
+        "action": conn.action.value,
+        "target": conn.target,
+        "file": conn.file,
+        "state": conn.state,
+        "state_reason": conn.state_reason or None,
+        "notes": conn.notes,
+        "fields": [_field_record(c) for c in conn.changes],
+        **({"connection": conn.connection} if conn.type == API_DESTINATION else {}),
+    }
+
+
 def _record(conn: ResourcePlan, specs: Specs) -> dict[str, Any]:
-    record = connection_record(conn)
+    record = _plan_record(conn)
     record["live_modified"] = conn.live_modified
     record["secret_versions"] = conn.secret_versions
     record["spec_digest"] = spec_digest(specs.get((conn.target, *conn.key)))
@@ -225,7 +271,7 @@ def staleness(saved: SavedPlan, document: dict[str, Any], fresh: Plan, specs: Sp
         for field, version in new.secret_versions.items():
             if old["secret_versions"].get(field) not in (None, version):
                 reasons.append(f"{label}: secret {version.split('@')[0]} has a new version since the plan ({field})")
-        if not reasons and connection_record(new)["fields"] != old["fields"]:
+        if not reasons and _plan_record(new)["fields"] != old["fields"]:
             reasons.append(f"{label}: the plan for it is different now ({old['action']} → {new.action.value})")
     # What nobody reviewed is never written: above all a deletion under --prune of a live
     # connection that appeared after the plan was saved.
