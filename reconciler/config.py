@@ -47,6 +47,8 @@ class Target:
 class Config:
     targets: list[Target] = field(default_factory=list)
     path: str | None = None  # the config file in use, if any
+    # Targets of the file that --target left out: pruning never deletes what they declare.
+    unpicked: list[Target] = field(default_factory=list)
 
 
 @functools.cache
@@ -180,5 +182,5 @@ def resolve_targets(
             raise ReconcileError(
                 f"unknown target(s) {', '.join(unknown)}; {display_path(path)} defines {', '.join(names)}"
             )
-        targets = [t for t in targets if t.name in picked]
+        return Config([t for t in targets if t.name in picked], path, [t for t in targets if t.name not in picked])
     return Config(targets, path)

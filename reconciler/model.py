@@ -195,6 +195,9 @@ class ResourcePlan:
     # (type, name) of this target's pending changes that must succeed before this one is written:
     # a destination waits for its connection's write, a deleted connection for the destinations moved off it.
     after: list[tuple[str, str]] = field(default_factory=list)
+    # A connection this plan does not write, not AUTHORIZED or ACTIVE when planned, that must settle
+    # before this API destination is written (apply waits for it, up to --wait-timeout).
+    settle: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:

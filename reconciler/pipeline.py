@@ -1,8 +1,9 @@
 """The pipeline: load → validate → read (per target) → plan. Render and apply read its result.
 
-Only the read step talks to AWS; planning is a pure function of specs and snapshot. Each
-target (a region, optionally another account) has its own clients; targets are read side
-by side, on the pool the command owns.
+Only the identity and read steps talk to AWS; planning is a pure function of specs and
+snapshot. Each target (a region, optionally another account) has its own session and
+clients; the targets at one place (account and region) share one budget (rate caps, write
+retry quota). Targets are read side by side, on the pool the command owns.
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from reconciler.aws.clients import AwsOptions, Clients, make_clients
+from reconciler.aws.clients import AwsOptions, Budget, Clients, connect
 from reconciler.aws.rate import DEFAULT_EVENTBRIDGE_RPS
 from reconciler.config import Config, Target, resolve_targets
 from reconciler.errors import Problem, ReconcileError, SpecErrors
 from reconciler.load.specs import load_specs
 from reconciler.model import Place, Plan, ResourcePlan, Spec, counted
 from reconciler.options import PlanOptions
+from reconciler.plan.places import neighbours, refuse_overlapping_prunes
 from reconciler.plan.target import plan_target
 from reconciler.read.step import Snapshot, read_target
 from reconciler.validate import validate_specs
@@ -90,38 +92,65 @@ def load_target_specs(config: Config) -> dict[str, list[Spec]]:
 PlaceCheck = Callable[[str, Place], None]
 
 
-def _plan_one(
-    target: Target, declared: list[Spec], options: PlanOptions, pool: ThreadPoolExecutor, check: PlaceCheck | None
-) -> TargetPlan:
-    if target.prune and not declared:
-        raise ReconcileError(
-            f"refusing to prune target {target.name}: its specs folder holds no specs, and pruning would delete every "
-            "connection"
+def _connect(target: Target, options: PlanOptions) -> Clients:
+    return connect(
+        AwsOptions(
+            target=target.name,
+            region=target.region or options.region,
+            profile=options.profile,
+            role_arn=target.role_arn,
+            account=target.account,
+            max_workers=options.concurrency,
+            max_rps=options.max_rps or target.max_rps or DEFAULT_EVENTBRIDGE_RPS,
         )
-    aws = AwsOptions(
-        target=target.name,
-        region=target.region or options.region,
-        profile=options.profile,
-        role_arn=target.role_arn,
-        account=target.account,
-        max_workers=options.concurrency,
-        max_rps=options.max_rps or target.max_rps or DEFAULT_EVENTBRIDGE_RPS,
     )
-    clients = make_clients(aws)
-    if check is not None:
-        check(target.name, Place(clients.account or None, clients.region))
+
+
+def _plan_one(
+    target: Target,
+    clients: Clients,
+    declared: list[Spec],
+    neighbours: list[Spec],
+    options: PlanOptions,
+    pool: ThreadPoolExecutor,
+) -> TargetPlan:
     specs = [s for s in declared if target.selects(s.name)]
     role = f", role {target.role_arn}" if target.role_arn else ""
     log.info("target %s: region %s%s, %s to plan", target.name, clients.region, role, counted(specs))
     read_managed = options.verify_secrets and not options.force_secrets
     snapshot = read_target(target, specs, clients, read_managed, pool)
-    keys = {s.key for s in declared}
-    plans = plan_target(target, specs, snapshot, options.force_secrets, options.verify_secrets, keys)
+    plans = plan_target(target, specs, snapshot, options.force_secrets, options.verify_secrets, declared, neighbours)
     return TargetPlan(target, clients, {s.key: s for s in specs}, snapshot, plans)
 
 
+def _plan_alone(
+    target: Target, clients: Clients, declared: list[Spec], neighbours: list[Spec], options: PlanOptions
+) -> TargetPlan:
+    """One of several targets, on a read pool of its own that lives only while it runs: one target's
+    reads, waiting their turn at its place's cap, never hold the threads another target needs."""
+    with read_pool(options) as own:
+        return _plan_one(target, clients, declared, neighbours, options, own)
+
+
+def _share_budgets(
+    targets: list[Target], connected: list[Clients], places: dict[str, Place], options: PlanOptions
+) -> None:
+    """One budget per place: the lowest rate cap its targets ask for (--max-rps overrides all)."""
+    budgets: dict[Place, Budget] = {}
+    for target in targets:
+        place = places[target.name]
+        if place not in budgets:
+            caps = [t.max_rps or DEFAULT_EVENTBRIDGE_RPS for t in targets if places[t.name] == place]
+            budgets[place] = Budget.new(options.max_rps or min(caps))
+    for target, clients in zip(targets, connected):
+        clients.share(budgets[places[target.name]])
+
+
 def build_plan(options: PlanOptions, pool: ThreadPoolExecutor, check: PlaceCheck | None = None) -> Planned:
-    """The plan for every target; `check` may refuse a target's place before anything is read there."""
+    """The plan for every target; `check` may refuse a target's place before anything is read there.
+
+    Three steps: each target's identity (one GetCallerIdentity each, side by side); then, knowing
+    every place, the refusals and one budget per place; then each target's reads and plan."""
     config = config_of(options)
     declared = load_target_specs(config)
     if not any(declared.values()) and not any(t.prune for t in config.targets):
@@ -129,24 +158,48 @@ def build_plan(options: PlanOptions, pool: ThreadPoolExecutor, check: PlaceCheck
     if not any(t.prune for t in config.targets):
         # Without pruning only declared connections can match: say so before any AWS call.
         _refuse_unmatched(config, {s.name for specs in declared.values() for s in specs})
-    if len(config.targets) == 1:
-        single = config.targets[0]
-        planned = [_plan_one(single, declared[single.name], options, pool, check)]
+    for target in config.targets:
+        if target.prune and not declared[target.name]:
+            raise ReconcileError(
+                f"refusing to prune target {target.name}: its specs folder holds no specs, and pruning would delete "
+                "every connection"
+            )
+    targets = config.targets
+    connected = [f.result() for f in [pool.submit(_connect, t, options) for t in targets]]
+    places = {t.name: Place(c.account or None, c.region) for t, c in zip(targets, connected)}
+    for target in targets:
+        if check is not None:
+            check(target.name, places[target.name])
+    refuse_overlapping_prunes(targets, places)
+    _share_budgets(targets, connected, places, options)
+    unpicked = _unpicked_specs(config) if any(t.prune for t in targets) else {}
+    around = {
+        t.name: neighbours(t, targets, places, declared, config.unpicked, unpicked) if t.prune else [] for t in targets
+    }
+    if len(targets) == 1:
+        single, clients = targets[0], connected[0]
+        planned = [_plan_one(single, clients, declared[single.name], around[single.name], options, pool)]
     else:
-        # Targets run side by side, each with its own budget: its own rate cap (per account and
-        # region) and its own pool, so one target's reads, waiting their turn at its cap, never
-        # hold the threads another target's reads need. The command's pool runs the targets.
-        with ExitStack() as stack:
-            pools = [stack.enter_context(read_pool(options)) for _ in config.targets]
-            futures = [
-                pool.submit(_plan_one, t, declared[t.name], options, own, check)
-                for t, own in zip(config.targets, pools)
-            ]
-            planned = [f.result() for f in futures]
-    places = {t.name: Place(t.clients.account or None, t.clients.region) for t in planned}
-    plan = Plan([c for t in planned for c in t.plans], targets=[t.name for t in config.targets], places=places)
+        futures = [
+            pool.submit(_plan_alone, t, c, declared[t.name], around[t.name], options)
+            for t, c in zip(targets, connected)
+        ]
+        planned = [f.result() for f in futures]
+    plan = Plan([c for t in planned for c in t.plans], targets=[t.name for t in targets], places=places)
     _refuse_unmatched(config, {c.name for c in plan.resources})
     return Planned(plan, planned, config.path)
+
+
+def _unpicked_specs(config: Config) -> dict[str, list[Spec]]:
+    """What the targets --target left out declare, as far as their files read: pruning protects it.
+    Their problems are not this run's to report."""
+    skip = frozenset({os.path.abspath(config.path)} if config.path else ())
+    found: dict[str, list[Spec]] = {}
+    for target in config.unpicked:
+        specs = found.setdefault(target.name, [])
+        for path in target.specs:
+            specs += load_specs(path, skip)[0]
+    return found
 
 
 def _refuse_unmatched(config: Config, names: set[str]) -> None:

@@ -1,8 +1,9 @@
-"""botocore clients, built once per target and shared by its threads.
+"""botocore clients, built once per target when first needed and shared by its threads.
 
 Every AWS request goes through botocore: its HTTP, signing, TLS, proxies, endpoint rules,
 credentials and retries. Sessions are not thread-safe but clients are, so each target gets
-one session and its clients up front.
+one session, and each client is built once (under a lock) and shared. Targets at one place
+(account and region) share one `Budget`: the rate caps and the write retry quota.
 
 Reads use botocore's standard retry mode: exponential backoff with jitter, at most
 READ_ATTEMPTS attempts, and the client's retry quota (botocore/retries/quota.py), which
@@ -11,15 +12,16 @@ request per call plus the quota's worth of retries, not calls × attempts. Write
 botocore retries: standard/adaptive count `LimitExceededException` (the connection quota)
 as throttling and would spin on it (hashicorp/terraform-provider-aws#49845), and no mode
 retries `ConcurrentModificationException`; `apply/retry.py` retries writes itself, under
-the target's own retry quota (`Clients.write_quota`).
+the place's retry quota (`Budget.write_quota`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +29,7 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import AssumeRoleCredentialFetcher, CredentialProvider, DeferredRefreshableCredentials
+from botocore.loaders import Loader, create_loader
 from botocore.retries.quota import RetryQuota
 
 from reconciler import __version__
@@ -65,14 +68,97 @@ class AwsOptions:
 
 
 @dataclass
+class Budget:
+    """What every target at one place (account and region) shares: EventBridge's request quota,
+    Secrets Manager's, and the retry quota of writes are the account's in that region, not a
+    target's. Two targets at one place each with a cap of their own would go over the quota
+    together (measured: 16 of 196 describes throttled)."""
+
+    events: rate.RateCap
+    batch_get_secret_value: rate.RateCap
+    get_secret_value: rate.RateCap
+    # Shared by every write retry at the place, as botocore's quota is by a client's reads.
+    write_quota: RetryQuota
+
+    @classmethod
+    def new(cls, max_rps: float) -> Budget:
+        return cls(
+            rate.RateCap(max_rps),
+            rate.RateCap(rate.BATCH_GET_SECRET_VALUE_RPS),
+            rate.RateCap(rate.GET_SECRET_VALUE_RPS),
+            RetryQuota(),
+        )
+
+
 class Clients:
-    events: Any  # reads (describe, list, waiting), retried by botocore
-    events_writer: Any  # writes: one attempt each, retried by apply/retry.py
-    secrets: Any
-    region: str
-    account: str = ""  # from GetCallerIdentity: plans show it, saved plans are held to it
-    # Shared by every write retry of the target, as botocore's quota is by a client's reads.
-    write_quota: RetryQuota = field(default_factory=RetryQuota)
+    """One target's clients, built when first needed (a plan builds no writer) from its session,
+    under its place's budget (`share`)."""
+
+    def __init__(self, session: boto3.Session, region: str, account: str, options: AwsOptions) -> None:
+        self.session = session
+        self.region = region
+        self.account = account  # from GetCallerIdentity: plans show it, saved plans are held to it
+        self._pool = max(10, options.max_workers + 2)
+        self._max_rps = options.max_rps
+        self._budget: Budget | None = None
+        self._built: dict[str, Any] = {}
+        # Sessions are not thread-safe; clients, once built, are (botocore's documentation).
+        self._lock = threading.Lock()
+
+    def share(self, budget: Budget) -> None:
+        """Put this target under its place's budget; before any client is built."""
+        with self._lock:
+            if self._built:
+                raise RuntimeError("a budget is shared before any client is built")
+            self._budget = budget
+
+    @property
+    def budget(self) -> Budget:
+        with self._lock:
+            if self._budget is None:
+                self._budget = Budget.new(self._max_rps)
+            return self._budget
+
+    @property
+    def write_quota(self) -> RetryQuota:
+        return self.budget.write_quota
+
+    def _client(self, key: str) -> Any:
+        budget = self.budget
+        with self._lock:
+            if key not in self._built:
+                self._built[key] = self._build(key, budget)
+            return self._built[key]
+
+    def _build(self, key: str, budget: Budget) -> Any:
+        timeouts = _timeouts()
+        if key == "secrets":
+            secrets: Any = self.session.client(
+                "secretsmanager", config=client_config(self._pool, READ_ATTEMPTS, timeouts)
+            )
+            # Secrets Manager's quotas are per operation (see aws/rate.py).
+            rate.attach(secrets, budget.batch_get_secret_value, "BatchGetSecretValue")
+            rate.attach(secrets, budget.get_secret_value, "GetSecretValue")
+            return secrets
+        attempts = READ_ATTEMPTS if key == "events" else 1
+        client = self.session.client("events", config=client_config(self._pool, attempts, timeouts))
+        # Every EventBridge request at the place, reads and writes, waits its turn at one cap.
+        rate.attach(client, budget.events)
+        return client
+
+    @property
+    def events(self) -> Any:
+        """Reads (describe, list, waiting), retried by botocore."""
+        return self._client("events")
+
+    @property
+    def events_writer(self) -> Any:
+        """Writes: one attempt each, retried by apply/retry.py."""
+        return self._client("events_writer")
+
+    @property
+    def secrets(self) -> Any:
+        return self._client("secrets")
 
 
 def _timeouts() -> tuple[float, float]:
@@ -136,13 +222,35 @@ def _assume_role(core: botocore.session.Session, role_arn: str, clock: Now) -> N
     resolver.insert_before(resolver.providers[0].METHOD, _AssumedRole(fetcher, clock))
 
 
+_NO_REGION = (
+    "no AWS region: tried --region (or region: in reconcile.yaml), AWS_REGION, AWS_DEFAULT_REGION and {profile}'s "
+    "region; set one of them"
+)
+_loader: Loader | None = None
+_loader_lock = threading.Lock()
+
+
+def _shared_loader() -> Loader:
+    global _loader
+    with _loader_lock:
+        if _loader is None:
+            _loader = create_loader()
+        return _loader
+
+
 def target_session(options: AwsOptions, clock: Now = _now) -> boto3.Session:
     """One session per target; `clock` tells assumed-role credentials when they expire."""
     core = botocore.session.Session(profile=options.profile)
+    # Service models, endpoints and partitions are read-only data: one loader for every target
+    # (measured at 300 targets: 8x less memory, 3.5x less time than a loader per session).
+    core.register_component("data_loader", _shared_loader())
     # Set on the session, so every client has it: STS's for the role and the account check too.
     core.set_config_variable("user_agent_appid", USER_AGENT_APPID)
-    if options.region:
-        core.set_config_variable("region", options.region)
+    region = options.region or os.environ.get("AWS_REGION")
+    if region:
+        # AWS_REGION before AWS_DEFAULT_REGION and the profile, as the AWS CLI v2 and the other
+        # SDKs read it; botocore reads only AWS_DEFAULT_REGION.
+        core.set_config_variable("region", region)
     if options.role_arn:
         _assume_role(core, options.role_arn, clock)
     return boto3.Session(botocore_session=core)
@@ -170,36 +278,25 @@ def _log_calls(session: boto3.Session, target: str, region: str) -> None:
     session.events.register("before-call", before_call)
 
 
-def make_clients(options: AwsOptions) -> Clients:
+def connect(options: AwsOptions) -> Clients:
+    """The target's session and identity (one GetCallerIdentity); its clients come when first used."""
     session = target_session(options)
     region = session.region_name
     if not region:
         raise ReconcileError(
-            "no AWS region: pass --region, set AWS_REGION, or set one in your profile or reconcile.yaml"
+            _NO_REGION.format(profile=f"profile {options.profile!r}" if options.profile else "the profile")
         )
     if log.isEnabledFor(logging.DEBUG):
         _log_calls(session, options.target, region)
     if session.get_credentials() is None:
         # Checked once per target, before any call: otherwise every call of the run fails alike.
         raise ReconcileError(NO_CREDENTIALS)
-    pool = max(10, options.max_workers + 2)
-    timeouts = _timeouts()
-    reads = client_config(pool, READ_ATTEMPTS, timeouts)
-    account = _account(session, options.account, reads)
-    events = session.client("events", config=reads)
-    events_writer = session.client("events", config=client_config(pool, 1, timeouts))
-    secrets = session.client("secretsmanager", config=reads)
-    # Every EventBridge request of the target, reads and writes, waits its turn at one cap.
-    events_cap = rate.RateCap(options.max_rps)
-    for client in (events, events_writer):
-        rate.attach(client, events_cap)
-    # Secrets Manager's quotas are per operation (see aws/rate.py).
-    rate.attach(secrets, rate.RateCap(rate.BATCH_GET_SECRET_VALUE_RPS), "BatchGetSecretValue")
-    rate.attach(secrets, rate.RateCap(rate.GET_SECRET_VALUE_RPS), "GetSecretValue")
-    return Clients(
-        events=events,
-        events_writer=events_writer,
-        secrets=secrets,
-        region=region,
-        account=account,
-    )
+    account = _account(session, options.account, client_config(2, READ_ATTEMPTS, _timeouts()))
+    return Clients(session, region, account, options)
+
+
+def make_clients(options: AwsOptions) -> Clients:
+    """A target's clients under a budget of their own (a command with one place: import)."""
+    clients = connect(options)
+    clients.share(Budget.new(options.max_rps))
+    return clients

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from reconciler.config import Target
-from reconciler.model import API_DESTINATION, CONNECTION, Action, FieldChange, Op, ResourcePlan
+from reconciler.errors import ReconcileError
+from reconciler.model import API_DESTINATION, CONNECTION, Action, FieldChange, Op, ResourcePlan, Spec
 
 IN_USE = "in use by API destination(s) {names}: deleting it breaks them (apply refuses unless --force-delete-in-use)"
 RELEASED = "deleted after API destination(s) {names} stop using it (this apply moves or deletes them)"
@@ -36,14 +37,17 @@ def _undeclared(
 
 
 def delete_destinations(
-    target: Target, declared: set[tuple[str, str]], destinations: list[dict[str, Any]] | None
+    target: Target,
+    declared: set[tuple[str, str]],
+    destinations: list[dict[str, Any]] | None,
+    declares_destinations: bool,
 ) -> list[ResourcePlan]:
     """Live API destinations no spec declares, under --prune, limited to --prune-prefix names.
 
     Only in a target that declares API destinations: one whose specs declare connections
     alone leaves destinations to whatever manages them (Terraform, the console), as before
     destinations could be declared, rather than delete every one of them."""
-    if not target.prune or not any(type_ == API_DESTINATION for type_, _ in declared):
+    if not target.prune or not declares_destinations:
         return []
     return [
         _deletion(target, item, API_DESTINATION, item.get("ApiDestinationState"))
@@ -71,15 +75,25 @@ def delete_connections(
     listing: list[dict[str, Any]] | None,
     destinations: list[dict[str, Any]] | None,
     moved: dict[str, set[str]],
+    pointing: Sequence[Spec] = (),
 ) -> list[ResourcePlan]:
     """Live connections no spec declares, under --prune, limited to --prune-prefix names. One
     that API destinations use is in use, unless this plan moves or deletes every one of them:
-    then it is deleted after they are written."""
+    then it is deleted after they are written. One that a declared destination names by its
+    `ConnectionArn` is a plan error: deleting it would leave that destination pointing at nothing."""
     if not target.prune:
         return []
     deletions = []
     for item in _undeclared(target, declared, CONNECTION, listing):
         arn = item.get("ConnectionArn", "")
+        users_declared = [s for s in pointing if arn and s.body.get("ConnectionArn") == arn]
+        if users_declared:
+            spec = users_declared[0]
+            raise ReconcileError(
+                f"connection {item['Name']} would be deleted (--prune: no spec declares it), but API destination "
+                f"{spec.name} ({spec.locate(('ConnectionArn',))}) points at it with ConnectionArn. Declare the "
+                "connection, or point the destination elsewhere. Nothing was planned"
+            )
         users = {d["Name"] for d in destinations or [] if d.get("ConnectionArn") == arn}
         using = sorted(users - moved.get(arn, set()))
         after = sorted(users & moved.get(arn, set()))
