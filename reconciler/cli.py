@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from reconciler import __version__
 from reconciler.aws.errors import describe_error
 from reconciler.commands import apply, import_, plan, schema, show, targets, validate
+from reconciler.crash import EXIT_INTERNAL, advice, record_crash
 from reconciler.errors import Location, Problem, ReconcileError, SpecErrors
 from reconciler.importer import DEFAULT_SECRET_NAME
 from reconciler.options import (
@@ -299,11 +300,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         err("reconcile: interrupted")
         return 130
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are caught
-        log.debug("internal error", exc_info=True)
-        message = f"internal error: {type(exc).__name__} (a bug in reconcile; rerun with -vv for details and report it)"
+        message = f"internal error: {type(exc).__name__}, {advice(record_crash(exc))}"
         err(f"reconcile: {message}")
         _json_errors(json_errors, [Problem(Location(""), "", message)])
-        return 1
+        return EXIT_INTERNAL
     finally:
         # Secret values are needed only for the run that read them.
         REDACTOR.clear()

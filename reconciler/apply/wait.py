@@ -12,6 +12,9 @@ from reconciler.model import SETTLED_OK, TRANSITIONAL
 FIRST_POLL = 0.2
 MAX_POLL = 5.0
 STOP_GRACE = 5.0  # seconds a wait in flight goes on after SIGINT/SIGTERM
+# NotFound answers waited out right after a create: the Terraform AWS provider's state waiters
+# accept 20 (NotFoundChecks), as reads lag a create (eventual consistency).
+NOT_FOUND_CHECKS = 20
 
 
 class Unsettled(Exception):
@@ -25,6 +28,7 @@ def wait_settled(
     name: str,
     timeout: float,
     stop: threading.Event | None = None,
+    absent_ok: int = 0,
     first_poll: float = FIRST_POLL,
     clock: Clock = REAL,
 ) -> str:
@@ -34,7 +38,8 @@ def wait_settled(
     not authorize or reach the endpoint (AWS docs, connection states). Once `stop` is set
     the wait goes on for at most STOP_GRACE more seconds, then ends as interrupted: the
     write was sent, and a private OAuth connection can take many minutes to settle,
-    longer than anyone waits after Ctrl-C.
+    longer than anyone waits after Ctrl-C. Up to `absent_ok` NotFound answers are taken
+    for a connection not readable yet, rather than one that is gone.
     """
     deadline = clock.now() + timeout
     delay = first_poll
@@ -45,7 +50,9 @@ def wait_settled(
         reason = live.state_reason if live else ""
         if state in SETTLED_OK:
             return state
-        if state not in TRANSITIONAL:
+        if live is None and absent_ok > 0:
+            absent_ok -= 1
+        elif state not in TRANSITIONAL:
             raise Unsettled(state, reason, timed_out=False)
         now = clock.now()
         if stop is not None and stop.is_set() and not interrupted and now + STOP_GRACE < deadline:

@@ -1,62 +1,42 @@
-"""Apply a plan: write each pending change, wait for connections to settle, report each result.
+"""Each kind of intent, carried out: write a connection (and wait for it to settle), write an API
+destination (and read it back), or wait for a connection this apply does not write.
 
-A change waits for those its plan entry names in `after`: an API destination for its
-connection's write (so it is written only once the connection settled AUTHORIZED), a deleted
-connection for the destinations moved off it. When one of those fails, the change fails too,
-with the reason, and nothing is written for it. Any other failure never stops the others.
-On SIGINT/SIGTERM no new write starts; writes in flight finish and are reported, the rest
-are listed as not started.
+A write whose reply never came (a timeout, a reset, a 5xx after every retry) may still have
+taken effect at AWS: it is read back once before it is reported, as a lost create already was.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler.apply.requests import create_request, destination_request, update_request
+from reconciler.apply.results import DEPENDENCY_FAILED, IN_USE, INTERRUPTED, NOT_CONVERGED, WriteResult
 from reconciler.apply.retry import with_retries
-from reconciler.apply.wait import Unsettled, wait_settled
+from reconciler.apply.wait import NOT_FOUND_CHECKS, Unsettled, wait_settled
 from reconciler.aws.errors import ALREADY_EXISTS, NOT_FOUND, describe_error, error_code, may_have_taken_effect
 from reconciler.aws.listing import list_destinations
 from reconciler.aws.live import describe, describe_destination
-from reconciler.model import API_DESTINATION, CONNECTION, SETTLED_OK, Action, ResourcePlan, labelled
-from reconciler.pipeline import Planned, TargetPlan
+from reconciler.clock import REAL
+from reconciler.model import API_DESTINATION, CONNECTION, SETTLED_OK, Action, Live, ResourcePlan
+from reconciler.pipeline import TargetPlan
 from reconciler.plan.destination import unconverged
 
-
-@dataclass
-class WriteResult:
-    name: str
-    target: str
-    action: Action
-    ok: bool
-    detail: str
-    code: str = ""
-    started: bool = True
-    type: str = CONNECTION
-
-    @property
-    def label(self) -> str:
-        return labelled(self.type, self.name)
-
-
-DEPENDENCY_FAILED = "DependencyFailed"
-NOT_CONVERGED = "NotConverged"
-IN_USE = "InUse"
 # Connection ARNs by (target, name): from the read step, and from each CreateConnection reply,
 # for the API destinations written after their connection.
 Arns = dict[tuple[str, str], str]
+# A destination just created may not be readable at once (eventual consistency): a few tries.
+READ_BACK_TRIES = 4
+READ_BACK_PAUSE = 0.5
 
 
 @dataclass
-class _Apply:
-    """What every write of one apply shares."""
+class Run:
+    """What every intent of one apply shares."""
 
     wait_timeout: float
     stop: threading.Event
@@ -84,9 +64,6 @@ def _lost_reply_tolerant(call: Callable[[], Any], done_code: str) -> Callable[[]
     return attempt
 
 
-WRITERS = 8  # writes in flight per target; its rate cap, not this, sets the pace
-
-
 def _settled_in(reply: Any) -> str | None:
     """The state a create or update reply reports, when it is already settled. AWS recorded:
     API_KEY and BASIC connections reply AUTHORIZED at once, so they need no DescribeConnection
@@ -96,18 +73,53 @@ def _settled_in(reply: Any) -> str | None:
     return state if state in SETTLED_OK else None
 
 
-def _write_destination(target: TargetPlan, plan: ResourcePlan, run: _Apply) -> WriteResult:
+def _connection_took_effect(clients: Any, conn: ResourcePlan) -> tuple[bool, Live | None]:
+    """After a connection write whose reply was lost for good: did AWS act on it? One describe."""
+    live = describe(clients.events, conn.name)
+    if conn.action is Action.DELETE:
+        return (live is None or live.state == "DELETING"), live
+    if conn.action is Action.CREATE:
+        return live is not None, live
+    # An update took effect if the connection was modified since the plan read it. Without a
+    # LastModifiedTime to go by, it is not known: reported as failed, and the next plan says.
+    return (live is not None and live.last_modified is not None and live.last_modified != conn.live_modified), live
+
+
+def _result(plan: ResourcePlan, target: str, ok: bool, detail: str, code: str = "") -> WriteResult:
+    return WriteResult(plan.name, target, plan.action, ok, detail, code, type=plan.type)
+
+
+def _destination_read_back(events: Any, name: str, request: dict[str, Any] | None) -> list[str]:
+    """The fields a destination just written still shows otherwise (unconverged), read a few times
+    while it is not there yet; for a deletion (request None), whether it is still there."""
+    kept: list[str] = []
+    for attempt in range(READ_BACK_TRIES):
+        live = describe_destination(events, name)
+        if request is None:
+            return [] if live is None else ["(the destination is still there)"]
+        kept = unconverged(request, live)
+        if live is not None or attempt == READ_BACK_TRIES - 1:
+            return kept
+        REAL.pause(READ_BACK_PAUSE * (attempt + 1))
+    return kept
+
+
+def write_destination(target: TargetPlan, plan: ResourcePlan, run: Run) -> WriteResult:
     """An API destination needs no wait: EventBridge derives its state from its connection's."""
     events = target.clients.events_writer
     if plan.action is Action.DELETE:
         delete = _lost_reply_tolerant(lambda: events.delete_api_destination(Name=plan.name), NOT_FOUND)
-        with_retries(delete, stop=run.stop, quota=target.clients.write_quota)
-        return WriteResult(plan.name, target.name, plan.action, True, "deleted", type=API_DESTINATION)
+        try:
+            with_retries(delete, stop=run.stop, quota=target.clients.write_quota)
+        except (ClientError, BotoCoreError) as exc:
+            if not may_have_taken_effect(exc) or _destination_read_back(target.clients.events, plan.name, None):
+                raise
+        return _result(plan, target.name, True, "")
     spec = target.specs[plan.key]
     arn = run.arns.get((target.name, plan.connection)) if plan.connection else str(spec.body["ConnectionArn"])
     if arn is None:  # the connection's create reply was lost and it could not be read back
-        detail = f"not written, because the ARN of connection {plan.connection} is not known; run apply again"
-        return WriteResult(plan.name, target.name, plan.action, False, detail, DEPENDENCY_FAILED, type=API_DESTINATION)
+        detail = f"not written, because the ARN of connection {plan.connection} is not known; run plan again"
+        return _result(plan, target.name, False, detail, DEPENDENCY_FAILED)
     request = destination_request(spec, arn, update=plan.action is Action.UPDATE)
     if plan.action is Action.CREATE:
         call = _lost_reply_tolerant(lambda: events.create_api_destination(**request), ALREADY_EXISTS)
@@ -116,22 +128,20 @@ def _write_destination(target: TargetPlan, plan: ResourcePlan, run: _Apply) -> W
         def call() -> Any:
             return events.update_api_destination(**request)
 
-    reply = with_retries(call, stop=run.stop, quota=target.clients.write_quota)
+    try:
+        reply = with_retries(call, stop=run.stop, quota=target.clients.write_quota)
+    except (ClientError, BotoCoreError) as exc:
+        if not may_have_taken_effect(exc) or _destination_read_back(target.clients.events, plan.name, request):
+            raise
+        reply = None  # it took effect: the read back below says how it stands
     state = reply.get("ApiDestinationState") if isinstance(reply, dict) else None
     # One describe to confirm the write took: that AWS sets every member an update sends
     # ("" clearing Description, the rate back to 300) is assumed, not verified.
-    kept = unconverged(request, describe_destination(target.clients.events, plan.name))
+    kept = _destination_read_back(target.clients.events, plan.name, request)
     if kept:
-        return WriteResult(
-            plan.name,
-            target.name,
-            plan.action,
-            False,
-            f"written, but AWS still shows another {', '.join(kept)}; the next plan will show it again",
-            NOT_CONVERGED,
-            type=API_DESTINATION,
-        )
-    return WriteResult(plan.name, target.name, plan.action, True, str(state or "done"), type=API_DESTINATION)
+        detail = f"written, but AWS still shows another {', '.join(kept)}; the next plan will show it again"
+        return _result(plan, target.name, False, detail, NOT_CONVERGED)
+    return _result(plan, target.name, True, str(state or "done"))
 
 
 def _in_use_now(target: TargetPlan, conn: ResourcePlan) -> list[str]:
@@ -145,187 +155,116 @@ def _in_use_now(target: TargetPlan, conn: ResourcePlan) -> list[str]:
     return sorted(d["Name"] for d in list_destinations(target.clients.events, arn) if d.get("ConnectionArn") == arn)
 
 
-def _write(target: TargetPlan, plan: ResourcePlan, run: _Apply) -> WriteResult:
-    if plan.type == CONNECTION:
-        return _write_connection(target, plan, run)
-    try:
-        return _write_destination(target, plan, run)
-    except (ClientError, BotoCoreError) as exc:
-        return WriteResult(
-            plan.name, target.name, plan.action, False, describe_error(exc), error_code(exc), type=plan.type
+def _unsettled(conn: ResourcePlan, target: str, exc: Unsettled, wait_timeout: float, waited: bool) -> WriteResult:
+    result = _result(conn, target, False, "")
+    result.waited = waited
+    if exc.interrupted:
+        what = "not settled" if waited else "sent, but"
+        result.detail, result.code = (
+            f"{what} still {exc.state} when interrupted; rerun plan to see how it settled",
+            (INTERRUPTED),
         )
+    elif exc.timed_out:
+        result.detail, result.code = f"still {exc.state} after {wait_timeout:g}s (--wait-timeout)", "Timeout"
+    else:
+        reason = f": {exc.reason}" if exc.reason else ""
+        result.detail, result.code = f"{exc.state}{reason}", exc.state
+    return result
 
 
-def _write_connection(target: TargetPlan, conn: ResourcePlan, run: _Apply) -> WriteResult:
-    """Write a connection, and wait for it to settle (unless its reply says it has)."""
-    wait_timeout, stop, arns = run.wait_timeout, run.stop, run.arns
-    clients = target.clients
-    spec = target.specs.get(conn.key)
+def settle(target: TargetPlan, name: str, run: Run) -> WriteResult:
+    """Wait, writing nothing, for a connection this apply does not write to be AUTHORIZED or ACTIVE:
+    the API destinations written after it need it settled (an OAuth connection still AUTHORIZING
+    since an earlier apply timed out, a private API's connection authorizing for minutes)."""
+    conn = ResourcePlan(name, Action.NOOP, target.name)
     try:
-        if conn.action is Action.DELETE:
-            users = [] if run.force_in_use else _in_use_now(target, conn)
-            if users:
-                detail = (
-                    f"not deleted: API destination(s) {', '.join(users)} use it now; run plan again "
-                    "(or --force-delete-in-use)"
-                )
-                return WriteResult(conn.name, target.name, conn.action, False, detail, IN_USE)
-            delete = _lost_reply_tolerant(lambda: clients.events_writer.delete_connection(Name=conn.name), NOT_FOUND)
-            with_retries(delete, stop=stop, quota=clients.write_quota)
-            return WriteResult(conn.name, target.name, conn.action, True, "deleted")
-        assert spec is not None
-        desired = target.snapshot.desired[conn.name]
+        state = wait_settled(target.clients.events, name, run.wait_timeout, run.stop)
+    except Unsettled as exc:
+        return _unsettled(conn, target.name, exc, run.wait_timeout, waited=True)
+    result = _result(conn, target.name, True, state)
+    result.waited = True
+    return result
+
+
+def _delete_connection(target: TargetPlan, conn: ResourcePlan, run: Run) -> WriteResult:
+    clients = target.clients
+    users = [] if run.force_in_use else _in_use_now(target, conn)
+    if users:
+        detail = (
+            f"not deleted: API destination(s) {', '.join(users)} use it now; run plan again (or --force-delete-in-use)"
+        )
+        return _result(conn, target.name, False, detail, IN_USE)
+    delete = _lost_reply_tolerant(lambda: clients.events_writer.delete_connection(Name=conn.name), NOT_FOUND)
+    try:
+        with_retries(delete, stop=run.stop, quota=clients.write_quota)
+    except (ClientError, BotoCoreError) as exc:
+        if not may_have_taken_effect(exc) or not _connection_took_effect(clients, conn)[0]:
+            raise
+    return _result(conn, target.name, True, "")
+
+
+def write_connection(target: TargetPlan, conn: ResourcePlan, run: Run) -> WriteResult:
+    """Write a connection, and wait for it to settle (unless its reply says it has)."""
+    if conn.action is Action.DELETE:
+        return _delete_connection(target, conn, run)
+    clients = target.clients
+    spec = target.specs[conn.key]
+    desired = target.snapshot.desired[conn.name]
+    try:
         if conn.action is Action.CREATE:
             request = create_request(spec, desired)
-            reply = with_retries(
-                _lost_reply_tolerant(lambda: clients.events_writer.create_connection(**request), ALREADY_EXISTS),
-                stop=stop,
-                quota=clients.write_quota,
-            )
-            if not isinstance(reply, dict):
-                # The reply was lost and a retry met the connection created: read what it said.
-                created = describe(clients.events, conn.name)
-                reply = created.data if created is not None else None
-            if isinstance(reply, dict) and reply.get("ConnectionArn"):
-                arns[(target.name, conn.name)] = reply["ConnectionArn"]
+            call = _lost_reply_tolerant(lambda: clients.events_writer.create_connection(**request), ALREADY_EXISTS)
+            before_retry = None
         else:
             live = target.snapshot.live[conn.name]
             assert live is not None
             request = update_request(spec, desired, live)
 
-            def reread() -> None:
+            def call() -> Any:
+                return clients.events_writer.update_connection(**request)
+
+            def before_retry() -> None:
                 # Someone else is changing it: let their change settle, then rebuild ours from
                 # what is there now (which fields need clearing depends on the live connection).
                 nonlocal request
                 try:
-                    wait_settled(clients.events, conn.name, min(wait_timeout, 30.0), stop)
+                    wait_settled(clients.events, conn.name, min(run.wait_timeout, 30.0), run.stop)
                 except Unsettled:
                     pass
                 fresh = describe(clients.events, conn.name)
                 if fresh is not None:
                     request = update_request(spec, desired, fresh)
 
-            reply = with_retries(
-                lambda: clients.events_writer.update_connection(**request),
-                before_retry=reread,
-                stop=stop,
-                quota=clients.write_quota,
-            )
+        try:
+            reply = with_retries(call, before_retry=before_retry, stop=run.stop, quota=clients.write_quota)
+        except (ClientError, BotoCoreError) as exc:
+            took, read = _connection_took_effect(clients, conn) if may_have_taken_effect(exc) else (False, None)
+            if not took:
+                raise
+            reply = read.data if read is not None else None
         request = {}  # the secret values it held are needed no longer
-        state = _settled_in(reply) or wait_settled(clients.events, conn.name, wait_timeout, stop)
-        return WriteResult(conn.name, target.name, conn.action, True, state)
+        if conn.action is Action.CREATE and not isinstance(reply, dict):
+            # The reply was lost and a retry met the connection created: read what it said.
+            created = describe(clients.events, conn.name)
+            reply = created.data if created is not None else None
+        if conn.action is Action.CREATE and isinstance(reply, dict) and reply.get("ConnectionArn"):
+            run.arns[(target.name, conn.name)] = reply["ConnectionArn"]
+        # Right after a create DescribeConnection may not find it yet (eventual consistency; the
+        # Terraform provider's waiters tolerate it too): a few NotFound answers are waited out.
+        absent_ok = NOT_FOUND_CHECKS if conn.action is Action.CREATE else 0
+        state = _settled_in(reply) or wait_settled(clients.events, conn.name, run.wait_timeout, run.stop, absent_ok)
+        return _result(conn, target.name, True, state)
     except Unsettled as exc:
-        if exc.interrupted:
-            return WriteResult(
-                conn.name,
-                target.name,
-                conn.action,
-                False,
-                f"sent, but still {exc.state} when interrupted; rerun plan to see how it settled",
-                "Interrupted",
-            )
-        if exc.timed_out:
-            return WriteResult(
-                conn.name,
-                target.name,
-                conn.action,
-                False,
-                f"still {exc.state} after {wait_timeout:g}s (--wait-timeout)",
-                "Timeout",
-            )
-        reason = f": {exc.reason}" if exc.reason else ""
-        return WriteResult(conn.name, target.name, conn.action, False, f"{exc.state}{reason}", exc.state)
+        return _unsettled(conn, target.name, exc, run.wait_timeout, waited=False)
+
+
+def write(target: TargetPlan, plan: ResourcePlan, run: Run) -> WriteResult:
+    """One write; an AWS error is its result (anything else is the executor's to report)."""
+    try:
+        if plan.type == CONNECTION:
+            return write_connection(target, plan, run)
+        if plan.type == API_DESTINATION:
+            return write_destination(target, plan, run)
+        raise ValueError(f"no writer for {plan.type}")
     except (ClientError, BotoCoreError) as exc:
-        return WriteResult(conn.name, target.name, conn.action, False, describe_error(exc), error_code(exc))
-
-
-def _blocked(plan: ResourcePlan, finished: dict[tuple[str, str, str], WriteResult]) -> WriteResult | None:
-    """A failed result for `plan` when a change it waits for failed: nothing is written for it."""
-    for type_, name in plan.after:
-        before = finished.get((plan.target, type_, name))
-        if before is not None and not before.ok:
-            verb = "not deleted" if plan.action is Action.DELETE else "not written"
-            why = f"{before.label} {before.action.value} failed: {before.detail}"
-            if not before.started:
-                why = f"{before.label} was not written"
-            return WriteResult(
-                plan.name, plan.target, plan.action, False, f"{verb}, because {why}", DEPENDENCY_FAILED, type=plan.type
-            )
-    return None
-
-
-def _known_arns(planned: Planned) -> Arns:
-    arns: Arns = {}
-    for target in planned.targets:
-        for name, live in target.snapshot.live.items():
-            if live is not None and live.data.get("ConnectionArn"):
-                arns[(target.name, name)] = live.data["ConnectionArn"]
-    return arns
-
-
-def apply_plan(
-    planned: Planned,
-    wait_timeout: float,
-    stop: threading.Event,
-    on_result: Callable[[WriteResult], None],
-    force_in_use: bool = False,
-) -> list[WriteResult]:
-    """Write every pending change, WRITERS at a time per target: targets write side by side,
-    each within its own rate cap, and one target waiting its turn never holds another's writers.
-    A change starts once every change it waits for (`after`) has succeeded."""
-    targets = {t.name: t for t in planned.targets}
-    todo = list(planned.plan.pending)
-    pending = {(c.target, *c.key) for c in todo}
-    finished: dict[tuple[str, str, str], WriteResult] = {}
-    run = _Apply(wait_timeout, stop, _known_arns(planned), force_in_use)
-    results: list[WriteResult] = []
-    busy: Counter[str] = Counter()
-
-    def ready(c: ResourcePlan) -> bool:
-        return busy[c.target] < WRITERS and all(
-            (c.target, *dep) not in pending or (c.target, *dep) in finished for dep in c.after
-        )
-
-    def record(result: WriteResult) -> None:
-        finished[(result.target, result.type, result.name)] = result
-        results.append(result)
-        on_result(result)
-
-    workers = max(1, min(WRITERS * len(targets), len(todo)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reconcile-write") as pool:
-        running: dict[Future[WriteResult], ResourcePlan] = {}
-        while todo or running:
-            while not stop.is_set():
-                conn = next((c for c in todo if ready(c)), None)
-                if conn is None:
-                    break
-                todo.remove(conn)
-                blocked = _blocked(conn, finished)
-                if blocked is not None:
-                    record(blocked)
-                    continue
-                busy[conn.target] += 1
-                running[pool.submit(_write, targets[conn.target], conn, run)] = conn
-            if (stop.is_set() or not running) and todo:
-                # Interrupted, or (never, by construction) waiting for something that cannot come.
-                results += [
-                    WriteResult(
-                        c.name,
-                        c.target,
-                        c.action,
-                        False,
-                        "not started (interrupted)",
-                        "Interrupted",
-                        started=False,
-                        type=c.type,
-                    )
-                    for c in todo
-                ]
-                todo = []
-            if not running:
-                break
-            done, _ = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
-            for future in done:
-                busy[running.pop(future).target] -= 1
-                record(future.result())
-    return results
+        return _result(plan, target.name, False, describe_error(exc), error_code(exc))

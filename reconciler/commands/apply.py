@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -13,9 +14,12 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import TextIO
 
-from reconciler.apply.writes import WriteResult, apply_plan
+from reconciler.apply.executor import Running
+from reconciler.apply.intents import apply_plan
+from reconciler.apply.results import INTERNAL, INTERRUPTED, WriteResult
+from reconciler.crash import EXIT_INTERNAL, advice
 from reconciler.errors import ReconcileError
-from reconciler.model import CONNECTION, Action, Place, marked
+from reconciler.model import CONNECTION, Action, Place, labelled, marked
 from reconciler.options import ApplyCommand, PlanOptions
 from reconciler.output import append_file, err, out
 from reconciler.pipeline import Planned, build_plan, read_pool
@@ -24,18 +28,30 @@ from reconciler.render import RENDERERS
 from reconciler.render.json_format import FORMAT_VERSION
 from reconciler.render.markdown import cell
 
-VERB = {"create": "created", "update": "updated", "delete": "deleted"}
+VERB = {"create": "created", "update": "updated", "delete": "deleted", "wait": "settled"}
+
+
+def _in_flight(running: Running) -> str:
+    names = [
+        f"{key[0]}/{labelled(str(key[2]), str(key[3]))}" for key in running.now() if isinstance(key, tuple)
+    ]  # intent ids: (target, step, type, name)
+    return ", ".join(names) or "none"
 
 
 @contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """First SIGINT/SIGTERM: start no new write, let those in flight finish."""
+def stop_on_signals(stop: threading.Event, running: Running | None = None) -> Iterator[None]:
+    """First SIGINT/SIGTERM: start no new write, let those in flight finish. A second one exits at
+    once, naming the writes in flight, whose outcome nobody then knows."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        if not stop.is_set():
+        name = signal.Signals(signum).name
+        if stop.is_set():
             err(
-                f"\nreconcile: {signal.Signals(signum).name} received: finishing writes in flight, starting no new ones"
+                f"\nreconcile: second {name}: exiting now. Writes in flight, outcome unknown: "
+                f"{_in_flight(running or Running())}. Run `reconcile plan` to see where they stand"
             )
+            os._exit(130)
+        err(f"\nreconcile: {name} received: finishing writes in flight, starting no new ones (again to exit now)")
         stop.set()
 
     if threading.current_thread() is not threading.main_thread():
@@ -61,15 +77,19 @@ def confirm(assume_yes: bool, stream: TextIO | None = None) -> None:
         raise ReconcileError("apply cancelled; nothing was written")
 
 
-def result_line(result: WriteResult) -> str:
-    verb = VERB.get(result.action.value, result.action.value)
+def result_line(result: WriteResult, several: bool = False) -> str:
+    """One result for people; with several targets, which target it belongs to leads the line."""
+    where = f"[{result.target}] " if several else ""
+    verb = VERB.get(result.verb, result.verb)
     if result.ok:
-        return f"✓ {result.label}: {verb} ({result.detail})"
+        return f"{where}✓ {result.label}: {verb}" + (f" ({result.detail})" if result.detail else "")
     if not result.started:
-        return f"- {result.label}: {result.action.value} {result.detail}"
-    if result.code == "Interrupted":
-        return f"! {result.label}: {result.action.value} interrupted: {result.detail}"
-    return f"✗ {result.label}: {result.action.value} failed: {result.detail}"
+        return f"{where}- {result.label}: {result.verb} {result.detail}"
+    if result.code == INTERRUPTED:
+        return f"{where}! {result.label}: {result.verb} interrupted: {result.detail}"
+    if result.detail.startswith("not attempted"):
+        return f"{where}✗ {result.label}: {result.verb} {result.detail}"
+    return f"{where}✗ {result.label}: {result.verb} failed: {result.detail}"
 
 
 def counts(results: list[WriteResult]) -> dict[str, int]:
@@ -101,7 +121,7 @@ def json_results(results: list[WriteResult], places: dict[str, Place]) -> str:
                 "name": r.name,
                 "type": r.type,
                 "target": r.target,
-                "action": r.action.value,
+                "action": r.verb,
                 "ok": r.ok,
                 "detail": r.detail,
                 "code": r.code or None,
@@ -120,7 +140,7 @@ def markdown_results(results: list[WriteResult]) -> str:
     for r in results:
         mark = "✅" if r.ok else ("⏭️" if not r.started else "❌")
         detail = r.detail if r.ok or not r.code else f"`{r.code}` {r.detail}"
-        lines.append(f"| `{r.name}`{marked(r.type)} | {r.action.value} | {mark} {cell(detail)} |")
+        lines.append(f"| `{r.name}`{marked(r.type)} | {r.verb} | {mark} {cell(detail)} |")
     return "\n".join(lines + ["", summary(results), ""])
 
 
@@ -189,24 +209,31 @@ def command(opts: ApplyCommand) -> int:
         return 0
     confirm(opts.yes, people)
     stop = threading.Event()
-    with stop_on_signals(stop):
+    running = Running()
+    several = len(plan.targets) > 1
+    with stop_on_signals(stop, running):
         results = apply_plan(
             planned,
             opts.wait_timeout,
             stop,
-            lambda r: out(result_line(r) + "\n", people),
+            lambda r: out(result_line(r, several) + "\n", people),
             force_in_use=opts.force_delete_in_use,
+            running=running,
         )
     for r in results:
         if not r.started:
-            out(result_line(r) + "\n", people)
+            out(result_line(r, several) + "\n", people)
     out("\n" + summary(results) + "\n", people)
     if as_json:
         order = {(c.target, *c.key): i for i, c in enumerate(plan.pending)}
-        out(json_results(sorted(results, key=lambda r: order.get((r.target, r.type, r.name), len(order))), plan.places))
+        out(json_results(sorted(results, key=lambda r: order.get((r.target, r.type, r.name), -1)), plan.places))
     if opts.summary:
         append_file(opts.summary, RENDERERS["markdown"](plan) + markdown_results(results))
     failures = [r for r in results if r.started and not r.ok]
     for r in failures:
-        err(f"reconcile: {r.label}: {r.action.value} failed [{r.code}]: {r.detail}")
+        where = f"{r.target}/" if several else ""
+        err(f"reconcile: {where}{r.label}: {r.verb} failed [{r.code}]: {r.detail}")
+    if any(r.code == INTERNAL for r in results):
+        err(f"reconcile: internal error during apply: {advice('the file named above')}")
+        return EXIT_INTERNAL
     return 1 if any(not r.ok for r in results) else 0
