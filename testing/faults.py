@@ -49,7 +49,14 @@ class DelayOutcome:
     seconds: float
 
 
-Outcome = ErrorOutcome | DropOutcome | LostReplyOutcome | DelayOutcome
+@dataclass(frozen=True)
+class GarbledOutcome:
+    """Handle the request, then answer 200 with a timestamp that is no timestamp (a reply mangled
+    on the way): botocore's parser raises ValueError, which is no BotoCoreError or ClientError,
+    the unexpected kind of error apply must still report."""
+
+
+Outcome = ErrorOutcome | DropOutcome | LostReplyOutcome | DelayOutcome | GarbledOutcome
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,11 @@ FAULTS: dict[str, Callable[[str, FaultOptions], Outcome]] = {
         400, "AccessDeniedException", "User is not authorized to perform this action."
     ),
     "access_denied_iam": lambda prefix, o: ErrorOutcome(400, "AccessDeniedException", _iam_denied(prefix, o)),
+    # What a read right after a create may answer (eventual consistency).
+    "not_found": lambda prefix, o: ErrorOutcome(
+        400, "ResourceNotFoundException", f"Failed to describe the connection(s). {o.resource or 'It'} does not exist."
+    ),
+    "garbled": lambda prefix, _o: GarbledOutcome(),
     "limit": lambda prefix, _o: ErrorOutcome(
         400, "LimitExceededException", "The requested resource exceeds the maximum number allowed."
     ),

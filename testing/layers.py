@@ -8,8 +8,8 @@ from typing import NoReturn
 
 from reconciler.sandbox.middleware import Handler
 from reconciler.sandbox.server import SOCKET_KEY
-from reconciler.sandbox.wire import AwsError, AwsRequest, Environ, Reply, error_reply
-from testing.faults import DelayOutcome, DropOutcome, ErrorOutcome, FaultPlan, LostReplyOutcome
+from reconciler.sandbox.wire import JSON_CONTENT_TYPE, AwsError, AwsRequest, Environ, Reply, error_reply
+from testing.faults import DelayOutcome, DropOutcome, ErrorOutcome, FaultPlan, GarbledOutcome, LostReplyOutcome
 
 
 class Latency:
@@ -55,6 +55,10 @@ class FaultInjection:
         if isinstance(outcome, LostReplyOutcome):
             inner(request, environ)
             drop_connection(environ)
+        if isinstance(outcome, GarbledOutcome):
+            inner(request, environ)
+            body = b'{"CreationTime": "garbled"}'
+            return Reply(200, body, [("Content-Type", JSON_CONTENT_TYPE), ("Content-Length", str(len(body)))])
         if isinstance(outcome, DelayOutcome):
             time.sleep(outcome.seconds)
             if self._epoch != epoch:
