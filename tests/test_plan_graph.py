@@ -288,3 +288,17 @@ def test_a_saved_plan_is_applied_with_another_profile(
     applied = run(capsys, "apply", str(saved), "--yes", "--profile", "deploy")
     assert applied.code == 0, applied.err
     assert re.search(r"^✓ stripe: created", applied.out, re.M)
+
+
+def test_an_update_whose_every_reply_timed_out_is_read_back_before_it_is_reported(
+    aws: TestEmulator, specs: Path, events: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live_api_key(events, "stripe", description="Old")
+    write_file(specs, "stripe.yaml", api_key_spec())
+    monkeypatch.setenv("RECONCILE_READ_TIMEOUT", "0.5")
+    # Each attempt is acted on by the server after the client gave up on its reply.
+    aws.inject("UpdateConnection", "timeout", times=5, seconds=1.0)
+    applied = apply(capsys)
+    assert applied.code == 0, applied.out + applied.err
+    assert "✓ stripe: updated" in applied.out
+    assert events.describe_connection(Name="stripe")["Description"] == "Stripe"

@@ -134,3 +134,43 @@ def test_signal_while_waiting_for_a_stuck_connection_ends_in_bounded_time(
         in stdout
     )
     assert "reconcile: crm: create failed [Interrupted]: " in stderr
+
+
+def test_a_second_interrupt_exits_at_once_naming_the_writes_in_flight(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any
+) -> None:
+    secrets.create_secret(Name="prod/shared", SecretString="value-shared")
+    for i in range(3):
+        write(specs, f"c{i:02}.yaml", api_key_spec(name=f"c{i:02}", secret="prod/shared", description="New"))
+        auth = {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "value-shared"}}
+        events.create_connection(Name=f"c{i:02}", Description="Old", AuthorizationType="API_KEY", AuthParameters=auth)
+    aws.inject("UpdateConnection", "timeout", times=3, seconds=20.0)  # held far longer than the test waits
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "--yes", "--dir", "connections", "--wait-timeout", "30"],
+        cwd=specs.parent,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "RECONCILE_READ_TIMEOUT": "60"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while aws.calls("UpdateConnection") < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        stdout, stderr = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert time.monotonic() - started < 5  # not the 20 s the writes in flight are held
+    assert process.returncode == 130, stdout + stderr
+    assert "reconcile: second SIGINT: exiting now. Writes in flight, outcome unknown: " in stderr
+    named = stderr.split("outcome unknown: ", 1)[1].split(". Run", 1)[0]
+    assert sorted(named.split(", ")) == ["default/c00", "default/c01", "default/c02"]
+    assert "Traceback" not in stderr
