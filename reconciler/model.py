@@ -225,6 +225,9 @@ class Plan:
     resources: list[ResourcePlan]
     targets: list[str] = field(default_factory=lambda: ["default"])
     places: dict[str, Place] = field(default_factory=dict)  # by target name
+    # Targets that could not be planned (credentials, account, reads), by name: why. The others
+    # are planned and shown all the same.
+    failed: dict[str, str] = field(default_factory=dict)
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.resources if c.action is action)

@@ -11,12 +11,16 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler.aws.clients import AwsOptions, Budget, Clients, connect
+from reconciler.aws.errors import describe_error
 from reconciler.aws.rate import DEFAULT_EVENTBRIDGE_RPS
 from reconciler.config import Config, Target, resolve_targets
 from reconciler.errors import Problem, ReconcileError, SpecErrors
@@ -51,6 +55,12 @@ class Planned:
     plan: Plan
     targets: list[TargetPlan]
     config: str | None = None  # the reconcile.yaml in use, if any
+
+    def report_failures(self) -> list[str]:
+        """One line per problem of each target that could not be planned, naming the target."""
+        return [
+            f"reconcile: target {name}: {line}" for name, why in self.plan.failed.items() for line in why.splitlines()
+        ]
 
     def specs(self) -> dict[tuple[str, str, str], Spec]:
         """Every spec planned, by (target, type, name)."""
@@ -164,38 +174,79 @@ def build_plan(options: PlanOptions, pool: ThreadPoolExecutor, check: PlaceCheck
                 f"refusing to prune target {target.name}: its specs folder holds no specs, and pruning would delete "
                 "every connection"
             )
-    targets = config.targets
-    connected = [f.result() for f in [pool.submit(_connect, t, options) for t in targets]]
+    alone = len(config.targets) > 1  # one target's failure is reported, and the others still planned
+    failed: dict[str, str] = {}
+    attempts = [(t, pool.submit(_connect, t, options)) for t in config.targets]
+    connected_by: dict[str, Clients] = {}
+    for target, attempt in attempts:
+        identity = _outcome(attempt, alone)
+        if isinstance(identity, Clients):
+            connected_by[target.name] = identity
+        else:
+            failed[target.name] = identity
+    targets = [t for t in config.targets if t.name in connected_by]
+    connected = [connected_by[t.name] for t in targets]
     places = {t.name: Place(c.account or None, c.region) for t, c in zip(targets, connected)}
     for target in targets:
         if check is not None:
             check(target.name, places[target.name])
     refuse_overlapping_prunes(targets, places)
     _share_budgets(targets, connected, places, options)
-    unpicked = _unpicked_specs(config) if any(t.prune for t in targets) else {}
-    around = {
-        t.name: neighbours(t, targets, places, declared, config.unpicked, unpicked) if t.prune else [] for t in targets
-    }
-    if len(targets) == 1:
+    # Targets left out (--target) or whose identity failed: where they are is not known for sure,
+    # but what they declare is protected from pruning all the same.
+    unknown = config.unpicked + [t for t in config.targets if t.name in failed]
+    elsewhere = (
+        {**_unpicked_specs(unknown, config.path), **{t: declared[t] for t in failed}}
+        if any(t.prune for t in targets)
+        else {}
+    )
+    around = {t.name: neighbours(t, targets, places, declared, unknown, elsewhere) if t.prune else [] for t in targets}
+    if not alone:
         single, clients = targets[0], connected[0]
         planned = [_plan_one(single, clients, declared[single.name], around[single.name], options, pool)]
     else:
         futures = [
-            pool.submit(_plan_alone, t, c, declared[t.name], around[t.name], options)
+            (t, pool.submit(_plan_alone, t, c, declared[t.name], around[t.name], options))
             for t, c in zip(targets, connected)
         ]
-        planned = [f.result() for f in futures]
-    plan = Plan([c for t in planned for c in t.plans], targets=[t.name for t in targets], places=places)
+        planned = []
+        for target, reading in futures:
+            outcome = _outcome(reading, alone)
+            if isinstance(outcome, TargetPlan):
+                planned.append(outcome)
+            else:
+                failed[target.name] = outcome
+                places.pop(target.name, None)
+    plan = Plan(
+        [c for t in planned for c in t.plans],
+        targets=[t.name for t in config.targets],
+        places=places,
+        failed={t.name: failed[t.name] for t in config.targets if t.name in failed},
+    )
     _refuse_unmatched(config, {c.name for c in plan.resources})
     return Planned(plan, planned, config.path)
 
 
-def _unpicked_specs(config: Config) -> dict[str, list[Spec]]:
-    """What the targets --target left out declare, as far as their files read: pruning protects it.
+T = TypeVar("T")
+
+
+def _outcome(future: Future[T], alone: bool) -> T | str:
+    """A target's step: its result, or (with several targets) why it failed, so the other targets
+    are still planned. A bug is no target's failure: it ends the run."""
+    try:
+        return future.result()
+    except (ReconcileError, ClientError, BotoCoreError) as exc:
+        if not alone:
+            raise
+        return describe_error(exc) if isinstance(exc, (ClientError, BotoCoreError)) else str(exc)
+
+
+def _unpicked_specs(unpicked: list[Target], config_path: str | None) -> dict[str, list[Spec]]:
+    """What targets this run does not plan declare, as far as their files read: pruning protects it.
     Their problems are not this run's to report."""
-    skip = frozenset({os.path.abspath(config.path)} if config.path else ())
+    skip = frozenset({os.path.abspath(config_path)} if config_path else ())
     found: dict[str, list[Spec]] = {}
-    for target in config.unpicked:
+    for target in unpicked:
         specs = found.setdefault(target.name, [])
         for path in target.specs:
             specs += load_specs(path, skip)[0]

@@ -174,6 +174,12 @@ def _from_saved(plan_file: str, current: PlanOptions, pool: ThreadPoolExecutor) 
     planned = build_plan(
         PlanOptions.replayed(saved.options, current), pool, saved_plan.place_check(plan_file, document)
     )
+    if planned.plan.failed:
+        # A saved plan is applied whole or not at all.
+        raise ReconcileError(
+            f"{plan_file} can't be applied: some of its targets could not be planned now; nothing was written:\n  "
+            + "\n  ".join(line.removeprefix("reconcile: ") for line in planned.report_failures())
+        )
     reasons = saved_plan.staleness(saved, document, planned.plan, planned.specs())
     if reasons:
         raise ReconcileError(
@@ -200,13 +206,17 @@ def command(opts: ApplyCommand) -> int:
         planned = _from_saved(opts.plan_file, opts.plan, pool) if opts.plan_file else build_plan(opts.plan, pool)
     plan = planned.plan
     out(RENDERERS["text"](plan), people)
+    # A target that could not be planned writes nothing; the others are applied. The run fails.
+    failed_targets = 1 if plan.failed else 0
+    for line in planned.report_failures():
+        err(line)
     _refuse_in_use(planned, opts.force_delete_in_use)
     if not plan.has_changes:
         if opts.summary:
             append_file(opts.summary, RENDERERS["markdown"](plan))
         if as_json:
             out(json_results([], plan.places))
-        return 0
+        return failed_targets
     confirm(opts.yes, people)
     stop = threading.Event()
     running = Running()
@@ -236,4 +246,4 @@ def command(opts: ApplyCommand) -> int:
     if any(r.code == INTERNAL for r in results):
         err(f"reconcile: internal error during apply: {advice('the file named above')}")
         return EXIT_INTERNAL
-    return 1 if any(not r.ok for r in results) else 0
+    return 1 if any(not r.ok for r in results) else failed_targets

@@ -67,6 +67,8 @@ def render(plan: Plan) -> str:
         # The account and region each target was planned in (absent for a plan not made against AWS).
         "places": {name: {"account": p.account, "region": p.region} for name, p in plan.places.items()},
         "changes": [connection_record(c) for c in plan.resources],
+        # Targets that could not be planned, and why (present only when some failed).
+        **({"failed_targets": plan.failed} if plan.failed else {}),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 

@@ -50,7 +50,12 @@ def render(plan: Plan) -> str:
     places = [f"`{cell(name)}` ({plan.places[name]})" for name in plan.targets if name in plan.places]
     if places:
         out += ["Target" + ("s" if len(places) > 1 else "") + ": " + "; ".join(places), ""]
-    if not plan.has_changes:
+    if plan.failed:
+        out += [f"❌ **Not planned:** `{cell(name)}`: {cell(why.splitlines()[0])}" for name, why in plan.failed.items()]
+        out.append("")
+    if not plan.has_changes and plan.failed:
+        out.append(f"**No changes in the targets planned.** {counted(plan.resources, '(s)')} match the specs.")
+    elif not plan.has_changes:
         out.append(f"✅ **No changes.** {counted(plan.resources, '(s)')} match the specs.")
     else:
         out.append(f"**Plan:** {plan.summary()}.")

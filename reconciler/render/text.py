@@ -9,6 +9,7 @@ from reconciler.render.values import SYMBOL, change_line
 def render(plan: Plan) -> str:
     # Which account and region each target's plan is for, before anything it would change.
     lines = [f"Target {name}: {plan.places[name]}" for name in plan.targets if name in plan.places]
+    lines += [f"Target {name}: not planned: {why.splitlines()[0]}" for name, why in plan.failed.items()]
     if lines:
         lines.append("")
     multi = len(plan.targets) > 1
@@ -25,6 +26,10 @@ def render(plan: Plan) -> str:
         lines.append("")
     if plan.has_changes:
         lines.append(f"Plan: {plan.summary()}.")
+    elif plan.failed:
+        lines.append(f"No changes in the targets planned: {counted(plan.resources, '(s)')} match the specs.")
     else:
         lines.append(f"No changes: {counted(plan.resources, '(s)')} match the specs.")
+    if plan.failed:
+        lines.append(f"Incomplete: {len(plan.failed)} target(s) not planned: {', '.join(plan.failed)}.")
     return "\n".join(lines) + "\n"
