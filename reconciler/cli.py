@@ -30,6 +30,7 @@ from reconciler.options import (
     ValidateCommand,
 )
 from reconciler.output import err, out, setup_logging
+from reconciler.progress import PROGRESS
 from reconciler.render.json_format import render_errors
 from reconciler.secrets.redact import REDACTOR
 
@@ -58,7 +59,12 @@ def _common(parser: argparse.ArgumentParser, aws: bool = True) -> None:
         "-v", "--verbose", action="count", default=0, help="more logging: -v, -vv, -vvv (botocore, redacted)"
     )
     if aws:
-        parser.add_argument("--region", help="AWS region (default: the boto3 chain)")
+        parser.add_argument(
+            "-q", "--quiet", action="store_true", help="no progress line on stderr while connections are read"
+        )
+        parser.add_argument(
+            "--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region)"
+        )
         parser.add_argument("--profile", help="AWS profile (default: the boto3 chain)")
         parser.add_argument("--concurrency", type=int, default=16, help="AWS reads in flight at once (default 16)")
         parser.add_argument(
@@ -279,6 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # validate --format json reports spec errors itself (they don't reach here); the rest get them here.
         json_errors = getattr(args, "format", None) == "json"
         setup_logging(args.verbose)
+        PROGRESS.enabled = not getattr(args, "quiet", False)
         code: int = args.func(args)
         return code
     except SpecErrors as exc:

@@ -25,10 +25,11 @@ from reconciler.aws.rate import DEFAULT_EVENTBRIDGE_RPS
 from reconciler.config import Config, Target, resolve_targets
 from reconciler.errors import Problem, ReconcileError, SpecErrors
 from reconciler.load.specs import load_specs
-from reconciler.model import Place, Plan, ResourcePlan, Spec, counted
+from reconciler.model import API_DESTINATION, CONNECTION, Place, Plan, ResourcePlan, Spec, counted
 from reconciler.options import PlanOptions
 from reconciler.plan.places import neighbours, refuse_overlapping_prunes
 from reconciler.plan.target import plan_target
+from reconciler.progress import PROGRESS
 from reconciler.read.step import Snapshot, read_target
 from reconciler.validate import validate_specs
 
@@ -184,6 +185,12 @@ def build_plan(options: PlanOptions, pool: ThreadPoolExecutor, check: PlaceCheck
             connected_by[target.name] = identity
         else:
             failed[target.name] = identity
+    if failed and not connected_by:
+        # Nothing to plan: one error for the run, said once when every target says the same.
+        reasons = sorted(set(failed.values()))
+        raise ReconcileError(
+            reasons[0] if len(reasons) == 1 else "\n".join(f"target {n}: {why}" for n, why in failed.items())
+        )
     targets = [t for t in config.targets if t.name in connected_by]
     connected = [connected_by[t.name] for t in targets]
     places = {t.name: Place(c.account or None, c.region) for t, c in zip(targets, connected)}
@@ -201,6 +208,44 @@ def build_plan(options: PlanOptions, pool: ThreadPoolExecutor, check: PlaceCheck
         else {}
     )
     around = {t.name: neighbours(t, targets, places, declared, unknown, elsewhere) if t.prune else [] for t in targets}
+    PROGRESS.start(*_reads(targets, declared))
+    try:
+        planned = _read_and_plan(targets, connected, declared, around, options, pool, alone, failed, places)
+    finally:
+        PROGRESS.finish()
+    plan = Plan(
+        [c for t in planned for c in t.plans],
+        targets=[t.name for t in config.targets],
+        places=places,
+        failed={t.name: failed[t.name] for t in config.targets if t.name in failed},
+    )
+    _refuse_unmatched(config, {c.name for c in plan.resources})
+    return Planned(plan, planned, config.path)
+
+
+def _reads(targets: list[Target], declared: dict[str, list[Spec]]) -> tuple[int, str]:
+    """How many describes the read step makes, and of what: for the progress line."""
+    total, destinations = 0, False
+    for target in targets:
+        specs = [s for s in declared[target.name] if target.selects(s.name)]
+        names = {s.name for s in specs if s.type == CONNECTION}
+        used = {s.body.get("Connection") for s in specs if s.type == API_DESTINATION} - names - {None}
+        destinations = destinations or any(s.type == API_DESTINATION for s in specs)
+        total += len(specs) + len(used)
+    return total, "connections and API destinations" if destinations else "connections"
+
+
+def _read_and_plan(
+    targets: list[Target],
+    connected: list[Clients],
+    declared: dict[str, list[Spec]],
+    around: dict[str, list[Spec]],
+    options: PlanOptions,
+    pool: ThreadPoolExecutor,
+    alone: bool,
+    failed: dict[str, str],
+    places: dict[str, Place],
+) -> list[TargetPlan]:
     if not alone:
         single, clients = targets[0], connected[0]
         planned = [_plan_one(single, clients, declared[single.name], around[single.name], options, pool)]
@@ -217,14 +262,7 @@ def build_plan(options: PlanOptions, pool: ThreadPoolExecutor, check: PlaceCheck
             else:
                 failed[target.name] = outcome
                 places.pop(target.name, None)
-    plan = Plan(
-        [c for t in planned for c in t.plans],
-        targets=[t.name for t in config.targets],
-        places=places,
-        failed={t.name: failed[t.name] for t in config.targets if t.name in failed},
-    )
-    _refuse_unmatched(config, {c.name for c in plan.resources})
-    return Planned(plan, planned, config.path)
+    return planned
 
 
 T = TypeVar("T")

@@ -204,10 +204,11 @@ def test_v_says_which_files_were_loaded_and_skipped_and_which_targets(
     calls = [line for line in _messages(verbose.err) if "AWS call" in line]
     # Side by side, so in any order; ListConnections looks for a connection the missing one may rename,
     # GetCallerIdentity finds the account the plan names.
+    # A call about one connection names it (its Name, never another parameter).
     assert sorted(calls) == [
         f"DEBUG reconciler.aws.clients: AWS call {operation} (target eu, eu-west-1)"
         for operation in (
-            "events:DescribeConnection",
+            "events:DescribeConnection stripe",
             "events:ListConnections",
             "secretsmanager:BatchGetSecretValue",
             "sts:GetCallerIdentity",

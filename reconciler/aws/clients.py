@@ -271,10 +271,19 @@ def _log_calls(session: boto3.Session, target: str, region: str) -> None:
     """-vv: one line per AWS call (not per retry), operation and target; no parameters, which can hold secrets.
     On the session, so every client of the target logs: STS's for the role and the account check too."""
 
-    def before_call(model: Any, **_: Any) -> None:
-        prefix = model.service_model.signing_name
-        log.debug("AWS call %s:%s (target %s, %s)", prefix, model.name, target, region)
+    def name_of(params: Any, context: Any, **_: Any) -> None:
+        # Only the resource's Name is taken from the parameters (never a value): which connection
+        # or destination a call is about.
+        if isinstance(params, dict) and isinstance(params.get("Name"), str) and isinstance(context, dict):
+            context["reconcile_name"] = params["Name"]
 
+    def before_call(model: Any, context: Any = None, **_: Any) -> None:
+        prefix = model.service_model.signing_name
+        name = (context or {}).get("reconcile_name")
+        about = f" {name}" if name else ""
+        log.debug("AWS call %s:%s%s (target %s, %s)", prefix, model.name, about, target, region)
+
+    session.events.register("before-parameter-build", name_of)
     session.events.register("before-call", before_call)
 
 

@@ -12,6 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from reconciler.aws.errors import NOT_FOUND, error_code, grouped_failure
 from reconciler.aws.secret_versions import read_versions
 from reconciler.model import Live, ReadFailure, SecretVersion
+from reconciler.progress import PROGRESS
 from reconciler.secrets.managed import SlotId, managed_slots
 from reconciler.secrets.redact import Secret
 
@@ -46,7 +47,14 @@ def _each(
     read: Callable[[Any, str], T], client: Any, names: list[str], pool: ThreadPoolExecutor, operation: str, what: str
 ) -> dict[str, T]:
     """One read per name, concurrently; every failure reported together."""
-    futures = {name: pool.submit(read, client, name) for name in names}
+
+    def counted(client: Any, name: str) -> T:
+        try:
+            return read(client, name)
+        finally:
+            PROGRESS.advance()
+
+    futures = {name: pool.submit(counted, client, name) for name in names}
     wait(futures.values())  # one wake-up for the lot, not one per name
     found: dict[str, T] = {}
     failures: list[tuple[str, BaseException]] = []
