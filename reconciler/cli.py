@@ -20,6 +20,7 @@ from reconciler.errors import Location, Problem, ReconcileError, SpecErrors
 from reconciler.importer import DEFAULT_SECRET_NAME
 from reconciler.options import (
     DEFAULT_DIR,
+    DEFAULT_TARGET_CONCURRENCY,
     ApplyCommand,
     ImportCommand,
     PlanCommand,
@@ -66,7 +67,16 @@ def _common(parser: argparse.ArgumentParser, aws: bool = True) -> None:
             "--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region)"
         )
         parser.add_argument("--profile", help="AWS profile (default: the boto3 chain)")
-        parser.add_argument("--concurrency", type=int, default=16, help="AWS reads in flight at once (default 16)")
+        parser.add_argument(
+            "--concurrency", type=int, default=16, help="AWS reads in flight at once per target (default 16)"
+        )
+        parser.add_argument(
+            "--target-concurrency",
+            type=int,
+            default=DEFAULT_TARGET_CONCURRENCY,
+            metavar="N",
+            help=f"targets read and planned at once (default {DEFAULT_TARGET_CONCURRENCY})",
+        )
         parser.add_argument(
             "--force-secrets", action="store_true", help="push every secret value, whether or not it is known to differ"
         )
@@ -148,6 +158,7 @@ def _plan_options(args: argparse.Namespace) -> PlanOptions:
         force_secrets=args.force_secrets,
         verify_secrets=not args.no_verify_secrets,
         concurrency=max(2, args.concurrency),
+        target_concurrency=max(1, args.target_concurrency),
         max_rps=args.max_rps,
     )
 

@@ -11,6 +11,9 @@ from typing import Any
 
 DEFAULT_DIR = "connections"
 DEFAULT_CONCURRENCY = 16
+# Targets read and planned at once. Each runs its own reads (up to --concurrency); threads and
+# memory then stay flat however many targets a repository has (300 targets: under 150 threads).
+DEFAULT_TARGET_CONCURRENCY = 8
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,13 @@ class PlanOptions:
     # region check guards the place.
     profile: str | None = None
     concurrency: int = DEFAULT_CONCURRENCY
+    target_concurrency: int = DEFAULT_TARGET_CONCURRENCY
     max_rps: float | None = None  # overrides every target's rate cap (--max-rps)
 
     def replayable(self) -> dict[str, Any]:
         """What a saved plan records: everything that decides what the plan says."""
         data = asdict(self)
-        del data["concurrency"], data["max_rps"], data["profile"]
+        del data["concurrency"], data["target_concurrency"], data["max_rps"], data["profile"]
         return data
 
     @classmethod
@@ -71,6 +75,7 @@ class PlanOptions:
             # Saved before --only existed (format 2 all the same): no filter.
             only=tuple(saved.get("only") or ()),
             concurrency=now.concurrency,
+            target_concurrency=now.target_concurrency,
             max_rps=now.max_rps,
         )
 

@@ -248,10 +248,12 @@ def _read_and_plan(
 ) -> list[TargetPlan]:
     if not alone:
         single, clients = targets[0], connected[0]
-        planned = [_plan_one(single, clients, declared[single.name], around[single.name], options, pool)]
-    else:
+        return [_plan_one(single, clients, declared[single.name], around[single.name], options, pool)]
+    # One bounded pool of target workers: threads don't grow with the number of targets.
+    workers = ThreadPoolExecutor(max_workers=options.target_concurrency, thread_name_prefix="reconcile-target")
+    try:
         futures = [
-            (t, pool.submit(_plan_alone, t, c, declared[t.name], around[t.name], options))
+            (t, workers.submit(_plan_alone, t, c, declared[t.name], around[t.name], options))
             for t, c in zip(targets, connected)
         ]
         planned = []
@@ -262,6 +264,8 @@ def _read_and_plan(
             else:
                 failed[target.name] = outcome
                 places.pop(target.name, None)
+    finally:
+        workers.shutdown(wait=True, cancel_futures=True)
     return planned
 
 

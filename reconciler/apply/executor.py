@@ -74,6 +74,7 @@ def walk(
     stop: threading.Event,
     on_outcome: Callable[[Task[R], R], None],
     running: Running | None = None,
+    max_workers: int = 64,
 ) -> dict[Hashable, R]:
     """Every task's outcome, by key, reported through `on_outcome` as it comes."""
     known = {t.key for t in tasks}
@@ -90,7 +91,7 @@ def walk(
         return any(dep in known and dep not in done for dep in task.after)
 
     groups = len({t.group for t in tasks})
-    workers = max(1, min(per_group * max(1, groups), len(tasks)))
+    workers = max(1, min(per_group * max(1, groups), len(tasks), max_workers))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reconcile-write") as pool:
         futures: dict[Future[R], Task[R]] = {}
         while todo or futures:
