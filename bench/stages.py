@@ -62,7 +62,7 @@ class InlinePool:
 STAGES: list[tuple[Any, str, str]] = [
     (pipeline, "load_specs", "load YAML"),
     (pipeline, "validate_specs", "validate (schema, semantic)"),
-    (pipeline, "make_clients", "make clients"),
+    (pipeline, "connect", "connect (identity, clients)"),
     (snapshot, "resolve_secrets", "resolve source secrets (BatchGet)"),
     (snapshot, "describe_all", "DescribeConnection"),
     (snapshot, "read_managed_secrets", "managed secrets (BatchGet)"),

@@ -15,6 +15,9 @@ import time
 from typing import TextIO
 
 INTERVAL = 5.0  # seconds between plain lines off a terminal
+# Off a terminal, a plan of fewer reads gets no lines: at the quota it takes a second or two, and
+# a line in a CI log would say nothing an error or the plan doesn't say soon after.
+PLAIN_MINIMUM = 50
 REDRAW = 0.25  # seconds between redraws on a terminal
 
 
@@ -42,6 +45,8 @@ class Progress:
             self._started = time.monotonic()
         self._stream = stream or sys.stderr
         self._live = bool(getattr(self._stream, "isatty", lambda: False)())
+        if not self._live and total < PLAIN_MINIMUM:
+            return
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._report, name="reconcile-progress", daemon=True)
         self._thread.start()
