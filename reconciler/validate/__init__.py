@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reconciler.errors import Problem
 from reconciler.model import API_DESTINATION, CONNECTION, Spec
-from reconciler.validate.schema import declared_type, schema_problems
+from reconciler.validate.schema_problems import declared_type, schema_problems
 from reconciler.validate.semantic import connection_problems, duplicate_name_problems, semantic_problems
 
 

@@ -18,8 +18,8 @@ from reconciler.errors import Problem
 from reconciler.load.yaml_loader import dotted
 from reconciler.model import API_DESTINATION, CONNECTION, TYPES, Spec
 from reconciler.patterns import matches
-from reconciler.schema import definition, type_schema
 from reconciler.secrets.refs import FIXED_SECRET_FIELDS
+from reconciler.spec_schema import definition, type_schema
 from reconciler.validate.quick import QuickValidator
 
 AUTH_BLOCKS = {
