@@ -140,6 +140,18 @@ BAD: dict[str, tuple[str, str | list[str]]] = {
             "^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$",
         ],
     ),
+    "endpoint over http": (
+        destination().replace("https://api.example.com/stripe/*", "http://api.example.com/stripe/*"),
+        "c/d.yaml:13:1: InvocationEndpoint: must be an HTTPS URL with a host (https://...): AWS refuses others",
+    ),
+    "endpoint without a scheme": (
+        destination().replace("https://api.example.com/stripe/*", "api.example.com/stripe"),
+        "c/d.yaml:13:1: InvocationEndpoint: must be an HTTPS URL with a host (https://...): AWS refuses others",
+    ),
+    "endpoint without a host": (
+        destination().replace("https://api.example.com/stripe/*", "https:///stripe"),
+        "c/d.yaml:13:1: InvocationEndpoint: must be an HTTPS URL with a host (https://...): AWS refuses others",
+    ),
     "endpoint too long": (
         destination().replace("https://api.example.com/stripe/*", "https://a.example.com/" + "x" * 2027),
         "c/d.yaml:13:1: InvocationEndpoint: must be at most 2048 characters (got 2049)",

@@ -5,7 +5,12 @@ from __future__ import annotations
 from reconciler.errors import Problem
 from reconciler.model import API_DESTINATION, CONNECTION, Spec
 from reconciler.validate.schema_problems import declared_type, schema_problems
-from reconciler.validate.semantic import connection_problems, duplicate_name_problems, semantic_problems
+from reconciler.validate.semantic import (
+    connection_problems,
+    duplicate_name_problems,
+    endpoint_problems,
+    semantic_problems,
+)
 
 
 def validate_specs(specs: list[Spec]) -> list[Problem]:
@@ -17,9 +22,13 @@ def validate_specs(specs: list[Spec]) -> list[Problem]:
         type_ = declared_type(spec)
         if type_ == CONNECTION:
             found += semantic_problems(spec)
-        elif type_ == API_DESTINATION and not any(p.path == "Connection" for p in found):
-            # A Connection the schema rejects is not looked up as well: one error per key.
-            found += connection_problems(spec, declared)
+        elif type_ == API_DESTINATION:
+            # A key the schema rejects is not checked again: one error per key.
+            flagged = {p.path for p in found}
+            if "Connection" not in flagged:
+                found += connection_problems(spec, declared)
+            if "InvocationEndpoint" not in flagged:
+                found += endpoint_problems(spec)
         problems.extend(found)
     problems.extend(duplicate_name_problems(specs))
     return problems

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 from typing import Any
+from urllib.parse import urlsplit
 
 from reconciler.errors import Problem
 from reconciler.load.yaml_loader import dotted
@@ -106,3 +107,26 @@ def connection_problems(spec: Spec, declared: list[str]) -> list[Problem]:
         else "declare it there, or give ConnectionArn for a connection managed elsewhere"
     )
     return [_problem(spec, ("Connection",), f"no connection {name!r} is declared in target {spec.target}; {tail}")]
+
+
+NOT_HTTPS = "must be an HTTPS URL with a host (https://...): AWS refuses others"
+
+
+def endpoint_problems(spec: Spec) -> list[Problem]:
+    """A destination's InvocationEndpoint must be an HTTPS URL with a host (EventBridge user guide,
+    "Create an API destination": "The URL must use HTTPS"). The model's pattern lets `http://...`
+    through, and AWS refuses it only at apply (ValidationException, "please provide a valid HTTPS
+    endpoint URL"), so it is checked here, offline."""
+    endpoint = spec.body.get("InvocationEndpoint")
+    if not isinstance(endpoint, str):
+        return []
+    try:
+        parts = urlsplit(endpoint)
+        https = parts.scheme.lower() == "https" and bool(parts.hostname)
+    except ValueError:  # an unbalanced "[" in the host, say
+        https = False
+    if https:
+        return []
+    return [
+        _problem(spec, ("InvocationEndpoint",), "must be an HTTPS URL with a host (https://...): AWS refuses others")
+    ]
