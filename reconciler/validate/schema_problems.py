@@ -37,6 +37,19 @@ _TYPE_NAMES = {
 }
 
 
+# The model's patterns a reader meets most, in words; any other is quoted as it stands.
+PATTERN_WORDS = {
+    r"^(?:[\.\-_A-Za-z0-9]+)$": "must use letters, digits, '.', '-' and '_' only",
+    r"^(?:.*)$": "must be one line (no line breaks)",
+    r"^[a-zA-Z0-9_\-/:]*$": "must use letters, digits, '_', '-', '/' and ':' only",
+    r"^[ \t]*[^\x00-\x1F:\x7F]+([ \t]+[^\x00-\x1F:\x7F]+)*[ \t]*$": "must not contain ':' or control characters",
+}
+
+
+def pattern_message(pattern: str) -> str:
+    return PATTERN_WORDS.get(pattern) or f"does not match the pattern {pattern}"
+
+
 def _whole_value_pattern(
     validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
 ) -> Iterator[ValidationError]:
@@ -162,7 +175,7 @@ def schema_messages(error: ValidationError, spec: Spec, echo: bool = False) -> l
         return [(path, f"must have at least {error.validator_value} entries")]
     if kind == "pattern":
         got = f" (got {value!r})" if echo else ""
-        return [(path, f"does not match the pattern {error.validator_value}{got}")]
+        return [(path, f"{pattern_message(error.validator_value)}{got}")]
     if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         bound = {"minimum": "at least", "exclusiveMinimum": "more than", "maximum": "at most"}.get(kind, "less than")
         return [(path, f"must be {bound} {error.validator_value}")]
