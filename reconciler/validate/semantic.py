@@ -147,6 +147,4 @@ def endpoint_problems(spec: Spec) -> list[Problem]:
         https = False
     if https:
         return []
-    return [
-        _problem(spec, ("InvocationEndpoint",), "must be an HTTPS URL with a host (https://...): AWS refuses others")
-    ]
+    return [_problem(spec, ("InvocationEndpoint",), NOT_HTTPS)]
