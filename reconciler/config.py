@@ -17,7 +17,7 @@ from reconciler.load.discover import display_path
 from reconciler.load.yaml_loader import MAX_BYTES, Document, decode, dotted, load_documents
 from reconciler.model import Spec
 from reconciler.options import Sources
-from reconciler.validate.schema import schema_messages
+from reconciler.validate.schema_problems import schema_messages
 
 CONFIG_FILE = "reconcile.yaml"
 
@@ -73,7 +73,7 @@ def load_config(path: str) -> dict[str, Any]:
     if problems:
         raise SpecErrors(problems)
     doc = documents[0]
-    # Read like a spec, so its errors read like spec errors (validate/schema.py words them).
+    # Read like a spec, so its errors read like spec errors (validate/schema_problems.py words them).
     as_spec = Spec("", doc.data if isinstance(doc.data, dict) else {}, shown, doc.positions)
     found = []
     for error in _validator().iter_errors(doc.data):

@@ -91,8 +91,11 @@ def load_target_specs(config: Config) -> dict[str, list[Spec]]:
             problems += load_problems
         for spec in specs:
             spec.target = target.name
-        problems += validate_specs(specs)
         by_target[target.name] = specs
+    # After every target is loaded: an error can name the target that does declare a connection.
+    declared = {name: [s.name for s in specs if s.type == CONNECTION] for name, specs in by_target.items()}
+    for specs in by_target.values():
+        problems += validate_specs(specs, declared)
     if problems:
         # A folder shared by two targets would report each problem twice.
         raise SpecErrors(list({str(p): p for p in problems}.values()))

@@ -63,6 +63,32 @@ def test_parameter_order_does_not_matter() -> None:
     assert compare(comparable(live), comparable(want)) == []
 
 
+def test_a_repeated_key_is_its_own_entry_never_folded_into_the_first() -> None:
+    body = {"BodyParameters": [{"Key": "a", "Value": "1"}]}
+    # The live list repeats `a`, and also has a key that reads like the repeat's label.
+    live = described(
+        InvocationHttpParameters={
+            "BodyParameters": [
+                {"Key": "a", "Value": "1", "IsValueSecret": False},
+                {"Key": "a (occurrence 2)", "Value": "1", "IsValueSecret": False},
+                {"Key": "a", "Value": "1", "IsValueSecret": False},
+            ]
+        }
+    )
+    want = spec(
+        InvocationHttpParameters={
+            "BodyParameters": [*body["BodyParameters"], {"Key": "a (occurrence 2)", "Value": "1"}]
+        }
+    )
+    assert compare(comparable(live), comparable(want)) == [
+        FieldChange("AuthParameters.InvocationHttpParameters.BodyParameters[a (occurrence 2)]", Op.REMOVE, "1", None)
+    ]
+    assert (
+        compare(comparable(described(InvocationHttpParameters=body)), comparable(spec(InvocationHttpParameters=body)))
+        == []
+    )
+
+
 def test_empty_lists_and_description_equal_absent() -> None:
     live = described(InvocationHttpParameters={"HeaderParameters": [], "BodyParameters": []})
     live["Description"] = ""

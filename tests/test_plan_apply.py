@@ -125,6 +125,43 @@ def test_update_sends_only_drifted_and_clears_removed_parameters(
     assert plan(capsys).code == 0
 
 
+def test_a_live_header_repeated_is_drift_and_the_update_leaves_one(
+    aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two live HeaderParameters with Key X-Env against a spec with one: not in sync (keying
+    by Key kept only the last), and one update converges."""
+    write(specs, "orders.yaml", HEADER_SPEC)
+    secrets.create_secret(Name="prod/orders", SecretString=json.dumps({"key": "orders-key"}))
+    _create(
+        events,
+        "orders",
+        description="Orders API",
+        value="orders-key",
+        headers=[
+            {"Key": "X-Env", "Value": "prod", "IsValueSecret": False},
+            {"Key": "X-Env", "Value": "prod", "IsValueSecret": False},
+        ],
+    )
+    planned = plan(capsys)
+    assert (planned.code, planned.out) == (
+        2,
+        HEADER
+        + (
+            "~ orders: update  (connections/orders.yaml)\n"
+            '    - AuthParameters.InvocationHttpParameters.HeaderParameters[X-Env (occurrence 2)]: "prod"\n'
+            "\n"
+            "Plan: 0 to create, 1 to update, 0 to delete, 0 unchanged.\n"
+        ),
+    )
+    assert apply(capsys).code == 0
+    headers = events.describe_connection(Name="orders")["AuthParameters"]["InvocationHttpParameters"][
+        "HeaderParameters"
+    ]
+    assert headers == [{"Key": "X-Env", "Value": "prod", "IsValueSecret": False}]
+    again = plan(capsys)
+    assert (again.code, again.out) == (0, HEADER + "No changes: 1 connection(s) match the specs.\n")
+
+
 def test_spec_without_parameters_clears_all_of_them(
     aws: TestEmulator, specs: Path, secrets: Any, events: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -320,7 +320,7 @@ def test_backtracking_pattern_does_not_stall_validate(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert proc.stderr.startswith(
-        "c/x.yaml:6:5: AuthParameters.ApiKeyAuthParameters.ApiKeyName: does not match the pattern"
+        "c/x.yaml:6:5: AuthParameters.ApiKeyAuthParameters.ApiKeyName: must not contain ':' or control characters"
     )
 
 

@@ -11,8 +11,8 @@ from jsonschema import Draft202012Validator
 from test_schema_model import Shapes, compare, update_differences
 
 from reconciler.model import API_DESTINATION, CONNECTION, Spec
-from reconciler.schema import load_schema
-from reconciler.validate.schema import schema_problems
+from reconciler.spec_schema import load_schema
+from reconciler.validate.schema_problems import schema_problems
 
 
 @pytest.fixture(scope="module")

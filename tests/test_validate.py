@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from reconciler.spec_schema import schema_text
+from reconciler.validate.schema_problems import PATTERN_WORDS
 from support.cli import api_key_spec, run, write
 
 
@@ -54,7 +57,7 @@ BAD = {
     ),
     "name with a space": (
         api_key_spec(name="my conn"),
-        "{f}:1:1: Name: does not match the pattern ^(?:[\\.\\-_A-Za-z0-9]+)$",
+        "{f}:1:1: Name: must use letters, digits, '.', '-' and '_' only",
     ),
     "duplicate key in a mapping": (
         api_key_spec() + "Description: again\n",
@@ -147,12 +150,17 @@ def test_github_annotations(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path, "c/a.yaml", api_key_spec().replace("API_KEY", "APIKEY"))
+    write(tmp_path, "c/b.yaml", api_key_spec(name="b c"))
     result = run(capsys, "validate", "--dir", "c", "--format", "github")
     assert result.code == 1
+    # Each error once: as an annotation on stdout; stderr (in the same job log) only counts them.
     assert result.out == (
         "::error file=c/a.yaml,line=3,col=1,title=reconcile validate::"
         "AuthorizationType: must be one of BASIC, OAUTH_CLIENT_CREDENTIALS, API_KEY (got 'APIKEY')\n"
+        "::error file=c/b.yaml,line=1,col=1,title=reconcile validate::"
+        "Name: must use letters, digits, '.', '-' and '_' only\n"
     )
+    assert result.err == "reconcile: 2 error(s) in 2 file(s); nothing was written to AWS\n"
 
 
 def test_missing_folder_is_an_error(
@@ -191,3 +199,21 @@ def test_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], mon
         pass
     result = run(capsys, "validate", "--dir", "c")
     assert result.err_lines[0] == "c/a.yaml: cannot read file: Permission denied"
+
+
+def test_each_pattern_said_in_words_is_one_of_the_schema_s() -> None:
+    """A pattern that changed in the schema would fall back to the raw regex unnoticed."""
+    patterns = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str):
+                patterns.add(node["pattern"])
+            for inner in node.values():
+                walk(inner)
+        elif isinstance(node, list):
+            for inner in node:
+                walk(inner)
+
+    walk(json.loads(schema_text()))
+    assert set(PATTERN_WORDS) <= patterns

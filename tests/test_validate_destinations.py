@@ -106,7 +106,7 @@ BAD: dict[str, tuple[str, str | list[str]]] = {
     ),
     "name with a space": (
         destination(name="stripe webhooks"),
-        "c/d.yaml:10:1: Name: does not match the pattern ^(?:[\\.\\-_A-Za-z0-9]+)$",
+        "c/d.yaml:10:1: Name: must use letters, digits, '.', '-' and '_' only",
     ),
     "name too long": (
         destination(name="x" * 65),
@@ -116,7 +116,7 @@ BAD: dict[str, tuple[str, str | list[str]]] = {
         destination(name='""'),
         [
             "c/d.yaml:10:1: Name: must be at least 1 character(s)",
-            "c/d.yaml:10:1: Name: does not match the pattern ^(?:[\\.\\-_A-Za-z0-9]+)$",
+            "c/d.yaml:10:1: Name: must use letters, digits, '.', '-' and '_' only",
         ],
     ),
     "description too long": (
@@ -125,7 +125,7 @@ BAD: dict[str, tuple[str, str | list[str]]] = {
     ),
     "description on two lines": (
         destination().replace("Stripe events to the payments service", '"two\\nlines"'),
-        "c/d.yaml:11:1: Description: does not match the pattern ^(?:.*)$",
+        "c/d.yaml:11:1: Description: must be one line (no line breaks)",
     ),
     "endpoint with a space": (
         destination().replace("https://api.example.com/stripe/*", '"https://api.example.com/a b"'),
@@ -139,6 +139,18 @@ BAD: dict[str, tuple[str, str | list[str]]] = {
             "c/d.yaml:13:1: InvocationEndpoint: does not match the pattern "
             "^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$",
         ],
+    ),
+    "endpoint over http": (
+        destination().replace("https://api.example.com/stripe/*", "http://api.example.com/stripe/*"),
+        "c/d.yaml:13:1: InvocationEndpoint: must be an HTTPS URL with a host (https://...): AWS refuses others",
+    ),
+    "endpoint without a scheme": (
+        destination().replace("https://api.example.com/stripe/*", "api.example.com/stripe"),
+        "c/d.yaml:13:1: InvocationEndpoint: must be an HTTPS URL with a host (https://...): AWS refuses others",
+    ),
+    "endpoint without a host": (
+        destination().replace("https://api.example.com/stripe/*", "https:///stripe"),
+        "c/d.yaml:13:1: InvocationEndpoint: must be an HTTPS URL with a host (https://...): AWS refuses others",
     ),
     "endpoint too long": (
         destination().replace("https://api.example.com/stripe/*", "https://a.example.com/" + "x" * 2027),
@@ -179,8 +191,12 @@ BAD: dict[str, tuple[str, str | list[str]]] = {
         "c/d.yaml:12:1: ConnectionArn: must be at most 1600 characters (got 1601)",
     ),
     "Connection not a name": (
-        destination(connection="stripe payments"),
-        "c/d.yaml:12:1: Connection: does not match the pattern ^(?:[\\.\\-_A-Za-z0-9]+)$",
+        destination(connection="orders payments"),
+        "c/d.yaml:12:1: Connection: must use letters, digits, '.', '-' and '_' only",
+    ),
+    "Connection not a name, a close name": (
+        destination(connection='"stripe "'),
+        "c/d.yaml:12:1: Connection: must use letters, digits, '.', '-' and '_' only; did you mean 'stripe'?",
     ),
     "a connection key in a destination": (
         destination() + "AuthorizationType: API_KEY\n",
@@ -288,10 +304,29 @@ def test_the_connection_must_be_in_the_destination_s_target(repo: Path, capsys: 
     write(repo, "us/webhooks.yaml", destination())
     write(repo, "eu/webhooks.yaml", destination())
     result = run(capsys, "validate")
-    assert result.err_lines == [
+    expected = [
         "us/webhooks.yaml:4:1: Connection: no connection 'stripe' is declared in target us; "
-        "declare it there, or give ConnectionArn for a connection managed elsewhere",
+        "it is declared in target eu: a destination uses a connection of its own target",
         "reconcile: 1 error(s) in 1 file(s); nothing was written to AWS",
     ]
+    assert result.err_lines == expected
+    # plan says the same, before any AWS call
+    assert run(capsys, "plan").err_lines == expected
     write(repo, "us/stripe.yaml", api_key_spec())
     assert run(capsys, "validate").out == "2 connection spec(s) and 2 API destination spec(s) valid.\n"
+
+
+def test_a_close_name_is_offered_in_each_target_on_its_own(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(repo, "reconcile.yaml", CONFIG)
+    write(repo, "us/stripe.yaml", api_key_spec(name="stripe-us"))
+    write(repo, "eu/stripe.yaml", api_key_spec(name="stripe-eu"))
+    write(repo, "us/webhooks.yaml", destination(connection="stripe-uss"))
+    write(repo, "eu/webhooks.yaml", destination(connection="stripe-us"))
+    result = run(capsys, "validate")
+    assert result.err_lines == [
+        "eu/webhooks.yaml:4:1: Connection: no connection 'stripe-us' is declared in target eu; "
+        "did you mean 'stripe-eu'? (target us declares 'stripe-us')",
+        "us/webhooks.yaml:4:1: Connection: no connection 'stripe-uss' is declared in target us; "
+        "did you mean 'stripe-us'?",
+        "reconcile: 2 error(s) in 2 file(s); nothing was written to AWS",
+    ]

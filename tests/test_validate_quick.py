@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from test_properties import Secrets, _wrong_types, valid_spec
 
 from reconciler.model import API_DESTINATION, CONNECTION
-from reconciler.schema import definition
+from reconciler.spec_schema import definition
 from reconciler.validate.quick import QuickValidator
-from reconciler.validate.schema import _validator
+from reconciler.validate.schema_problems import _validator
 
-# What validate/schema.py runs: each type's definition on its own.
+# What validate/schema_problems.py runs: each type's definition on its own.
 QUICK = QuickValidator(definition(CONNECTION))
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -16,10 +16,24 @@ from reconciler.secrets.refs import FetchKey, is_current
 BATCH = 20  # BatchGetSecretValue takes 1–20 ids (AWS API reference)
 
 
-def _matches(requested: str, entry: dict[str, Any]) -> bool:
-    arn, name = entry.get("ARN", ""), entry.get("Name", "")
-    # A partial ARN (no random suffix) names the secret too.
-    return requested in (arn, name) or arn.startswith(requested + "-")
+# Secrets Manager ends a secret's ARN with a hyphen and six random characters
+# (`...:secret:prod/stripe-AbCdEf`); the ARN without them is a "partial ARN" (AWS Secrets
+# Manager user guide, "Finding secrets from a partial ARN").
+_SUFFIX = len("-AbCdEf")
+
+
+def partial_arn(arn: str) -> str | None:
+    """The ARN without its random suffix, or None when it has none."""
+    if arn.startswith("arn:") and len(arn) > _SUFFIX and arn[-_SUFFIX] == "-":
+        return arn[:-_SUFFIX]
+    return None
+
+
+def names_secret(requested: str, arn: str, name: str = "") -> bool:
+    """Whether `requested` (the id a reference gives) names the secret with this ARN and name:
+    its exact ARN, its exact name, or its partial ARN. Nothing else: a prefix test let the
+    partial ARN `...:secret:svc` take `svc-prod`'s value when both were in one batch."""
+    return requested in (arn, name) or requested == partial_arn(arn)
 
 
 def _entry(item: dict[str, Any]) -> SecretVersion:
@@ -66,17 +80,23 @@ def _get_batch(client: Any, ids: list[str]) -> dict[FetchKey, SecretVersion | Re
     out: dict[FetchKey, SecretVersion | ReadFailure] = {}
     values = response.get("SecretValues", [])
     errors = response.get("Errors", [])
-    # Exact ARN or name first, by index: scanning every value for every id is 400 checks a batch.
-    exact: dict[str, dict[str, Any]] = {}
+    # By index, not a scan (400 checks a batch). Exact ARNs and names before partial ARNs:
+    # `...:secret:svc-AbCdEf` is the full ARN of `svc` before it is a partial one of `svc-AbCdEf`.
+    index: dict[str, dict[str, Any]] = {}
     for value in values:
-        exact.setdefault(value.get("Name", ""), value)
-        exact.setdefault(value.get("ARN", ""), value)
+        index.setdefault(value.get("Name", ""), value)
+        index.setdefault(value.get("ARN", ""), value)
+    for value in values:
+        partial = partial_arn(value.get("ARN", ""))
+        if partial is not None:
+            index.setdefault(partial, value)
     for requested in ids:
-        hit = exact.get(requested) or next((v for v in values if _matches(requested, v)), None)
+        hit = index.get(requested)
         if hit is not None:
             out[(requested, None, None)] = _entry(hit)
             continue
-        err = next((e for e in errors if _matches(requested, {"ARN": e.get("SecretId", "")})), None)
+        # An error names the secret by the id it was asked for, which may be a full ARN.
+        err = next((e for e in errors if names_secret(requested, e.get("SecretId", ""))), None)
         code = err.get("ErrorCode", "Unknown") if err else "ResourceNotFoundException"
         message = err.get("Message", "") if err else "not returned by BatchGetSecretValue"
         out[(requested, None, None)] = ReadFailure(code, message)

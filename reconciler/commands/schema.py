@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.output import out
-from reconciler.schema import schema_text
+from reconciler.spec_schema import schema_text
 
 
 def command() -> int:

@@ -8,7 +8,7 @@ from reconciler.config import resolve_targets
 from reconciler.errors import Problem, SpecErrors
 from reconciler.model import API_DESTINATION, Spec, counted
 from reconciler.options import Sources, ValidateCommand
-from reconciler.output import out
+from reconciler.output import err, out
 from reconciler.pipeline import load_target_specs
 from reconciler.render.json_format import problem_record
 
@@ -43,8 +43,13 @@ def command(opts: ValidateCommand) -> int:
     specs, problems = _load(opts.sources)
     destinations = sum(1 for s in specs if s.type == API_DESTINATION)
     if opts.format == "github" and problems:
+        # The annotations are the errors; stderr gets only the count. A job log shows both
+        # streams, so the errors printed there as well read twice.
         ordered = SpecErrors(problems).problems
         out("".join(github_annotation(p) + "\n" for p in ordered))
+        files = len({p.location.file for p in ordered})
+        err(f"reconcile: {len(ordered)} error(s) in {files} file(s); nothing was written to AWS")
+        return 1
     if opts.format == "json":
         ordered = SpecErrors(problems).problems if problems else []
         document: dict[str, object] = {"valid": not problems, "connections": len(specs) - destinations}

@@ -7,7 +7,7 @@ values are compared elsewhere (diff/secrets.py), in constant time, never here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from reconciler.model import SECRET
 from reconciler.secrets.layout import FIXED
@@ -48,23 +48,40 @@ def mask_fixed_secrets(auth: dict[str, Any]) -> None:
         node[fixed.spec_path[-1]] = SECRET
 
 
+class Repeat(NamedTuple):
+    """The n-th entry (n >= 2) of a parameter list with a Key an earlier entry has. A tuple,
+    so it never equals a Key (a string), whatever the Key says; plans print it as text."""
+
+    key: str
+    occurrence: int
+
+    def __str__(self) -> str:
+        return f"{self.key} (occurrence {self.occurrence})"
+
+
 def key_parameters(block: Any) -> dict[str, Any]:
     """Parameter lists → mappings by Key: AWS does not promise to keep their order.
 
     `IsValueSecret` defaults to false (model: optional Boolean). A secret value is
     withheld by DescribeConnection (observed; the Terraform provider copies it from
     state when `Value` is nil) or, by some endpoints, sent: either way it is masked.
-    An empty list is the same as no list.
+    An empty list is the same as no list. A Key seen again keeps its own entry
+    (`Repeat`): specs can't repeat a Key (validate refuses it), but the live list can
+    (the model has no uniqueness rule), and folding it into one entry would hide it.
     """
     out: dict[str, Any] = {}
     if not isinstance(block, dict):
         return out
     for list_name in PARAMETER_LISTS:
         items = block.get(list_name) or []
-        keyed = {}
+        keyed: dict[str | Repeat, Any] = {}
+        seen: dict[str, int] = {}
         for item in items:
             secret = bool(item.get("IsValueSecret", False))
-            keyed[str(item.get("Key"))] = {"Value": SECRET if secret else item.get("Value"), "IsValueSecret": secret}
+            key = str(item.get("Key"))
+            seen[key] = seen.get(key, 0) + 1
+            slot = key if seen[key] == 1 else Repeat(key, seen[key])
+            keyed[slot] = {"Value": SECRET if secret else item.get("Value"), "IsValueSecret": secret}
         if keyed:
             out[list_name] = keyed
     return out

@@ -56,6 +56,56 @@ def _raise_if(problems: list[Problem]) -> None:
     raise AwsError("ValidationException", f"{count} validation {noun} detected: {details}")
 
 
+class ModelRule(NamedTuple):
+    """One constraint `_check` enforces: at `path` (request members, "[]" for a list's items)
+    the value must satisfy `kind` with `bound`. Listed by `model_rules`, so tests can walk them."""
+
+    operation: str
+    path: tuple[str, ...]
+    kind: str  # required | min_length | max_length | enum | pattern | minimum | maximum | min_items | max_items
+    bound: Any
+    sensitive: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.operation}:{'.'.join(self.path)}:{self.kind}"
+
+
+def model_rules(operation: str) -> list[ModelRule]:
+    """Every constraint `validate_input(operation, ...)` checks, in the order `_check` walks them."""
+    return _rules(operation, input_shape(operation), ())
+
+
+def _rules(operation: str, spec: Shape, path: tuple[str, ...]) -> list[ModelRule]:
+    low, high = spec.metadata.get("min"), spec.metadata.get("max")
+    if isinstance(spec, StructureShape):
+        found = [ModelRule(operation, (*path, name), "required", True) for name in spec.required_members]
+        for name, member in spec.members.items():
+            found += _rules(operation, member, (*path, name))
+        return found
+    if isinstance(spec, ListShape):
+        found = [ModelRule(operation, path, kind, bound) for kind, bound in (("min_items", low), ("max_items", high))]
+        found = [rule for rule in found if rule.bound is not None and (rule.kind == "max_items" or rule.bound > 0)]
+        return found + _rules(operation, spec.member, (*path, "[]"))
+    sensitive = bool(spec.metadata.get("sensitive"))
+    if spec.type_name == "string":
+        pattern = spec.metadata.get("pattern")
+        candidates = [
+            ("min_length", low if low else None),  # a minimum of 0 constrains nothing
+            ("max_length", high),
+            ("enum", getattr(spec, "enum", None) or None),
+            ("pattern", pattern if pattern and _compile(pattern) is not None else None),  # as _check_string
+        ]
+        return [ModelRule(operation, path, kind, bound, sensitive) for kind, bound in candidates if bound is not None]
+    if spec.type_name in ("integer", "long"):
+        return [
+            ModelRule(operation, path, kind, bound)
+            for kind, bound in (("minimum", low), ("maximum", high))
+            if bound is not None
+        ]
+    return []
+
+
 def _check(value: Any, spec: Shape, path: str) -> list[Problem]:
     if isinstance(spec, StructureShape):
         return _check_structure(value, spec, path)

@@ -22,7 +22,7 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
     "boolean": lambda v: isinstance(v, bool),
-    # As validate/schema.py's validator, with botocore: 20.0 is not an integer.
+    # As validate/schema_problems.py's validator, with botocore: 20.0 is not an integer.
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "null": lambda v: v is None,
@@ -152,7 +152,7 @@ class QuickValidator:
         return lambda value: not isinstance(value, str) or len(value) <= want
 
     def _pattern(self, want: str, _schema: dict[str, Any]) -> Check:
-        return lambda value: not isinstance(value, str) or matches(want, value)  # the same check as schema.py's
+        return lambda value: not isinstance(value, str) or matches(want, value)  # as schema_problems.py checks
 
     def _minimum(self, want: Any, _schema: dict[str, Any]) -> Check:
         if not _TYPES["number"](want):

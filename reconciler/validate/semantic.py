@@ -4,7 +4,9 @@ a destination's connection declared."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from reconciler.errors import Problem
 from reconciler.load.yaml_loader import dotted
@@ -94,15 +96,55 @@ def duplicate_name_problems(specs: list[Spec]) -> list[Problem]:
     return problems
 
 
-def connection_problems(spec: Spec, declared: list[str]) -> list[Problem]:
+def _close_connection(name: str, declared: list[str]) -> str | None:
+    hint = difflib.get_close_matches(name, sorted(set(declared)), n=1)
+    return hint[0] if hint else None
+
+
+def connection_problems(spec: Spec, declared: list[str], elsewhere: Mapping[str, list[str]]) -> list[Problem]:
     """A destination's `Connection` names a connection of its own target: its ARN is filled in from there."""
     name = spec.body.get("Connection")
     if not isinstance(name, str) or name in declared:
         return []
-    hint = difflib.get_close_matches(name, sorted(set(declared)), n=1)
-    tail = (
-        f"did you mean {hint[0]!r}?"
-        if hint
-        else "declare it there, or give ConnectionArn for a connection managed elsewhere"
-    )
+    close = _close_connection(name, declared)
+    others = sorted(target for target, names in elsewhere.items() if target != spec.target and name in names)
+    where = ", ".join(others)
+    if close and others:
+        tail = f"did you mean {close!r}? (target {where} declares {name!r})"
+    elif close:
+        tail = f"did you mean {close!r}?"
+    elif others:
+        tail = f"it is declared in target {where}: a destination uses a connection of its own target"
+    else:
+        tail = "declare it there, or give ConnectionArn for a connection managed elsewhere"
     return [_problem(spec, ("Connection",), f"no connection {name!r} is declared in target {spec.target}; {tail}")]
+
+
+def with_connection_hint(problem: Problem, spec: Spec, declared: list[str]) -> Problem:
+    """A `Connection` the schema refuses (`stripe payments`) may still be a typo of a declared name."""
+    name = spec.body.get("Connection")
+    close = _close_connection(name, declared) if isinstance(name, str) else None
+    if close is None:
+        return problem
+    return Problem(problem.location, problem.path, f"{problem.message}; did you mean {close!r}?")
+
+
+NOT_HTTPS = "must be an HTTPS URL with a host (https://...): AWS refuses others"
+
+
+def endpoint_problems(spec: Spec) -> list[Problem]:
+    """A destination's InvocationEndpoint must be an HTTPS URL with a host (EventBridge user guide,
+    "Create an API destination": "The URL must use HTTPS"). The model's pattern lets `http://...`
+    through, and AWS refuses it only at apply (ValidationException, "please provide a valid HTTPS
+    endpoint URL"), so it is checked here, offline."""
+    endpoint = spec.body.get("InvocationEndpoint")
+    if not isinstance(endpoint, str):
+        return []
+    try:
+        parts = urlsplit(endpoint)
+        https = parts.scheme.lower() == "https" and bool(parts.hostname)
+    except ValueError:  # an unbalanced "[" in the host, say
+        https = False
+    if https:
+        return []
+    return [_problem(spec, ("InvocationEndpoint",), NOT_HTTPS)]

@@ -18,8 +18,8 @@ from reconciler.errors import Problem
 from reconciler.load.yaml_loader import dotted
 from reconciler.model import API_DESTINATION, CONNECTION, TYPES, Spec
 from reconciler.patterns import matches
-from reconciler.schema import definition, type_schema
 from reconciler.secrets.refs import FIXED_SECRET_FIELDS
+from reconciler.spec_schema import definition, type_schema
 from reconciler.validate.quick import QuickValidator
 
 AUTH_BLOCKS = {
@@ -35,6 +35,19 @@ _TYPE_NAMES = {
     "integer": "a whole number",
     "number": "a number",
 }
+
+
+# The model's patterns a reader meets most, in words; any other is quoted as it stands.
+PATTERN_WORDS = {
+    r"^(?:[\.\-_A-Za-z0-9]+)$": "must use letters, digits, '.', '-' and '_' only",
+    r"^(?:.*)$": "must be one line (no line breaks)",
+    r"^[a-zA-Z0-9_\-/:]*$": "must use letters, digits, '_', '-', '/' and ':' only",
+    r"^[ \t]*[^\x00-\x1F:\x7F]+([ \t]+[^\x00-\x1F:\x7F]+)*[ \t]*$": "must not contain ':' or control characters",
+}
+
+
+def pattern_message(pattern: str) -> str:
+    return PATTERN_WORDS.get(pattern) or f"does not match the pattern {pattern}"
 
 
 def _whole_value_pattern(
@@ -162,7 +175,7 @@ def schema_messages(error: ValidationError, spec: Spec, echo: bool = False) -> l
         return [(path, f"must have at least {error.validator_value} entries")]
     if kind == "pattern":
         got = f" (got {value!r})" if echo else ""
-        return [(path, f"does not match the pattern {error.validator_value}{got}")]
+        return [(path, f"{pattern_message(error.validator_value)}{got}")]
     if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         bound = {"minimum": "at least", "exclusiveMinimum": "more than", "maximum": "at most"}.get(kind, "less than")
         return [(path, f"must be {bound} {error.validator_value}")]
