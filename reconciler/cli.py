@@ -14,9 +14,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler import __version__
 from reconciler.aws.errors import describe_error
-from reconciler.commands import apply, import_, plan, schema, show, targets, validate
+from reconciler.commands import apply, plan, schema, show, targets, validate
 from reconciler.errors import Location, Problem, ReconcileError, SpecErrors
-from reconciler.importer import DEFAULT_SECRET_NAME
+from reconciler.importing import command as import_
+from reconciler.importing.specs import DEFAULT_SECRET_NAME
 from reconciler.options import (
     DEFAULT_DIR,
     ApplyCommand,
