@@ -15,7 +15,8 @@ from reconciler.aws.clients import AwsOptions, make_clients
 from reconciler.aws.listing import list_connections, list_destinations
 from reconciler.aws.live import describe_all, describe_destinations
 from reconciler.errors import ReconcileError
-from reconciler.importing import files, secrets
+from reconciler.importing import files, read_back, secrets
+from reconciler.importing.naming import check_secret_name
 from reconciler.importing.specs import import_connection
 from reconciler.importing.yaml_out import schema_reference, to_yaml
 from reconciler.load.discover import display_path
@@ -57,6 +58,8 @@ def command(opts: ImportCommand) -> int:
         live_destinations = [d for d in describe_destinations(clients.events, destination_names, pool).values() if d]
         found = [(import_connection(c.data, opts.secret_name), c.data["ConnectionArn"]) for c in live.values() if c]
         imported = [item for item, _ in found]
+        for item in imported:
+            check_secret_name(item.secret_name, f"connection {item.name!r}")
         layout = files.layout(opts.dir, found, live_destinations, declared, clients.region, clients.account)
         existing = sorted(display_path(p) for p in layout if os.path.exists(p))
         if existing and not opts.overwrite:
@@ -64,13 +67,23 @@ def command(opts: ImportCommand) -> int:
                 f"refusing to overwrite {', '.join(existing)}; pass --overwrite or choose another --dir. Nothing was "
                 "written"
             )
-        copied = []
+        values: secrets.Values = {}
         if opts.copy_secret_values and imported:
             arns = {n: c.secret_arn for n, c in live.items() if c is not None and c.secret_arn}
-            copied = secrets.copy_values(imported, clients, arns, pool)
+            values = secrets.read_values(imported, clients, arns, pool)
     schema = schema_reference(opts.dir)
     texts = {path: to_yaml(f.connection, clients.region, schema, f.destinations) for path, f in layout.items()}
-    files.write_all(opts.dir, texts, declared)
+    expected = {
+        path: read_back.written_keys(f.connection.name if f.connection else None, [d["Name"] for d in f.destinations])
+        for path, f in layout.items()
+    }
+    copied = []
+    with files.written(opts.dir, texts, declared):
+        # Plan must find every imported resource before a secret is created for it; an error
+        # here or in a secret write takes the files out again.
+        read_back.check(opts.dir, expected)
+        if values:
+            copied = secrets.store_values(imported, values, clients)
     for path in layout:
         out(f"wrote {display_path(path)}\n")
     for line in copied:

@@ -14,10 +14,14 @@ from reconciler.aws.live import read_managed_secrets
 from reconciler.errors import ReconcileError
 from reconciler.importing.specs import Imported
 from reconciler.model import ReadFailure
+from reconciler.secrets.managed import SlotId
+from reconciler.secrets.redact import Secret
+
+Values = dict[str, dict[SlotId, Secret]]  # connection name → its managed secret's values
 
 
-def copy_values(imported: list[Imported], clients: Any, arns: dict[str, str], pool: ThreadPoolExecutor) -> list[str]:
-    """Managed secret values → the new source secrets. All read before any is written."""
+def read_values(imported: list[Imported], clients: Any, arns: dict[str, str], pool: ThreadPoolExecutor) -> Values:
+    """Every managed secret the imported connections need, read before anything is written."""
     managed = read_managed_secrets(clients.secrets, arns, pool)
     failures = [f"{name}: {got.code}" for name, got in managed.items() if isinstance(got, ReadFailure)]
     if failures:
@@ -26,7 +30,7 @@ def copy_values(imported: list[Imported], clients: Any, arns: dict[str, str], po
             + ", ".join(failures)
             + "; nothing was written (see iam/import-policy.json)"
         )
-    lines = []
+    values: Values = {}
     for item in imported:
         slots = managed[item.name]
         assert not isinstance(slots, ReadFailure)
@@ -35,6 +39,15 @@ def copy_values(imported: list[Imported], clients: Any, arns: dict[str, str], po
             raise ReconcileError(
                 f"{item.name}: its managed secret has no value for {', '.join(missing)}; nothing was written"
             )
+        values[item.name] = slots
+    return values
+
+
+def store_values(imported: list[Imported], values: Values, clients: Any) -> list[str]:
+    """The values read → the source secrets the new specs reference; a line for each."""
+    lines = []
+    for item in imported:
+        slots = values[item.name]
         text = json.dumps({key: slots[slot].reveal() for key, slot in item.keys.items()})
         try:
             clients.secrets.create_secret(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.importing.naming import visible
 from reconciler.model import API_DESTINATION
 from reconciler.secrets.layout import FIXED, PARAMETER_BLOCKS, PARAMETER_LIST_LAYOUT
 from reconciler.secrets.managed import SlotId
@@ -71,7 +72,7 @@ def _connectivity(block: Any) -> dict[str, Any] | None:
 
 def import_connection(live: dict[str, Any], secret_pattern: str = DEFAULT_SECRET_NAME) -> Imported:
     name = live["Name"]
-    imported = Imported(name, {}, secret_pattern.format(name=name))
+    imported = Imported(name, {}, secret_pattern.format(name=visible(name)))
     spec: dict[str, Any] = {"Name": name}
     if live.get("Description"):
         spec["Description"] = live["Description"]
