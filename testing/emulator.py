@@ -161,7 +161,8 @@ class TestEmulator(Emulator):
 
         Faults: throttle, 500, 503, reset, lost_reply (handles the request, then drops the
         connection), timeout (sleeps `seconds`, then handles the request), concurrent,
-        access_denied, limit. See faults.FAULTS.
+        access_denied, limit, repeat_token (a listing answers the NextToken it was sent). See
+        faults.FAULTS.
         """
         self._faults.plan.inject(action, fault, times, seconds=seconds)
 

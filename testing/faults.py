@@ -49,7 +49,14 @@ class DelayOutcome:
     seconds: float
 
 
-Outcome = ErrorOutcome | DropOutcome | LostReplyOutcome | DelayOutcome
+@dataclass(frozen=True)
+class RepeatTokenOutcome:
+    """Handle the request, then answer the NextToken it sent as the next one: a listing stuck
+    on one page, which a client that trusts NextToken follows forever. A request without a
+    NextToken (a first page) is answered as usual, the fault spent."""
+
+
+Outcome = ErrorOutcome | DropOutcome | LostReplyOutcome | DelayOutcome | RepeatTokenOutcome
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,7 @@ FAULTS: dict[str, Callable[[str, FaultOptions], Outcome]] = {
         400, "AccessDeniedException", "User is not authorized to perform this action."
     ),
     "access_denied_iam": lambda prefix, o: ErrorOutcome(400, "AccessDeniedException", _iam_denied(prefix, o)),
+    "repeat_token": lambda prefix, _o: RepeatTokenOutcome(),
     "limit": lambda prefix, _o: ErrorOutcome(
         400, "LimitExceededException", "The requested resource exceeds the maximum number allowed."
     ),

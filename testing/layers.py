@@ -8,8 +8,8 @@ from typing import NoReturn
 
 from reconciler.sandbox.middleware import Handler
 from reconciler.sandbox.server import SOCKET_KEY
-from reconciler.sandbox.wire import AwsError, AwsRequest, Environ, Reply, error_reply
-from testing.faults import DelayOutcome, DropOutcome, ErrorOutcome, FaultPlan, LostReplyOutcome
+from reconciler.sandbox.wire import AwsError, AwsRequest, Environ, Reply, error_reply, json_reply
+from testing.faults import DelayOutcome, DropOutcome, ErrorOutcome, FaultPlan, LostReplyOutcome, RepeatTokenOutcome
 
 
 class Latency:
@@ -55,6 +55,8 @@ class FaultInjection:
         if isinstance(outcome, LostReplyOutcome):
             inner(request, environ)
             drop_connection(environ)
+        if isinstance(outcome, RepeatTokenOutcome):
+            return _repeat_token(request, inner(request, environ))
         if isinstance(outcome, DelayOutcome):
             time.sleep(outcome.seconds)
             if self._epoch != epoch:
@@ -76,3 +78,11 @@ def drop_connection(environ: Environ) -> NoReturn:
         except OSError:
             pass
     raise ConnectionResetError("fault injected: connection dropped")
+
+
+def _repeat_token(request: AwsRequest, reply: Reply) -> Reply:
+    """The reply with the request's own NextToken as its next one (faults.RepeatTokenOutcome)."""
+    sent = request.body.get("NextToken")
+    if not sent or reply.status != 200:
+        return reply
+    return json_reply({**reply.json(), "NextToken": sent})
