@@ -3,6 +3,7 @@ every input that could make a run endless or huge has a limit with a clear error
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 
 from reconciler.aws.listing import list_connections, list_destinations
 from reconciler.errors import ReconcileError
+from reconciler.load.discover import display_path
 from reconciler.load.yaml_loader import MAX_NODES
 from support.cli import api_key_spec, run, write
 from testing.emulator import TestEmulator
@@ -98,3 +100,103 @@ def test_a_listing_stops_after_its_page_limit(aws: TestEmulator, events: Any) ->
     with pytest.raises(ReconcileError) as destinations:
         list_destinations(events, max_pages=1)
     assert str(destinations.value).startswith("ListApiDestinations had more after 1 pages of 100")
+
+
+# --- the repository: reconcile.yaml's specs paths and links in specs folders ----------------
+
+CONFIG = """
+targets:
+  - name: prod
+    region: us-east-1
+    specs: [{specs}]
+"""
+
+
+def test_specs_paths_must_stay_inside_the_git_work_tree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    write(tmp_path, "elsewhere/a.yaml", api_key_spec("a"))
+    write(repo, "connections/b.yaml", api_key_spec("b"))
+    write(repo, "reconcile.yaml", CONFIG.format(specs="connections, /etc, ../elsewhere, connections/../../elsewhere"))
+    monkeypatch.chdir(repo)
+    result = run(capsys, "validate")
+    assert result.code == 1
+    message = "is outside the repository (.); specs paths must stay inside it"
+    assert result.err_lines[:3] == [
+        f"reconcile.yaml:4:26: targets[0].specs[1]: '/etc' {message}",
+        f"reconcile.yaml:4:32: targets[0].specs[2]: '../elsewhere' {message}",
+        f"reconcile.yaml:4:46: targets[0].specs[3]: 'connections/../../elsewhere' {message}",
+    ]
+
+
+def test_specs_paths_may_leave_the_config_folder_within_the_work_tree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").write_text("gitdir: /elsewhere/.git/worktrees/x\n")  # a worktree's .git is a file
+    write(tmp_path, "shared/a.yaml", api_key_spec("a"))
+    write(tmp_path, "deploy/reconcile.yaml", CONFIG.format(specs="../shared"))
+    monkeypatch.chdir(tmp_path / "deploy")
+    result = run(capsys, "validate")
+    assert (result.code, result.err) == (0, "")
+
+
+def test_without_git_the_config_folder_is_the_repository(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "shared/a.yaml", api_key_spec("a"))
+    write(tmp_path, "deploy/reconcile.yaml", CONFIG.format(specs="../shared"))
+    monkeypatch.chdir(tmp_path / "deploy")
+    result = run(capsys, "validate")
+    assert result.code == 1
+    assert result.err_lines[0] == (
+        "reconcile.yaml:4:13: targets[0].specs[0]: '../shared' is outside the repository (.); specs paths must stay "
+        "inside it"
+    )
+
+
+def test_a_link_out_of_the_repository_is_an_error_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    write(tmp_path, "outside/a.yaml", api_key_spec("a"))
+    write(repo, "shared/b.yaml", api_key_spec("b"))
+    write(repo, "connections/c.yaml", api_key_spec("c"))
+    (repo / "connections" / "file.yaml").symlink_to(tmp_path / "outside" / "a.yaml")
+    (repo / "connections" / "folder").symlink_to(tmp_path / "outside")
+    (repo / "connections" / "shared").symlink_to(repo / "shared")  # inside: followed
+    monkeypatch.chdir(repo)
+    result = run(capsys, "validate", "--dir", "connections", "--format", "json")
+    assert result.code == 1
+    report = json.loads(result.out)
+    outside = display_path(str(tmp_path / "outside"))
+    assert [(e["file"], e["message"]) for e in report["errors"]] == [
+        (
+            "connections/file.yaml",
+            f"symlink to {outside}/a.yaml, outside the repository (.); links in a specs folder must stay inside it",
+        ),
+        (
+            "connections/folder",
+            f"symlink to {outside}, outside the repository (.); links in a specs folder must stay inside it",
+        ),
+    ]
+    (repo / "connections" / "file.yaml").unlink()
+    (repo / "connections" / "folder").unlink()
+    result = run(capsys, "validate", "--dir", "connections", "--format", "json")
+    assert (result.code, json.loads(result.out)["connections"]) == (0, 2)
+
+
+def test_without_git_or_config_a_specs_folder_is_its_own_bound(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "outside.yaml", api_key_spec("a"))
+    write(tmp_path, "c/b.yaml", api_key_spec("b"))
+    (tmp_path / "c" / "a.yaml").symlink_to(tmp_path / "outside.yaml")
+    monkeypatch.chdir(tmp_path)
+    result = run(capsys, "validate", "--dir", "c")
+    assert result.code == 1
+    assert result.err_lines[0] == (
+        "c/a.yaml: symlink to outside.yaml, outside the repository (c); links in a specs folder must stay inside it"
+    )
