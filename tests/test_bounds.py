@@ -12,6 +12,7 @@ import pytest
 from reconciler.aws.listing import list_connections, list_destinations
 from reconciler.errors import ReconcileError
 from reconciler.load.discover import display_path
+from reconciler.load.specs import MAX_FILES, MAX_TOTAL_BYTES
 from reconciler.load.yaml_loader import MAX_NODES
 from support.cli import api_key_spec, run, write
 from testing.emulator import TestEmulator
@@ -200,3 +201,50 @@ def test_without_git_or_config_a_specs_folder_is_its_own_bound(
     assert result.err_lines[0] == (
         "c/a.yaml: symlink to outside.yaml, outside the repository (c); links in a specs folder must stay inside it"
     )
+
+
+# --- spec files and bytes per run ---------------------------------------------------------
+
+
+def test_more_spec_files_than_a_run_reads_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "c"
+    folder.mkdir()
+    for i in range(MAX_FILES + 1):
+        (folder / f"{i:05}.yaml").touch()
+    result = run(capsys, "validate", "--dir", "c")
+    assert (result.code, result.err) == (
+        1,
+        f"reconcile: error: more than 20,000 spec files in this run (at c/{MAX_FILES:05}.yaml); reconcile reads at "
+        "most 20,000 files and 32 MiB of specs per run: run fewer targets at once (--target)\n",
+    )
+
+
+def _sparse(folder: Path, count: int) -> None:
+    """`count` files of 1 MiB that take no disk (and would fail to parse, were they read)."""
+    folder.mkdir(parents=True)
+    for i in range(count):
+        with open(folder / f"{i:02}.yaml", "wb") as handle:
+            handle.truncate(1 << 20)
+
+
+def test_the_byte_limit_is_per_run_over_every_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    half = (MAX_TOTAL_BYTES >> 20) // 2 + 1
+    _sparse(tmp_path / "us", half)
+    _sparse(tmp_path / "eu", half)
+    config = CONFIG.format(specs="us") + "  - name: eu\n    region: eu-west-1\n    specs: [eu]\n"
+    write(tmp_path, "reconcile.yaml", config)
+    result = run(capsys, "validate")
+    assert (result.code, result.err) == (
+        1,
+        f"reconcile: error: more than 32 MiB of spec files in this run (at eu/{32 - half:02}.yaml); reconcile reads "
+        "at most 20,000 files and 32 MiB of specs per run: run fewer targets at once (--target)\n",
+    )
+    one = run(capsys, "validate", "--target", "eu")
+    assert one.code == 1
+    assert "MiB" not in one.err  # one target alone is within the limit: its files are read (and invalid)

@@ -18,8 +18,11 @@ def display_path(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def find_spec_files(root: str, skip: frozenset[str] = frozenset()) -> tuple[list[str], list[Problem]]:
-    """Spec files under `root`, sorted; `skip` holds absolute paths that are no specs (the config file)."""
+def find_spec_files(
+    root: str, skip: frozenset[str] = frozenset(), limit: int | None = None
+) -> tuple[list[str], list[Problem]]:
+    """Spec files under `root`, sorted; `skip` holds absolute paths that are no specs (the config file).
+    The walk stops one file past `limit`: the caller refuses that many anyway."""
     if not os.path.exists(root):
         raise ReconcileError(f"{display_path(root)}: specs folder does not exist")
     if os.path.isfile(root):
@@ -73,4 +76,6 @@ def find_spec_files(root: str, skip: frozenset[str] = frozenset()) -> tuple[list
                 continue
             else:
                 files.append(path)
+                if limit is not None and len(files) > limit:
+                    return files, problems
     return files, problems
