@@ -14,10 +14,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler import __version__
 from reconciler.aws.errors import describe_error
-from reconciler.commands import apply, import_, plan, schema, show, targets, validate
+from reconciler.commands import apply, plan, schema, show, targets, validate
 from reconciler.crash import EXIT_INTERNAL, advice, record_crash
 from reconciler.errors import Location, Problem, ReconcileError, SpecErrors
-from reconciler.importer import DEFAULT_SECRET_NAME
+from reconciler.importing import command as import_
+from reconciler.importing.specs import DEFAULT_SECRET_NAME
 from reconciler.options import (
     DEFAULT_DIR,
     DEFAULT_TARGET_CONCURRENCY,
@@ -241,10 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="copy current values from each connection's managed secret into those secrets",
     )
     p.add_argument("--overwrite", action="store_true", help="replace spec files that already exist")
-    p.add_argument("--region")
-    p.add_argument("--profile")
-    p.add_argument("--concurrency", type=int, default=16)
-    p.add_argument("-v", "--verbose", action="count", default=0)
+    p.add_argument("--region", help="AWS region (default: the boto3 chain)")
+    p.add_argument("--profile", help="AWS profile (default: the boto3 chain)")
+    p.add_argument("--concurrency", type=int, default=16, help="AWS reads in flight at once (default 16)")
+    p.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more logging: -v, -vv, -vvv (botocore, redacted)"
+    )
     p.set_defaults(
         func=lambda a: import_.command(
             ImportCommand(

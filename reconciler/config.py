@@ -13,6 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from reconciler.errors import Location, Problem, ReconcileError, SpecErrors
+from reconciler.load.bounds import git_work_tree, inside
 from reconciler.load.discover import display_path
 from reconciler.load.yaml_loader import MAX_BYTES, Document, decode, dotted, load_documents
 from reconciler.model import Spec
@@ -106,6 +107,47 @@ def _duplicate_names(doc: Document) -> list[Problem]:
     return problems
 
 
+def _specs_entries(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], str]]:
+    """Every string of every `specs` list in the config, with its path, wherever the schema puts one."""
+    found: list[tuple[tuple[Any, ...], str]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "specs" and isinstance(value, list):
+                found += [(path + (key, i), p) for i, p in enumerate(value) if isinstance(p, str)]
+            else:
+                found += _specs_entries(value, path + (key,))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            found += _specs_entries(item, path + (i,))
+    return found
+
+
+def check_specs_inside_repository(path: str, data: dict[str, Any]) -> None:
+    """Each `specs` path, symlinks resolved, must lie in the repository: the git work tree
+    holding the config file (found by its `.git`, without running git), else the config's
+    folder. A pull request edits reconcile.yaml: `specs: [/etc]` must not read the runner."""
+    base = os.path.dirname(os.path.abspath(path))
+    repository = git_work_tree(base) or base
+    outside = [(where, p) for where, p in _specs_entries(data) if not inside(os.path.join(base, p), repository)]
+    if not outside:
+        return
+    shown = display_path(path)
+    with open(path, "rb") as handle:  # read again for positions: only on this error path
+        text, _ = decode(handle.read(MAX_BYTES + 1), shown)
+    documents, _ = load_documents(text or "", shown)
+    positions = documents[0].positions if documents else {}
+    raise SpecErrors(
+        [
+            Problem(
+                positions.get(where, Location(shown)),
+                dotted(where),
+                f"{p!r} is outside the repository ({display_path(repository)}); specs paths must stay inside it",
+            )
+            for where, p in outside
+        ]
+    )
+
+
 def find_config(sources: Sources) -> str | None:
     """The config file in use: --config, else the first reconcile.yaml found from the specs
     folder upward (the folder, then its parents, up to the filesystem root).
@@ -157,6 +199,7 @@ def resolve_targets(
             "targets"
         )
     data = load_config(path)
+    check_specs_inside_repository(path, data)
     base = os.path.dirname(path)
     targets = []
     for item in data["targets"]:

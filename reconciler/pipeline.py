@@ -24,7 +24,7 @@ from reconciler.aws.errors import describe_error
 from reconciler.aws.rate import DEFAULT_EVENTBRIDGE_RPS
 from reconciler.config import Config, Target, resolve_targets
 from reconciler.errors import Problem, ReconcileError, SpecErrors
-from reconciler.load.specs import load_specs
+from reconciler.load.specs import RunBudget, load_specs
 from reconciler.model import API_DESTINATION, CONNECTION, Place, Plan, ResourcePlan, Spec, counted
 from reconciler.options import PlanOptions
 from reconciler.plan.places import neighbours, refuse_overlapping_prunes
@@ -83,10 +83,11 @@ def load_target_specs(config: Config) -> dict[str, list[Spec]]:
     by_target: dict[str, list[Spec]] = {}
     problems: list[Problem] = []
     skip = frozenset({os.path.abspath(config.path)} if config.path else ())
+    budget = RunBudget()  # the run's limits on spec files and bytes, over every target
     for target in config.targets:
         specs: list[Spec] = []
         for path in target.specs:
-            found, load_problems = load_specs(path, skip)
+            found, load_problems = load_specs(path, skip, budget)
             specs += found
             problems += load_problems
         for spec in specs:

@@ -161,8 +161,9 @@ class TestEmulator(Emulator):
 
         Faults: throttle, 500, 503, reset, lost_reply (handles the request, then drops the
         connection), timeout (sleeps `seconds`, then handles the request), concurrent,
-        access_denied, limit, not_found (a read right after a create), garbled (handles the request,
-        then answers 200 with a timestamp botocore can't parse). See faults.FAULTS.
+        access_denied, limit, repeat_token (a listing answers the NextToken it was sent), not_found (a
+        read right after a create), garbled (handles the request, then answers 200 with a timestamp
+        botocore can't parse). See faults.FAULTS.
         """
         self._faults.plan.inject(action, fault, times, seconds=seconds)
 

@@ -56,7 +56,14 @@ class GarbledOutcome:
     the unexpected kind of error apply must still report."""
 
 
-Outcome = ErrorOutcome | DropOutcome | LostReplyOutcome | DelayOutcome | GarbledOutcome
+@dataclass(frozen=True)
+class RepeatTokenOutcome:
+    """Handle the request, then answer the NextToken it sent as the next one: a listing stuck
+    on one page, which a client that trusts NextToken follows forever. A request without a
+    NextToken (a first page) is answered as usual, the fault spent."""
+
+
+Outcome = ErrorOutcome | DropOutcome | LostReplyOutcome | DelayOutcome | GarbledOutcome | RepeatTokenOutcome
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,7 @@ FAULTS: dict[str, Callable[[str, FaultOptions], Outcome]] = {
         400, "ResourceNotFoundException", f"Failed to describe the connection(s). {o.resource or 'It'} does not exist."
     ),
     "garbled": lambda prefix, _o: GarbledOutcome(),
+    "repeat_token": lambda prefix, _o: RepeatTokenOutcome(),
     "limit": lambda prefix, _o: ErrorOutcome(
         400, "LimitExceededException", "The requested resource exceeds the maximum number allowed."
     ),

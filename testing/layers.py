@@ -8,8 +8,16 @@ from typing import NoReturn
 
 from reconciler.sandbox.middleware import Handler
 from reconciler.sandbox.server import SOCKET_KEY
-from reconciler.sandbox.wire import JSON_CONTENT_TYPE, AwsError, AwsRequest, Environ, Reply, error_reply
-from testing.faults import DelayOutcome, DropOutcome, ErrorOutcome, FaultPlan, GarbledOutcome, LostReplyOutcome
+from reconciler.sandbox.wire import JSON_CONTENT_TYPE, AwsError, AwsRequest, Environ, Reply, error_reply, json_reply
+from testing.faults import (
+    DelayOutcome,
+    DropOutcome,
+    ErrorOutcome,
+    FaultPlan,
+    GarbledOutcome,
+    LostReplyOutcome,
+    RepeatTokenOutcome,
+)
 
 
 class Latency:
@@ -59,6 +67,8 @@ class FaultInjection:
             inner(request, environ)
             body = b'{"CreationTime": "garbled"}'
             return Reply(200, body, [("Content-Type", JSON_CONTENT_TYPE), ("Content-Length", str(len(body)))])
+        if isinstance(outcome, RepeatTokenOutcome):
+            return _repeat_token(request, inner(request, environ))
         if isinstance(outcome, DelayOutcome):
             time.sleep(outcome.seconds)
             if self._epoch != epoch:
@@ -80,3 +90,11 @@ def drop_connection(environ: Environ) -> NoReturn:
         except OSError:
             pass
     raise ConnectionResetError("fault injected: connection dropped")
+
+
+def _repeat_token(request: AwsRequest, reply: Reply) -> Reply:
+    """The reply with the request's own NextToken as its next one (faults.RepeatTokenOutcome)."""
+    sent = request.body.get("NextToken")
+    if not sent or reply.status != 200:
+        return reply
+    return json_reply({**reply.json(), "NextToken": sent})

@@ -289,3 +289,18 @@ def test_options_beside_a_saved_plan_are_refused_not_ignored(
         "it was made with; drop them, or make a new plan with them. Nothing was written\n"
     )
     assert aws.calls() == 0
+
+
+def test_import_options_have_help_like_plan_s(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = _help(capsys, monkeypatch, "plan")
+    text = _help(capsys, monkeypatch, "import")
+    for line in (
+        "--region REGION AWS region (default: the boto3 chain)",
+        "--profile PROFILE AWS profile (default: the boto3 chain)",
+        "--concurrency CONCURRENCY AWS reads in flight at once (default 16)",
+        "-v, --verbose more logging: -v, -vv, -vvv (botocore, redacted)",
+    ):
+        assert line in plan
+        assert line in text

@@ -26,6 +26,7 @@ FORBIDDEN = {
     "aws": {"read", "plan", "render", "apply", "pipeline", "commands", "cli"},
     "pipeline": {"commands", "cli", "render", "apply"},
     "commands": {"cli"},
+    "importing": {"cli", "commands", "plan", "render", "apply"},
 }
 
 

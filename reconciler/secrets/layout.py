@@ -6,7 +6,7 @@ managed secret names them in snake_case (AWS recording, shared AWS-NOTES.md "Rec
 responses"). `reconcile import` writes each value under a JSON key of one secret per
 connection. The botocore shape says what AWS accepts. Secret references (refs.py), the
 managed-secret reader (managed.py), normalizing (diff/normalize.py), import
-(importer.py), the value checks (constraints.py), request building (apply/requests.py)
+(importing/specs.py), the value checks (constraints.py), request building (apply/requests.py)
 and a test of the JSON Schema read this table; none spells the layout out again.
 """
 

@@ -1,19 +1,16 @@
-"""`reconcile import`: a live connection → a spec, with secrets as Secrets Manager references;
-a live API destination → a spec naming its connection.
+"""A live connection → a spec, with secrets as Secrets Manager references; a live API
+destination → a spec naming its connection.
 
 Pure: DescribeConnection and DescribeApiDestination data in, spec dicts (and the secret slots
-a connection needs) out, and the YAML text of a file of them.
+a connection needs) out.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
+from reconciler.importing.naming import visible
 from reconciler.model import API_DESTINATION
 from reconciler.secrets.layout import FIXED, PARAMETER_BLOCKS, PARAMETER_LIST_LAYOUT
 from reconciler.secrets.managed import SlotId
@@ -75,7 +72,7 @@ def _connectivity(block: Any) -> dict[str, Any] | None:
 
 def import_connection(live: dict[str, Any], secret_pattern: str = DEFAULT_SECRET_NAME) -> Imported:
     name = live["Name"]
-    imported = Imported(name, {}, secret_pattern.format(name=name))
+    imported = Imported(name, {}, secret_pattern.format(name=visible(name)))
     spec: dict[str, Any] = {"Name": name}
     if live.get("Description"):
         spec["Description"] = live["Description"]
@@ -143,49 +140,3 @@ def connection_name(connection_arn: str, region: str, account: str) -> str | Non
     if len(resource) != 3 or resource[0] != "connection" or not resource[1]:
         return None
     return resource[1]
-
-
-class _Dumper(yaml.SafeDumper):
-    """Block style, keys in API order; a subclass so no global representer changes."""
-
-
-SCHEMA_FILE = os.path.join("schemas", "connection.schema.json")
-
-
-def schema_reference(folder: str) -> str | None:
-    """The editor schema file as seen from `folder`: the nearest schemas/connection.schema.json
-    in it or a folder above (a specs repository keeps one, `reconcile schema` writes it)."""
-    here = os.path.abspath(folder)
-    while True:
-        candidate = os.path.join(here, SCHEMA_FILE)
-        if os.path.isfile(candidate):
-            return os.path.relpath(candidate, os.path.abspath(folder)).replace(os.sep, "/")
-        parent = os.path.dirname(here)
-        if parent == here:
-            return None
-        here = parent
-
-
-def _dump(document: dict[str, Any]) -> str:
-    return yaml.dump(
-        document, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000
-    )
-
-
-def to_yaml(
-    imported: Imported | None, origin: str, schema: str | None = None, destinations: Sequence[dict[str, Any]] = ()
-) -> str:
-    """One spec file: a connection and the API destinations that use it, or API destinations
-    alone; one YAML document each, `---` between them."""
-    # The modeline editors read (yaml-language-server), as in the hand-written specs.
-    modeline = f"# yaml-language-server: $schema={schema}\n" if schema else ""
-    header = modeline + f"# Imported by `reconcile import` from {origin}."
-    if imported is None:
-        header += "\n"
-    else:
-        header += (
-            " Secret values live in Secrets Manager\n"
-            f"# secret {imported.secret_name} (JSON keys: {', '.join(sorted(imported.keys))}).\n"
-        )
-    documents = ([imported.spec] if imported is not None else []) + list(destinations)
-    return header + "---\n".join(_dump(document) for document in documents)
