@@ -28,10 +28,11 @@ def test_overlapping_values_are_masked_whole() -> None:
     assert redactor.redact("a secret-alpha b alpha-beta c") == f"a {MASK} b {MASK} c"
 
 
-def test_short_values_and_cleared_values_are_left_alone() -> None:
+def test_short_values_are_masked_as_whole_tokens_and_cleared_values_left_alone() -> None:
     redactor = Redactor()
     redactor.add("x" * (MIN_REDACT_LENGTH - 1))
-    assert redactor.redact("xxx xxxx") == "xxx xxxx"
+    # Inside a longer word it is not that value; standing alone, quoted or escaped, it is.
+    assert redactor.redact("xxx xxxx 'xxx' \"xxx\" =xxx& axxx") == f"{MASK} xxxx '{MASK}' \"{MASK}\" ={MASK}& axxx"
     redactor.add("long-value")
     assert redactor.redact("long-value") == MASK
     redactor.clear()

@@ -11,6 +11,7 @@ from reconciler.options import Sources, ValidateCommand
 from reconciler.output import out
 from reconciler.pipeline import load_target_specs
 from reconciler.render.json_format import problem_record
+from reconciler.untrusted import visible
 
 
 def _escape(text: str, property_value: bool = False) -> str:
@@ -21,12 +22,13 @@ def _escape(text: str, property_value: bool = False) -> str:
 
 def github_annotation(problem: Problem) -> str:
     loc = problem.location
-    props = [f"file={_escape(loc.file, True)}"]
+    # visible() first: a workflow command is one line of the log, read by people too.
+    props = [f"file={_escape(visible(loc.file), True)}"]
     if loc.line:
         props += [f"line={loc.line}", f"col={loc.column}"]
     props.append("title=reconcile validate")
-    message = f"{problem.path}: {problem.message}" if problem.path else problem.message
-    return f"::error {','.join(props)}::{_escape(message)}"
+    message = f"{visible(problem.path)}: {problem.message}" if problem.path else problem.message
+    return f"::error {','.join(props)}::{_escape(visible(message, backslash=False))}"
 
 
 def _load(sources: Sources) -> tuple[list[Spec], list[Problem]]:
@@ -44,7 +46,7 @@ def command(opts: ValidateCommand) -> int:
     destinations = sum(1 for s in specs if s.type == API_DESTINATION)
     if opts.format == "github" and problems:
         ordered = SpecErrors(problems).problems
-        out("".join(github_annotation(p) + "\n" for p in ordered))
+        out("".join(github_annotation(p) + "\n" for p in ordered), workflow_commands=True)
     if opts.format == "json":
         ordered = SpecErrors(problems).problems if problems else []
         document: dict[str, object] = {"valid": not problems, "connections": len(specs) - destinations}
