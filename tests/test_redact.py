@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconciler.secrets.redact import MASK, MIN_REDACT_LENGTH, Redactor
+from reconciler.untrusted import visible
 
 
 def test_masks_the_value_and_its_escaped_forms() -> None:
@@ -88,3 +89,19 @@ def test_masks_exactly_what_brute_force_masks(values: list[str], filler: list[st
         redactor.add(value)
     text = "".join(f"{f}{v}" for f, v in zip(filler + [""] * len(values), values)) + "".join(filler)
     assert redactor.redact(text) == _reference(values, text)
+
+
+def test_masks_every_form_of_hostile_values() -> None:
+    """The backstop behind wire_log.py: a quote in a bytes repr (`it\\'s`), JSON inside JSON
+    (import's CreateSecret body), a tab, non-ASCII, and the visible() form are all masked."""
+    redactor = Redactor()
+    values = ["it's-a-secret", 'say "hi" \\ now', "tab\there", "ünï€"]
+    for value in values:
+        redactor.add(value)
+    for value in values:
+        twice = json.dumps(json.dumps({"k": value}))
+        body = repr(json.dumps({"SecretString": json.dumps({"k": value})}).encode())
+        for text in (value, twice, body, repr(value), visible(value)):
+            assert MASK in redactor.redact(text), text
+            assert value not in redactor.redact(text)
+    assert redactor.redact('b\'{"ApiKeyValue":"it\\\'s-a-secret"}\'') == 'b\'{"ApiKeyValue":"***"}\''

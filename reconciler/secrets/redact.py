@@ -9,14 +9,11 @@ first line for botocore's DEBUG log is that it never logs bodies, digests or cre
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import json
 import logging
 import re
 import threading
-from urllib.parse import quote, quote_plus
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
@@ -27,6 +24,10 @@ MASK = "***"
 # Redactor.redact): masked anywhere, a 1-3 character secret would garble every word of
 # the output that contains those letters.
 MIN_REDACT_LENGTH = 4
+
+
+# Printable ASCII but the quotes and the backslash: no JSON, repr or visible() escape applies.
+_PLAIN = re.compile(r"[\x20-\x21\x23-\x26\x28-\x5b\x5d-\x7e]*")
 
 
 def _reprs(text: str) -> set[str]:
@@ -42,17 +43,18 @@ def forms(value: str) -> set[str]:
     """Every form a value is likely to be printed in: itself; JSON-escaped, once (a request
     body) and twice (a JSON secret inside a request body: CreateSecret's SecretString);
     each of those as a Python str or bytes repr (botocore's DEBUG lines); as visible()
-    shows it; URL-encoded; base64; its SHA-256 in hex."""
+    shows it. Not URL-encoded, base64 or a digest of the value alone: nothing reconcile or
+    botocore prints holds one now that bodies are never logged, and those forms made the
+    matcher 4 to 9 times as slow to build (13,000 values: 1.3-2.8 s instead of 0.3 s)."""
+    if _PLAIN.fullmatch(value):
+        return {value}  # every escaping leaves it as it is (most values: measured 3 times as fast)
     once = {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
     twice = {json.dumps(e, ensure_ascii=a)[1:-1] for e in once for a in (True, False)}
     texts = {value} | once | twice
     found = set(texts)
     for text in texts:
         found |= _reprs(text)
-    raw = value.encode("utf-8")
-    found |= {visible(value), quote(value, safe=""), quote_plus(value, safe="")}
-    found |= {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
-    found.add(hashlib.sha256(raw).hexdigest())
+    found.add(visible(value))
     return {f for f in found if f}
 
 
