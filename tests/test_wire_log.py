@@ -155,3 +155,23 @@ def test_signing_and_body_records_are_stopped_at_their_loggers(
     assert TOKEN not in text and "CanonicalRequest" not in text
     assert "it\\'s" not in text and "SENTINEL" not in text
     assert "Making request for OperationModel(name=CreateSecret)" in text
+
+
+def test_last_resort_sees_only_rewritten_records(
+    aws: TestEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no handler on the way up (here: propagation cut), logging hands a record to
+    `logging.lastResort`; the filters on botocore's loggers have acted by then."""
+    run(capsys, "validate", "--dir", "nowhere", "-vvv")
+    last = Collect()
+    monkeypatch.setattr(logging, "lastResort", last)
+    for name in ("botocore.auth", "botocore.endpoint"):
+        monkeypatch.setattr(logging.getLogger(name), "propagate", False)
+    logging.getLogger("botocore.auth").warning("StringToSign:\n%s", TOKEN)
+    logging.getLogger("botocore.endpoint").warning(
+        "Making request for %s with params: %s", "CreateSecret", {"method": "POST", "body": b'{"s": "SENTINEL"}'}
+    )
+    assert last.lines == [
+        "botocore.endpoint: Making request for CreateSecret: POST  (request body not logged by reconcile: "
+        "it may hold secret values)"
+    ]
