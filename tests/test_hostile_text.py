@@ -42,9 +42,14 @@ def hostile_specs(aws: TestEmulator, specs: Path, secrets: Any) -> Path:
 
 
 def test_plan_text_escapes_file_names_and_descriptions(hostile_specs: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capsys, "plan", "--dir", "connections")
+    result = run(capsys, "plan", "--dir", "connections", "-v")  # -v logs each file loaded
     assert result.code == 2, result.err
     assert_harmless(result.out + result.err)
+    assert re.search(
+        r"\n\S+ \S+ INFO reconciler.load.specs: loaded connections/z.yaml\)\\x0a\\x0aNo changes: 0 connection\(s\) "
+        r"match the specs.\\x0a::notice title=x::pwned\\x1b\[8m.yaml: 1 connection spec\(s\)\n",
+        result.err,
+    ), result.err
     assert (
         "+ stripe: create  (connections/z.yaml)\\x0a\\x0aNo changes: 0 connection(s) match the specs.\\x0a"
         "::notice title=x::pwned\\x1b[8m.yaml)\n"
