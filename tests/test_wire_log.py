@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
+from botocore.awsrequest import AWSRequest
 
 from support.cli import api_key_spec, run, write
 from testing.emulator import TestEmulator
@@ -151,10 +152,16 @@ def test_signing_and_body_records_are_stopped_at_their_loggers(
         "Making request for %s with params: %s", "OperationModel(name=CreateSecret)", {"body": b'{"s": "it\\\'s"}'}
     )
     logging.getLogger("botocore.parsers").debug("Response body:\n%r", b'{"SecretString": "SENTINEL-x"}')
+    # Any other botocore line: a request object, raw bytes or a header mapping never shows as it is.
+    imds = AWSRequest(method="PUT", url="http://169.254.169.254/token?X-Amz-Security-Token=" + TOKEN)
+    imds.headers["x-aws-ec2-metadata-token"] = TOKEN
+    logging.getLogger("botocore.utils").debug("Bad IMDS request: %s", imds)
+    logging.getLogger("botocore.utils").debug("%s %s", b"SENTINEL-bytes", {"Authorization": TOKEN, "Host": "h"})
     text = "\n".join(user_handler.lines)
     assert TOKEN not in text and "CanonicalRequest" not in text
     assert "it\\'s" not in text and "SENTINEL" not in text
     assert "Making request for OperationModel(name=CreateSecret)" in text
+    assert "botocore.utils: Bad IMDS request: <AWSRequest PUT http://169.254.169.254/token, headers {" in text
 
 
 def test_last_resort_sees_only_rewritten_records(

@@ -119,6 +119,25 @@ def _rewrite(record: logging.LogRecord) -> None:
     elif record.name == "urllib3.connectionpool" and msg.startswith('%s://%s:%s "%s %s %s" %s') and len(args) == 8:
         record.msg = '%s://%s:%s "%s %s %s" %s'
         record.args = (*args[:4], url(args[4]), *args[5:7])
+    elif args:
+        # Any other line: no body, request or header mapping is printed as it is.
+        record.args = tuple(_safe(arg) for arg in args)
+
+
+# Header names that mark a mapping as headers worth filtering, wherever it is logged.
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "x-amz-security-token", "x-amz-content-sha256", "x-aws-ec2-metadata-token"}
+)
+
+
+def _safe(arg: Any) -> Any:
+    if isinstance(arg, (bytes, bytearray, memoryview)):
+        return "(bytes not logged by reconcile)"
+    if hasattr(arg, "headers") and hasattr(arg, "url"):  # an AWSRequest, AWSPreparedRequest, AWSResponse
+        return f"<{type(arg).__name__} {getattr(arg, 'method', '')} {url(arg.url)}, headers {headers(arg.headers)}>"
+    if isinstance(arg, Mapping) and any(_text(key).lower() in CREDENTIAL_HEADERS for key in arg):
+        return headers(arg)
+    return arg
 
 
 class WireLogFilter(logging.Filter):
