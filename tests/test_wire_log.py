@@ -139,6 +139,17 @@ def test_vvv_holds_no_body_signature_token_or_secret(
         assert f"botocore.endpoint: Making request for {operation}: POST http://" in logs
     assert re.search(r'urllib3.connectionpool: http://127\.0\.0\.1:\d+ "POST / HTTP/1\.1" 200\n', logs)
     assert "'X-Amz-Security-Token': '(withheld by reconcile)'" in logs
+    # Every logger of botocore and urllib3 that exists after the runs (lazily imported
+    # modules included) has a filter of its own: a record of a logger without one would reach
+    # a user's handler as botocore wrote it.
+    unguarded = [
+        name
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+        and name.split(".")[0] in ("botocore", "boto3", "urllib3")
+        and not logger.filters
+    ]
+    assert unguarded == []
 
 
 def test_signing_and_body_records_are_stopped_at_their_loggers(
