@@ -55,6 +55,10 @@ SHOWN_HEADERS = frozenset(
         "status",
     }
 )
+# Header names that mark a mapping as headers worth filtering, wherever it is logged.
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "x-amz-security-token", "x-amz-content-sha256", "x-aws-ec2-metadata-token"}
+)
 SIGNING_LOGGERS = ("botocore.auth",)
 # Every logger of these libraries present when logging is set up gets the rewriting filter;
 # these are named too, so they have it even if their module is imported later.
@@ -122,12 +126,6 @@ def _rewrite(record: logging.LogRecord) -> None:
     elif args:
         # Any other line: no body, request or header mapping is printed as it is.
         record.args = tuple(_safe(arg) for arg in args)
-
-
-# Header names that mark a mapping as headers worth filtering, wherever it is logged.
-CREDENTIAL_HEADERS = frozenset(
-    {"authorization", "x-amz-security-token", "x-amz-content-sha256", "x-aws-ec2-metadata-token"}
-)
 
 
 def _safe(arg: Any) -> Any:
