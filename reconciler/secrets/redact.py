@@ -59,11 +59,10 @@ def forms(value: str) -> set[str]:
 
 
 def _token(form: str) -> str:
-    """A short form as a regular expression that matches it only as a whole token: where it
-    starts or ends with a letter, digit or underscore, no such character may touch it."""
-    before = r"(?<!\w)" if re.match(r"\w", form[0]) else ""
-    after = r"(?!\w)" if re.match(r"\w", form[-1]) else ""
-    return f"{before}{re.escape(form)}{after}"
+    """A short form as a regular expression that matches it only as a whole token: no letter,
+    digit or underscore may touch it on either side, whatever its own first and last
+    characters are (a secret `(` is masked in `"("` and `= ( `, not in `connection(s)`)."""
+    return rf"(?<!\w){re.escape(form)}(?!\w)"
 
 
 class Redactor:
@@ -85,7 +84,8 @@ class Redactor:
 
     def _rebuild(self) -> None:
         long = [v for v in self._values if len(v) >= MIN_REDACT_LENGTH]
-        short = sorted((v for v in self._values if len(v) < MIN_REDACT_LENGTH), key=len, reverse=True)
+        # Whitespace alone is no secret EventBridge accepts (its pattern wants a visible character).
+        short = sorted((v for v in self._values if len(v) < MIN_REDACT_LENGTH and v.strip()), key=len, reverse=True)
         self._matcher = AhoCorasick(long, matchkind=MatchKind.Standard) if long else None
         # A lookahead finds a match at every position, overlapping ones included; longest first.
         self._short = re.compile("(?=(" + "|".join(_token(v) for v in short) + "))") if short else None
