@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from reconciler.untrusted import visible
+
 
 class Location(NamedTuple):
     # A tuple, not a frozen dataclass: the loader records one for every key and item of
@@ -28,8 +30,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.location}: "
-        return f"{where}{self.path}: {self.message}" if self.path else f"{where}{self.message}"
+        # A file name, a field path and the values a message quotes come from the specs:
+        # untrusted text, one line each, whatever control characters they hold. The message
+        # is reconcile's sentence (a schema pattern keeps its backslashes).
+        where = f"{visible(str(self.location))}: "
+        message = visible(self.message, backslash=False)
+        return f"{where}{visible(self.path)}: {message}" if self.path else f"{where}{message}"
 
 
 class ReconcileError(Exception):

@@ -7,12 +7,17 @@ import sys
 from typing import TextIO
 
 from reconciler.errors import ReconcileError
-from reconciler.secrets.redact import REDACTOR, RedactingFormatter, WithholdResponseBodies
+from reconciler.secrets.redact import REDACTOR, RedactingFormatter
+from reconciler.secrets.wire_log import WIRE_FILTER, guard_loggers
+from reconciler.untrusted import for_stream
 
 
-def out(text: str, stream: TextIO | None = None) -> None:
+def out(text: str, stream: TextIO | None = None, workflow_commands: bool = False) -> None:
+    """Print text: secrets masked, and (untrusted.for_stream) no raw control character and no
+    line a GitHub runner would take for a workflow command, unless `workflow_commands` says
+    this text is reconcile's own annotations."""
     target = stream or sys.stdout
-    target.write(REDACTOR.redact(text))
+    target.write(for_stream(REDACTOR.redact(text), workflow_commands))
     target.flush()
 
 
@@ -35,10 +40,16 @@ def append_file(path: str, text: str) -> None:
 
 
 def setup_logging(verbosity: int) -> None:
-    """-v info, -vv debug, -vvv debug including botocore's wire logs (redacted)."""
+    """-v info, -vv debug, -vvv debug including botocore's wire logs (never a body, a
+    signature or a credential: secrets/wire_log.py).
+
+    The filters sit on the loggers themselves, so every handler (a user's on the root
+    logger, `logging.lastResort`) gets the rewritten records; ours also has the filter
+    (for loggers created after this call) and a formatter that redacts what is left."""
+    guard_loggers()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(WithholdResponseBodies())
+    handler.addFilter(WIRE_FILTER)
     root = logging.getLogger()
     for old in list(root.handlers):
         if getattr(old, "_reconcile", False):

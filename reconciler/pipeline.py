@@ -31,6 +31,7 @@ from reconciler.plan.places import neighbours, refuse_overlapping_prunes
 from reconciler.plan.target import plan_target
 from reconciler.progress import PROGRESS
 from reconciler.read.step import Snapshot, read_target
+from reconciler.untrusted import visible
 from reconciler.validate import validate_specs
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,9 @@ class Planned:
     def report_failures(self) -> list[str]:
         """One line per problem of each target that could not be planned, naming the target."""
         return [
-            f"reconcile: target {name}: {line}" for name, why in self.plan.failed.items() for line in why.splitlines()
+            f"reconcile: target {visible(name)}: {visible(line, backslash=False)}"
+            for name, why in self.plan.failed.items()
+            for line in why.splitlines()
         ]
 
     def specs(self) -> dict[tuple[str, str, str], Spec]:

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconciler.secrets.redact import MASK, MIN_REDACT_LENGTH, Redactor
+from reconciler.untrusted import visible
 
 
 def test_masks_the_value_and_its_escaped_forms() -> None:
@@ -28,10 +29,11 @@ def test_overlapping_values_are_masked_whole() -> None:
     assert redactor.redact("a secret-alpha b alpha-beta c") == f"a {MASK} b {MASK} c"
 
 
-def test_short_values_and_cleared_values_are_left_alone() -> None:
+def test_short_values_are_masked_as_whole_tokens_and_cleared_values_left_alone() -> None:
     redactor = Redactor()
     redactor.add("x" * (MIN_REDACT_LENGTH - 1))
-    assert redactor.redact("xxx xxxx") == "xxx xxxx"
+    # Inside a longer word it is not that value; standing alone, quoted or escaped, it is.
+    assert redactor.redact("xxx xxxx 'xxx' \"xxx\" =xxx& axxx") == f"{MASK} xxxx '{MASK}' \"{MASK}\" ={MASK}& axxx"
     redactor.add("long-value")
     assert redactor.redact("long-value") == MASK
     redactor.clear()
@@ -87,3 +89,19 @@ def test_masks_exactly_what_brute_force_masks(values: list[str], filler: list[st
         redactor.add(value)
     text = "".join(f"{f}{v}" for f, v in zip(filler + [""] * len(values), values)) + "".join(filler)
     assert redactor.redact(text) == _reference(values, text)
+
+
+def test_masks_every_form_of_hostile_values() -> None:
+    """The backstop behind wire_log.py: a quote in a bytes repr (`it\\'s`), JSON inside JSON
+    (import's CreateSecret body), a tab, non-ASCII, and the visible() form are all masked."""
+    redactor = Redactor()
+    values = ["it's-a-secret", 'say "hi" \\ now', "tab\there", "ünï€"]
+    for value in values:
+        redactor.add(value)
+    for value in values:
+        twice = json.dumps(json.dumps({"k": value}))
+        body = repr(json.dumps({"SecretString": json.dumps({"k": value})}).encode())
+        for text in (value, twice, body, repr(value), visible(value)):
+            assert MASK in redactor.redact(text), text
+            assert value not in redactor.redact(text)
+    assert redactor.redact('b\'{"ApiKeyValue":"it\\\'s-a-secret"}\'') == 'b\'{"ApiKeyValue":"***"}\''

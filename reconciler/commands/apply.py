@@ -26,7 +26,8 @@ from reconciler.pipeline import Planned, build_plan, read_pool
 from reconciler.plan import saved as saved_plan
 from reconciler.render import RENDERERS
 from reconciler.render.json_format import FORMAT_VERSION
-from reconciler.render.markdown import cell
+from reconciler.render.markdown import cell, code
+from reconciler.untrusted import visible
 
 VERB = {"create": "created", "update": "updated", "delete": "deleted", "wait": "settled"}
 
@@ -79,17 +80,19 @@ def confirm(assume_yes: bool, stream: TextIO | None = None) -> None:
 
 def result_line(result: WriteResult, several: bool = False) -> str:
     """One result for people; with several targets, which target it belongs to leads the line."""
-    where = f"[{result.target}] " if several else ""
+    # Names and targets are untrusted text; a detail is reconcile's sentence around AWS's words.
+    where = f"[{visible(result.target)}] " if several else ""
+    label, detail = visible(result.label), visible(result.detail, backslash=False)
     verb = VERB.get(result.verb, result.verb)
     if result.ok:
-        return f"{where}✓ {result.label}: {verb}" + (f" ({result.detail})" if result.detail else "")
+        return f"{where}✓ {label}: {verb}" + (f" ({detail})" if detail else "")
     if not result.started:
-        return f"{where}- {result.label}: {result.verb} {result.detail}"
+        return f"{where}- {label}: {result.verb} {detail}"
     if result.code == INTERRUPTED:
-        return f"{where}! {result.label}: {result.verb} interrupted: {result.detail}"
+        return f"{where}! {label}: {result.verb} interrupted: {detail}"
     if result.detail.startswith("not attempted"):
-        return f"{where}✗ {result.label}: {result.verb} {result.detail}"
-    return f"{where}✗ {result.label}: {result.verb} failed: {result.detail}"
+        return f"{where}✗ {label}: {result.verb} {detail}"
+    return f"{where}✗ {label}: {result.verb} failed: {detail}"
 
 
 def counts(results: list[WriteResult]) -> dict[str, int]:
@@ -140,7 +143,7 @@ def markdown_results(results: list[WriteResult]) -> str:
     for r in results:
         mark = "✅" if r.ok else ("⏭️" if not r.started else "❌")
         detail = r.detail if r.ok or not r.code else f"`{r.code}` {r.detail}"
-        lines.append(f"| `{r.name}`{marked(r.type)} | {r.verb} | {mark} {cell(detail)} |")
+        lines.append(f"| {code(r.name)}{marked(r.type)} | {r.verb} | {mark} {cell(detail)} |")
     return "\n".join(lines + ["", summary(results), ""])
 
 
@@ -242,7 +245,7 @@ def command(opts: ApplyCommand) -> int:
     failures = [r for r in results if r.started and not r.ok]
     for r in failures:
         where = f"{r.target}/" if several else ""
-        err(f"reconcile: {where}{r.label}: {r.verb} failed [{r.code}]: {r.detail}")
+        err(f"reconcile: {visible(where + r.label)}: {r.verb} failed [{r.code}]: {visible(r.detail, backslash=False)}")
     if any(r.code == INTERNAL for r in results):
         err(f"reconcile: internal error during apply: {advice('the file named above')}")
         return EXIT_INTERNAL

@@ -11,6 +11,7 @@ from reconciler.options import Sources, ValidateCommand
 from reconciler.output import err, out
 from reconciler.pipeline import load_target_specs
 from reconciler.render.json_format import problem_record
+from reconciler.untrusted import visible
 
 
 def _escape(text: str, property_value: bool = False) -> str:
@@ -21,12 +22,13 @@ def _escape(text: str, property_value: bool = False) -> str:
 
 def github_annotation(problem: Problem) -> str:
     loc = problem.location
-    props = [f"file={_escape(loc.file, True)}"]
+    # visible() first: a workflow command is one line of the log, read by people too.
+    props = [f"file={_escape(visible(loc.file), True)}"]
     if loc.line:
         props += [f"line={loc.line}", f"col={loc.column}"]
     props.append("title=reconcile validate")
-    message = f"{problem.path}: {problem.message}" if problem.path else problem.message
-    return f"::error {','.join(props)}::{_escape(message)}"
+    message = f"{visible(problem.path)}: {problem.message}" if problem.path else problem.message
+    return f"::error {','.join(props)}::{_escape(visible(message, backslash=False))}"
 
 
 def _load(sources: Sources) -> tuple[list[Spec], list[Problem]]:
@@ -46,7 +48,7 @@ def command(opts: ValidateCommand) -> int:
         # The annotations are the errors; stderr gets only the count. A job log shows both
         # streams, so the errors printed there as well read twice.
         ordered = SpecErrors(problems).problems
-        out("".join(github_annotation(p) + "\n" for p in ordered))
+        out("".join(github_annotation(p) + "\n" for p in ordered), workflow_commands=True)
         files = len({p.location.file for p in ordered})
         err(f"reconcile: {len(ordered)} error(s) in {files} file(s); nothing was written to AWS")
         return 1

@@ -27,6 +27,7 @@ from reconciler.github.plan_comment import plan_markdown
 from reconciler.github.run import CHANGES, IN_SYNC, run_apply, run_plan, run_reconcile, save_plan
 from reconciler.github.where import read_arguments
 from reconciler.output import append_file, err, out
+from reconciler.untrusted import visible
 
 PROG = "python -m reconciler.github"
 
@@ -107,7 +108,9 @@ def cmd_apply_comment(args: argparse.Namespace) -> int:
         posted = post(sha, key, report, targets_of(report, args.passthrough), args.validate_outcome)
     except GitHubError as exc:
         # The step does not fail the job (continue-on-error): the annotation keeps it visible.
-        out(f"::warning title=reconcile apply comment::no comment on the merged pull request: {exc}\n")
+        reason = visible(str(exc))  # one line: nothing after it can start a line of its own
+        warning = f"::warning title=reconcile apply comment::no comment on the merged pull request: {reason}\n"
+        out(warning, workflow_commands=True)
         raise
     if posted.comment is None:
         set_outputs({"pull-request": ""})

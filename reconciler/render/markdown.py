@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from reconciler.model import API_DESTINATION, CONNECTION, LABEL, Action, Plan, ResourcePlan, counted, marked
 from reconciler.render.values import SYMBOL, change_line
+from reconciler.untrusted import visible
 
 MARKER = "<!-- reconcile-plan -->"
 ICON = {Action.CREATE: "🟢 create", Action.UPDATE: "🟡 update", Action.DELETE: "🔴 delete", Action.NOOP: "⚪ no change"}
 
 
 def cell(text: str) -> str:
-    """Text made safe for one markdown table cell: no column break, no line break."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Untrusted text made safe for one markdown table cell: no column break (GFM splits
+    cells at every unescaped pipe, even inside code spans), no line break or control
+    character (visible() escapes them)."""
+    return visible(text).replace("|", "\\|")
+
+
+def code(text: str, in_table: bool = True) -> str:
+    """Untrusted text as one code span: a fence of more backticks than any run inside, so a
+    backtick in a name can't end it (CommonMark 0.31, 6.1 "Code spans"), padded with a space
+    when the text starts or ends with a backtick (a space each side is stripped again)."""
+    inner = cell(text) if in_table else visible(text)
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", inner)), default=0) + 1)
+    pad = " " if inner[:1] == "`" or inner[-1:] == "`" or (inner[:1] == inner[-1:] == " ") else ""
+    return f"{fence}{pad}{inner}{pad}{fence}"
+
+
+def _html(text: str) -> str:
+    """Untrusted text inside the HTML of a comment (<summary>, a note): no tag can close the
+    <details> block around it."""
+    return html.escape(visible(text), quote=False)
 
 
 def _fence(lines: list[str]) -> str:
@@ -23,14 +43,14 @@ def _fence(lines: list[str]) -> str:
 
 
 def _kind(conn: ResourcePlan) -> str:
-    return "" if conn.type == CONNECTION else f"{LABEL[conn.type]}, "
+    return "" if conn.type == CONNECTION else f"{_html(LABEL.get(conn.type, conn.type))}, "
 
 
 def _details(conn: ResourcePlan, open_: bool) -> list[str]:
     out = [
         "",
         (
-            f"<details{' open' if open_ else ''}><summary><code>{SYMBOL[conn.action]} {conn.name}</code> "
+            f"<details{' open' if open_ else ''}><summary><code>{SYMBOL[conn.action]} {_html(conn.name)}</code> "
             f"({_kind(conn)}{conn.action.value})</summary>"
         ),
         "",
@@ -41,13 +61,17 @@ def _details(conn: ResourcePlan, open_: bool) -> list[str]:
         lines = ["!" + line[1:] if line.startswith("~") else line for line in lines]
         fence = _fence(lines)
         out += [fence + "diff", *lines, fence]
-    out += [f"> ⚠️ {note}" for note in conn.notes]
+    out += [f"> ⚠️ {_html(note)}" for note in conn.notes]
     return out + ["", "</details>"]
 
 
 def render(plan: Plan) -> str:
     out = [MARKER, "### reconcile plan", ""]
-    places = [f"`{cell(name)}` ({plan.places[name]})" for name in plan.targets if name in plan.places]
+    places = [
+        f"{code(name, in_table=False)} ({_html(str(plan.places[name]))})"
+        for name in plan.targets
+        if name in plan.places
+    ]
     if places:
         out += ["Target" + ("s" if len(places) > 1 else "") + ": " + "; ".join(places), ""]
     if plan.failed:
@@ -71,8 +95,8 @@ def render(plan: Plan) -> str:
         ]
         for conn in shown:
             target = f"{cell(conn.target)} | " if multi else ""
-            spec = f"`{cell(conn.file)}`" if conn.file else ""
-            name = f"`{cell(conn.name)}`{marked(conn.type)}"
+            spec = code(conn.file) if conn.file else ""
+            name = f"{code(conn.name)}{cell(marked(conn.type))}"
             out.append(f"| {name} | {target}{ICON[conn.action]} | {len(conn.changes)} | {spec} |")
         # The whole plan, always: job summaries and files hold it all. A pull-request comment
         # or issue, capped by GitHub, is cut where it is posted (reconciler/github/body.py).

@@ -4,25 +4,32 @@ from __future__ import annotations
 
 from reconciler.model import Action, Plan, counted
 from reconciler.render.values import SYMBOL, change_line
+from reconciler.untrusted import visible
 
 
 def render(plan: Plan) -> str:
     # Which account and region each target's plan is for, before anything it would change.
-    lines = [f"Target {name}: {plan.places[name]}" for name in plan.targets if name in plan.places]
-    lines += [f"Target {name}: not planned: {why.splitlines()[0]}" for name, why in plan.failed.items()]
+    # Every name, path and note is untrusted text (a spec, AWS, a saved plan): shown through visible().
+    lines = [
+        f"Target {visible(name)}: {visible(str(plan.places[name]))}" for name in plan.targets if name in plan.places
+    ]
+    lines += [
+        f"Target {visible(name)}: not planned: {visible(why.splitlines()[0], backslash=False)}"
+        for name, why in plan.failed.items()
+    ]
     if lines:
         lines.append("")
     multi = len(plan.targets) > 1
     for conn in plan.resources:
         if conn.action is Action.NOOP and not conn.notes:
             continue
-        where = f"  ({conn.file})" if conn.file else ""
-        target = f"[{conn.target}] " if multi else ""
-        lines.append(f"{SYMBOL[conn.action]} {target}{conn.label}: {conn.action.value}{where}")
+        where = f"  ({visible(conn.file)})" if conn.file else ""
+        target = f"[{visible(conn.target)}] " if multi else ""
+        lines.append(f"{SYMBOL[conn.action]} {target}{visible(conn.label)}: {conn.action.value}{where}")
         for change in conn.changes:
             lines.append(f"    {change_line(change)}")
         for note in conn.notes:
-            lines.append(f"    ! {note}")
+            lines.append(f"    ! {visible(note)}")
         lines.append("")
     if plan.has_changes:
         lines.append(f"Plan: {plan.summary()}.")

@@ -6,26 +6,29 @@ import json
 from typing import Any
 
 from reconciler.model import Action, FieldChange, Masked, Op, Pending
+from reconciler.untrusted import json_visible, visible
 
 SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: " "}
 OP_SYMBOL = {Op.ADD: "+", Op.REMOVE: "-", Op.CHANGE: "~"}
 
 
 def show(value: Any) -> str:
-    """A marker as its text; every other value as JSON, so text is always quoted."""
+    """A marker as its text; every other value as JSON, so text is always quoted (and JSON's
+    escapes keep controls, bidi controls and line separators visible)."""
     if isinstance(value, (Masked, Pending)):
-        return value.text
-    return json.dumps(value, ensure_ascii=False)
+        return visible(value.text)
+    return json_visible(json.dumps(value, ensure_ascii=False))
 
 
 def change_line(change: FieldChange) -> str:
     symbol = OP_SYMBOL[change.op]
+    path = visible(change.path)
     if change.op is Op.ADD:
-        line = f"{symbol} {change.path}: {show(change.after)}"
+        line = f"{symbol} {path}: {show(change.after)}"
     elif change.op is Op.REMOVE:
-        line = f"{symbol} {change.path}: {show(change.before)}"
+        line = f"{symbol} {path}: {show(change.before)}"
     elif isinstance(change.before, Masked) and isinstance(change.after, Masked):
-        line = f"{symbol} {change.path}: {change.after.text}"  # the marker says what changed
+        line = f"{symbol} {path}: {show(change.after)}"  # the marker says what changed
     else:
-        line = f"{symbol} {change.path}: {show(change.before)} → {show(change.after)}"
-    return f"{line}  ({change.note})" if change.note else line
+        line = f"{symbol} {path}: {show(change.before)} → {show(change.after)}"
+    return f"{line}  ({visible(change.note)})" if change.note else line
