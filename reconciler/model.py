@@ -195,6 +195,10 @@ class ResourcePlan:
     # (type, name) of this target's pending changes that must succeed before this one is written:
     # a destination waits for its connection's write, a deleted connection for the destinations moved off it.
     after: list[tuple[str, str]] = field(default_factory=list)
+    # IgnoreChanges (diff/ignore.py): the paths in force against the live resource, which an
+    # update keeps as they are live, and the differences found under them, shown but not drift.
+    ignore: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str]:

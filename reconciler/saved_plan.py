@@ -158,6 +158,7 @@ def to_plan(path: str, document: dict[str, Any]) -> Plan:
                 state=c.get("state"),
                 state_reason=c.get("state_reason") or "",
                 notes=list(c.get("notes") or []),
+                ignored=list(c.get("ignored") or []),
                 type=c.get("type") or CONNECTION,
                 connection=c.get("connection"),
             )

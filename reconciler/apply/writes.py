@@ -108,7 +108,8 @@ def _write_destination(target: TargetPlan, plan: ResourcePlan, run: _Apply) -> W
     if arn is None:  # the connection's create reply was lost and it could not be read back
         detail = f"not written, because the ARN of connection {plan.connection} is not known; run apply again"
         return WriteResult(plan.name, target.name, plan.action, False, detail, DEPENDENCY_FAILED, type=API_DESTINATION)
-    request = destination_request(spec, arn, update=plan.action is Action.UPDATE)
+    live = target.snapshot.live_destinations.get(plan.name)
+    request = destination_request(spec, arn, plan.action is Action.UPDATE, plan.ignore, live)
     if plan.action is Action.CREATE:
         call = _lost_reply_tolerant(lambda: events.create_api_destination(**request), ALREADY_EXISTS)
     else:
@@ -191,7 +192,7 @@ def _write_connection(target: TargetPlan, conn: ResourcePlan, run: _Apply) -> Wr
         else:
             live = target.snapshot.live[conn.name]
             assert live is not None
-            request = update_request(spec, desired, live)
+            request = update_request(spec, desired, live, conn.ignore)
 
             def reread() -> None:
                 # Someone else is changing it: let their change settle, then rebuild ours from
@@ -203,7 +204,7 @@ def _write_connection(target: TargetPlan, conn: ResourcePlan, run: _Apply) -> Wr
                     pass
                 fresh = describe(clients.events, conn.name)
                 if fresh is not None:
-                    request = update_request(spec, desired, fresh)
+                    request = update_request(spec, desired, fresh, conn.ignore)
 
             reply = with_retries(
                 lambda: clients.events_writer.update_connection(**request),

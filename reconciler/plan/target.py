@@ -15,7 +15,9 @@ from reconciler.snapshot import Snapshot
 WRITES = (Action.CREATE, Action.UPDATE)
 
 
-def _plan_destinations(specs: list[Spec], snapshot: Snapshot, written: set[str]) -> list[ResourcePlan]:
+def _plan_destinations(
+    specs: list[Spec], snapshot: Snapshot, written: set[str], ignore: tuple[str, ...] = ()
+) -> list[ResourcePlan]:
     """Each destination spec's plan; `written` names the connections this plan creates or updates,
     which a destination using one waits for."""
     plans = []
@@ -26,7 +28,7 @@ def _plan_destinations(specs: list[Spec], snapshot: Snapshot, written: set[str])
                 f"API destination {spec.name} needs connection {spec.body['Connection']}, which does not exist yet "
                 "and is left out of this plan (--only): add it to --only. Nothing was planned"
             )
-        plan = plan_destination(spec, snapshot.live_destinations.get(spec.name), arn)
+        plan = plan_destination(spec, snapshot.live_destinations.get(spec.name), arn, ignore)
         if plan.action in WRITES and plan.connection in written:
             # Its connection is written first, and must settle before the destination is written.
             plan.after.append((CONNECTION, plan.connection))
@@ -57,12 +59,15 @@ def plan_target(
             previous,
             force_secrets,
             verify_secrets,
+            target.ignore_changes,
         )
         for spec in specs
         if spec.type == CONNECTION
     ]
     written = {p.name for p in connections if p.action in WRITES}
-    destinations = _plan_destinations([s for s in specs if s.type == API_DESTINATION], snapshot, written)
+    destinations = _plan_destinations(
+        [s for s in specs if s.type == API_DESTINATION], snapshot, written, target.ignore_changes
+    )
     declared = declared if declared is not None else {s.key for s in specs}
     deleted_destinations = delete_destinations(target, declared, snapshot.destinations)
     moved = released(destinations + deleted_destinations, snapshot.destinations)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reconciler.errors import Problem
 from reconciler.model import API_DESTINATION, CONNECTION, Spec
+from reconciler.validate.ignore import ignore_problems
 from reconciler.validate.schema import declared_type, schema_problems
 from reconciler.validate.semantic import connection_problems, duplicate_name_problems, semantic_problems
 
@@ -20,6 +21,8 @@ def validate_specs(specs: list[Spec]) -> list[Problem]:
         elif type_ == API_DESTINATION and not any(p.path == "Connection" for p in found):
             # A Connection the schema rejects is not looked up as well: one error per key.
             found += connection_problems(spec, declared)
+        if type_ is not None:
+            found += ignore_problems(spec, type_)
         problems.extend(found)
     problems.extend(duplicate_name_problems(specs))
     return problems
