@@ -8,6 +8,7 @@ from typing import Any
 from reconciler.apply.requests import destination_request, update_request
 from reconciler.diff.ignore import Rules
 from reconciler.model import API_DESTINATION, CONNECTION, Live, Spec
+from reconciler.plan.build import plan_connection
 from reconciler.secrets.desired import DesiredSecrets
 
 NO_SECRETS = DesiredSecrets({}, {})
@@ -151,3 +152,23 @@ def test_destination_update_keeps_ignored_fields_as_live_has_them() -> None:
     }
     created = destination_request(spec, ARN, False)
     assert created["InvocationRateLimitPerSecond"] == 300 and "IgnoreChanges" not in created
+
+
+def _planned(live: dict[str, Any]) -> tuple[list[str], list[str]]:
+    body = {
+        "Name": "stripe",
+        "AuthorizationType": "API_KEY",
+        "AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "{{resolve:x}}"}},
+        "IgnoreChanges": ["AuthParameters.ApiKeyAuthParameters.ApiKeyName"],
+    }
+    plan = plan_connection(Spec("stripe", body, "s.yaml"), Live(live), NO_SECRETS, None, lambda _: None)
+    return [c.path for c in plan.changes], plan.ignored
+
+
+def test_the_planner_ignores_an_auth_field_only_while_the_type_holds() -> None:
+    same = {"AuthorizationType": "API_KEY", "AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "x-key"}}}
+    assert _planned(same) == ([], ["AuthParameters.ApiKeyAuthParameters.ApiKeyName"])
+    # A type change sends the new block whole: its ApiKeyName is written, and shown as a change.
+    other = {"AuthorizationType": "BASIC", "AuthParameters": {"BasicAuthParameters": {"Username": "u"}}}
+    changes, ignored = _planned(other)
+    assert "AuthParameters.ApiKeyAuthParameters.ApiKeyName" in changes and ignored == []
