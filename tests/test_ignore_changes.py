@@ -407,3 +407,26 @@ def test_validate_rejects_a_path_of_the_other_type_and_reconcile_yaml_paths(
         "'AuthParameters.InvocationHttpParameters.HeaderParameter'; did you mean "
         "'AuthParameters.InvocationHttpParameters.HeaderParameters'?"
     )
+
+
+def test_a_saved_plan_is_stale_once_reconcile_yaml_stops_ignoring(
+    aws: TestEmulator, tmp_path: Path, events: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No spec changed, but the plan apply would carry out now differs from the one reviewed."""
+    monkeypatch.chdir(tmp_path)
+    config = """
+        targets:
+          - name: prod
+            region: us-east-1
+            specs: [connections]
+            ignore_changes: [Description]
+        """
+    write(tmp_path, "reconcile.yaml", config)
+    write(tmp_path, "connections/stripe.yaml", api_key_spec() + HEADERS)
+    live_api_key(events, "stripe", description="by hand")
+    assert run(capsys, "plan", "--out", "plan.json").code == 2
+    write(tmp_path, "reconcile.yaml", config.replace("            ignore_changes: [Description]\n", ""))
+    applied = run(capsys, "apply", "plan.json", "--yes")
+    assert applied.code == 1
+    assert "stripe: the plan for it is different now (update → update)" in applied.err
+    assert described(events)["Description"] == "by hand"
