@@ -383,8 +383,8 @@ def test_validate_rejects_a_path_of_the_other_type_and_reconcile_yaml_paths(
     result = run(capsys, "validate", "--dir", "connections")
     assert result.code == 1
     assert (
-        "connections/stripe.yaml:8:17: IgnoreChanges[0]: unknown connection field 'InvocationRateLimitPerSecond'"
-        in result.err
+        "connections/stripe.yaml:8:17: IgnoreChanges[0]: InvocationRateLimitPerSecond is a field of API "
+        "destinations, not of connections" in result.err
     )
     write(
         tmp_path,

@@ -116,6 +116,9 @@ def problem(path: str, types: Iterable[str]) -> str | None:
         if path in schema_paths(type_):
             why = _refusal(path)
             return f"{path} {why}" if why else None
+    other = [t for t in LABEL if t not in types and path in ignorable(t)]
+    if other:
+        return f"{path} is a field of {LABEL[other[0]]}s, not of {LABEL[types[0]]}s"
     known = sorted({p for t in types for p in ignorable(t)})
     hint = difflib.get_close_matches(path, known, n=1)
     what = f"{LABEL[types[0]]} field" if len(types) == 1 else "field path"
