@@ -35,7 +35,6 @@ from reconciler.output import err, out, setup_logging
 from reconciler.progress import PROGRESS
 from reconciler.render.json_format import render_errors
 from reconciler.secrets.redact import REDACTOR
-from reconciler.untrusted import visible
 
 log = logging.getLogger("reconciler")
 

@@ -12,11 +12,12 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from reconciler.diff.ignore import problem as ignore_problem
 from reconciler.errors import Location, Problem, ReconcileError, SpecErrors
 from reconciler.load.bounds import git_work_tree, inside
 from reconciler.load.discover import display_path
 from reconciler.load.yaml_loader import MAX_BYTES, Document, decode, dotted, load_documents
-from reconciler.model import Spec
+from reconciler.model import TYPES, Spec
 from reconciler.options import Sources
 from reconciler.validate.schema_problems import schema_messages
 
@@ -34,6 +35,7 @@ class Target:
     prune_prefixes: tuple[str, ...] = ()
     max_rps: float | None = None  # EventBridge requests per second; None: the default (aws/rate.py)
     only: tuple[str, ...] = ()  # --only: name patterns (fnmatch); empty: everything declared
+    ignore_changes: tuple[str, ...] = ()  # IgnoreChanges for every spec of the target (diff/ignore.py)
 
     def selects(self, name: str) -> bool:
         """Whether --only lets this run plan (and apply) the connection or API destination of this name."""
@@ -81,7 +83,7 @@ def load_config(path: str) -> dict[str, Any]:
         for where, message in schema_messages(error, as_spec, echo=True):
             found.append(Problem(as_spec.locate(where), dotted(where), message))
     if not found:
-        found = _duplicate_names(doc)
+        found = _duplicate_names(doc) + _ignore_problems(doc)
     if found:
         raise SpecErrors(found)
     data: dict[str, Any] = doc.data
@@ -146,6 +148,21 @@ def check_specs_inside_repository(path: str, data: dict[str, Any]) -> None:
             for where, p in outside
         ]
     )
+
+
+def _ignore_problems(doc: Document) -> list[Problem]:
+    """`ignore_changes` paths name a field of a connection or of an API destination (it applies
+    to each type that has the path), as a spec's IgnoreChanges does."""
+    lists: list[tuple[tuple[Any, ...], Any]] = [(("ignore_changes",), doc.data.get("ignore_changes"))]
+    lists += [(("targets", i, "ignore_changes"), t.get("ignore_changes")) for i, t in enumerate(doc.data["targets"])]
+    problems = []
+    for where, paths in lists:
+        for index, path in enumerate(paths or []):
+            message = ignore_problem(path, TYPES)
+            if message is not None:
+                at = where + (index,)
+                problems.append(Problem(doc.positions[at], dotted(at), message))
+    return problems
 
 
 def find_config(sources: Sources) -> str | None:
@@ -215,6 +232,7 @@ def resolve_targets(
                 prune=configured if prune is None else prune,
                 prune_prefixes=prefixes or tuple(item.get("prune_prefixes", data.get("prune_prefixes", []))),
                 max_rps=item.get("max_rps", data.get("max_rps")),
+                ignore_changes=tuple(item.get("ignore_changes", data.get("ignore_changes", []))),
                 only=only,
             )
         )

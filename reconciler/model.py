@@ -198,6 +198,10 @@ class ResourcePlan:
     # A connection this plan does not write, not AUTHORIZED or ACTIVE when planned, that must settle
     # before this API destination is written (apply waits for it, up to --wait-timeout).
     settle: str | None = None
+    # IgnoreChanges (diff/ignore.py): the paths in force against the live resource, which an
+    # update keeps as they are live, and the differences found under them, shown but not drift.
+    ignore: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str]:

@@ -75,6 +75,10 @@ def sample_plan(targets: list[str] | None = None) -> Plan:
                 ],
                 state="DEAUTHORIZED",
                 state_reason="invalid_client",
+                ignored=[
+                    "AuthParameters.OAuthParameters.OAuthHttpParameters.HeaderParameters[X-Trace]",
+                    "KmsKeyIdentifier",
+                ],
             ),
             ResourcePlan(
                 "partner",

@@ -37,8 +37,9 @@ SECRET_MEMBERS: frozenset[Path_] = frozenset(
     }
 )
 
-# Keys of a spec that are reconcile's, not the model's: `Type` says which kind of document it is.
-RECONCILE_MEMBERS: frozenset[Path_] = frozenset({("Type",)})
+# Keys of a spec that are reconcile's, not the model's: `Type` says which kind of document it is,
+# `IgnoreChanges` which differences are neither drift nor written.
+RECONCILE_MEMBERS: frozenset[Path_] = frozenset({("Type",), ("IgnoreChanges",)})
 
 # Model traits this file knows how to compare; a new one (say, a "min" on a new kind of
 # shape) fails loudly instead of being skipped.

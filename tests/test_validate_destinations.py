@@ -201,7 +201,7 @@ BAD: dict[str, tuple[str, str | list[str]]] = {
     "a connection key in a destination": (
         destination() + "AuthorizationType: API_KEY\n",
         "c/d.yaml:16:1: AuthorizationType: unknown key 'AuthorizationType'; allowed: Type, Name, Description, "
-        "Connection, ConnectionArn, InvocationEndpoint, HttpMethod, InvocationRateLimitPerSecond",
+        "Connection, ConnectionArn, InvocationEndpoint, HttpMethod, InvocationRateLimitPerSecond, IgnoreChanges",
     ),
     "a misspelt destination key": (
         destination().replace("Description:", "Descripton:"),
@@ -210,7 +210,7 @@ BAD: dict[str, tuple[str, str | list[str]]] = {
     "a destination key in a connection": (
         api_key_spec(name="other") + "InvocationEndpoint: https://api.example.com\n",
         "c/d.yaml:16:1: InvocationEndpoint: unknown key 'InvocationEndpoint'; allowed: Type, Name, Description, "
-        "AuthorizationType, AuthParameters, InvocationConnectivityParameters, KmsKeyIdentifier",
+        "AuthorizationType, AuthParameters, InvocationConnectivityParameters, KmsKeyIdentifier, IgnoreChanges",
     ),
     "undeclared connection, a close name": (
         destination(connection="strip"),

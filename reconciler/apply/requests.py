@@ -5,6 +5,11 @@ leaves removed invocation parameters in place forever (hashicorp/terraform-provi
 So an update sends the complete desired block, with empty lists to clear parameters
 and empty strings to clear Description, KmsKeyIdentifier and the connectivity ARN
 (the model allows "" for each: ConnectionDescription, KmsKeyIdentifier, ResourceConfigurationArn).
+
+A field under IgnoreChanges (diff/ignore.py) is sent as it is live instead, so the complete
+block still goes out and the field stays. Where live has none it is left out (AWS keeps what
+is there, which is nothing). A parameter that is secret on either side is the exception: its
+live value is never returned, so it is sent as the spec says, and the plan said so.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from reconciler.diff.normalize import SPEC_ONLY
+from reconciler.diff.ignore import LIST_PATHS, parameter_of
+from reconciler.diff.normalize import SPEC_ONLY, connectivity
 from reconciler.model import Live, Spec
 from reconciler.plan.destination import DEFAULT_RATE
 from reconciler.secrets.desired import DesiredSecrets
@@ -51,7 +57,51 @@ def create_request(spec: Spec, desired: DesiredSecrets) -> dict[str, Any]:
     return _explicit_secret_flags(_with_secrets(spec.body, desired))
 
 
-def update_request(spec: Spec, desired: DesiredSecrets, live: Live) -> dict[str, Any]:
+def _merged(wanted: list[dict[str, Any]], live: list[dict[str, Any]], key: str | None) -> list[dict[str, Any]]:
+    """A parameter list with the ignored parameters (every one, or the one `key`) as live has
+    them; a parameter secret on either side stays as the spec says (its live value is withheld)."""
+    secret = {p.get("Key") for p in wanted + live if p.get("IsValueSecret") is True}
+
+    def ignored(item: dict[str, Any]) -> bool:
+        return (key is None or item.get("Key") == key) and item.get("Key") not in secret
+
+    kept = [item for item in wanted if not ignored(item)]
+    return kept + [
+        {"Key": item.get("Key"), "Value": item.get("Value"), "IsValueSecret": False} for item in live if ignored(item)
+    ]
+
+
+def _parts(path: str) -> list[str]:
+    return path.split(".")
+
+
+def _keep_live(request: dict[str, Any], live: dict[str, Any], path: str) -> None:
+    """Set one ignored path of an update request to its live value, or leave it out."""
+    parameter = parameter_of(path)
+    lists = [p for p in LIST_PATHS if p == path or p.startswith(path + ".")]
+    if parameter is not None or lists:
+        for list_path in [parameter[0]] if parameter is not None else lists:
+            block = dig(request, tuple(_parts(list_path)[:-1]))
+            if isinstance(block, dict):  # absent: the spec's auth type has no such block
+                name = _parts(list_path)[-1]
+                have = dig(live, tuple(_parts(list_path))) or []
+                block[name] = _merged(block.get(name) or [], have, parameter[1] if parameter else None)
+        return
+    *parents, name = _parts(path)
+    node = dig(request, tuple(parents)) if parents else request
+    if not isinstance(node, dict):
+        return
+    value = dig(live, tuple(_parts(path)))
+    if name.endswith("ConnectivityParameters"):
+        value = connectivity(value)  # only the resource configuration ARN is sent back
+    if value in (None, ""):
+        node.pop(name, None)
+    else:
+        node[name] = copy.deepcopy(value)
+
+
+def update_request(spec: Spec, desired: DesiredSecrets, live: Live, ignore: list[str] | None = None) -> dict[str, Any]:
+    """`ignore`: the plan's IgnoreChanges paths in force (ResourcePlan.ignore), sent as they are live."""
     request = _explicit_secret_flags(_with_secrets(spec.body, desired))
     request.setdefault("Description", "")
     auth = request["AuthParameters"]
@@ -66,16 +116,27 @@ def update_request(spec: Spec, desired: DesiredSecrets, live: Live) -> dict[str,
     live_auth = live.data.get("AuthParameters") or {}
     if "ConnectivityParameters" not in auth and live_auth.get("ConnectivityParameters"):
         auth["ConnectivityParameters"] = copy.deepcopy(CLEARED_CONNECTIVITY)
+    for path in ignore or []:
+        _keep_live(request, live.data, path)
     return request
 
 
-def destination_request(spec: Spec, connection_arn: str, update: bool) -> dict[str, Any]:
+def destination_request(
+    spec: Spec,
+    connection_arn: str,
+    update: bool,
+    ignore: list[str] | None = None,
+    live: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """CreateApiDestination / UpdateApiDestination: every field the spec sets, with the rate's
     default sent when the spec leaves it out (so a live 20 goes back to 300) and, on update,
-    "" to clear a Description the spec no longer has (the model allows it: no minimum)."""
+    "" to clear a Description the spec no longer has (the model allows it: no minimum).
+    An update sends the fields in `ignore` (ResourcePlan.ignore) as `live` has them."""
     request = {k: v for k, v in spec.body.items() if k not in SPEC_ONLY and k != "Connection"}
     request["ConnectionArn"] = connection_arn
     request.setdefault("InvocationRateLimitPerSecond", DEFAULT_RATE)
     if update:
         request.setdefault("Description", "")
+        for path in ignore or []:
+            _keep_live(request, live or {}, path)
     return request

@@ -120,7 +120,8 @@ def write_destination(target: TargetPlan, plan: ResourcePlan, run: Run) -> Write
     if arn is None:  # the connection's create reply was lost and it could not be read back
         detail = f"not written, because the ARN of connection {plan.connection} is not known; run plan again"
         return _result(plan, target.name, False, detail, DEPENDENCY_FAILED)
-    request = destination_request(spec, arn, update=plan.action is Action.UPDATE)
+    live = target.snapshot.live_destinations.get(plan.name)
+    request = destination_request(spec, arn, plan.action is Action.UPDATE, plan.ignore, live)
     if plan.action is Action.CREATE:
         call = _lost_reply_tolerant(lambda: events.create_api_destination(**request), ALREADY_EXISTS)
     else:
@@ -218,7 +219,7 @@ def write_connection(target: TargetPlan, conn: ResourcePlan, run: Run) -> WriteR
         else:
             live = target.snapshot.live[conn.name]
             assert live is not None
-            request = update_request(spec, desired, live)
+            request = update_request(spec, desired, live, conn.ignore)
 
             def call() -> Any:
                 return clients.events_writer.update_connection(**request)
@@ -233,7 +234,7 @@ def write_connection(target: TargetPlan, conn: ResourcePlan, run: Run) -> WriteR
                     pass
                 fresh = describe(clients.events, conn.name)
                 if fresh is not None:
-                    request = update_request(spec, desired, fresh)
+                    request = update_request(spec, desired, fresh, conn.ignore)
 
         try:
             reply = with_retries(call, before_retry=before_retry, stop=run.stop, quota=clients.write_quota)

@@ -27,8 +27,9 @@ READ_ONLY = (
 )
 
 
-# Spec keys that are not connection fields: `Type` says what the document declares.
-SPEC_ONLY = ("Type",)
+# Spec keys that are not connection fields, never compared nor sent to AWS: `Type` says what the
+# document declares, `IgnoreChanges` which differences are neither drift nor written (diff/ignore.py).
+SPEC_ONLY = ("Type", "IgnoreChanges")
 
 
 def drop_read_only(data: dict[str, Any]) -> dict[str, Any]:

@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.diff.compare import compare, creation, field_path
+from reconciler.diff.ignore import Rules, split
 from reconciler.diff.normalize import comparable
 from reconciler.diff.secrets import PreviousReader, SecretCheck, blind, forced, source_marker, verified
 from reconciler.model import (
+    CONNECTION,
     TRANSITIONAL,
     UNHEALTHY,
     Action,
@@ -78,13 +80,16 @@ def plan_connection(
     previous: PreviousReader,
     force_secrets: bool = False,
     verify_secrets: bool = True,
+    ignore: tuple[str, ...] = (),
 ) -> ResourcePlan:
+    """`ignore`: the target's ignore_changes, besides the spec's own IgnoreChanges."""
     want = comparable(spec.body)
     versions = _secret_versions(desired)
     if live is None:
         changes = _annotate_secret_adds(creation(want), desired)
         return ResourcePlan(spec.name, Action.CREATE, spec.target, spec.file, changes, secret_versions=versions)
-    changes = _annotate_secret_adds(compare(comparable(live.data), want), desired)
+    have = comparable(live.data)
+    changes = _annotate_secret_adds(compare(have, want), desired)
     skip = _covered(changes)
     check: SecretCheck
     last_modified = _parse_time(live.data.get("LastModifiedTime"))
@@ -101,7 +106,9 @@ def plan_connection(
     else:
         check = verified(desired, managed, previous, skip)
     health, notes = _health(live)
-    all_changes = sorted(changes + check.changes, key=lambda c: c.path) + health
+    rules = Rules.of(spec.body, CONNECTION, ignore).in_force(spec.body, live.data)
+    parted = split(changes + check.changes, rules, have, want)
+    all_changes = sorted(parted.kept, key=lambda c: c.path) + health
     action = Action.UPDATE if all_changes else Action.NOOP
     return ResourcePlan(
         spec.name,
@@ -111,7 +118,9 @@ def plan_connection(
         all_changes,
         state=live.state,
         state_reason=live.state_reason,
-        notes=check.notes + notes,
+        notes=check.notes + notes + parted.notes,
         live_modified=live.last_modified,
         secret_versions=versions,
+        ignore=list(rules),
+        ignored=parted.ignored,
     )

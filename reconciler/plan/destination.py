@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.diff.compare import compare, creation
+from reconciler.diff.ignore import Rules, split
 from reconciler.model import API_DESTINATION, Action, Live, Pending, ResourcePlan, Spec
 
 DEFAULT_RATE = 300  # InvocationRateLimitPerSecond when none is given (recorded; docs/aws-behaviour.md)
@@ -55,14 +56,20 @@ def _modified(live: dict[str, Any]) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else None
 
 
-def plan_destination(spec: Spec, live: dict[str, Any] | None, arn: str | Pending) -> ResourcePlan:
+def plan_destination(
+    spec: Spec, live: dict[str, Any] | None, arn: str | Pending, ignore: tuple[str, ...] = ()
+) -> ResourcePlan:
+    """`ignore`: the target's ignore_changes, besides the spec's own IgnoreChanges."""
     want = comparable(spec.body, arn)
     plan = ResourcePlan(spec.name, Action.CREATE, spec.target, spec.file, type=API_DESTINATION)
     plan.connection = str(spec.body["Connection"]) if "Connection" in spec.body else None
     if live is None:
         plan.changes = creation(want)
         return plan
-    plan.changes = compare(comparable(live), want)
+    have = comparable(live)
+    rules = Rules.of(spec.body, API_DESTINATION, ignore).in_force(spec.body, live)
+    parted = split(compare(have, want), rules, have, want)
+    plan.changes, plan.ignore, plan.ignored = parted.kept, list(rules), parted.ignored
     plan.action = Action.UPDATE if plan.changes else Action.NOOP
     plan.state = str(live.get("ApiDestinationState") or "") or None
     plan.live_modified = _modified(live)

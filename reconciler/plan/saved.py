@@ -121,6 +121,7 @@ def _plan_record(conn: ResourcePlan) -> dict[str, Any]:
         "state_reason": conn.state_reason or None,
         "notes": conn.notes,
         "fields": [_field_record(c) for c in conn.changes],
+        "ignored": conn.ignored,  # IgnoreChanges: differences shown, never written
         **({"connection": conn.connection} if conn.type == API_DESTINATION else {}),
     }
 
@@ -204,6 +205,7 @@ def to_plan(path: str, document: dict[str, Any]) -> Plan:
                 state=c.get("state"),
                 state_reason=c.get("state_reason") or "",
                 notes=list(c.get("notes") or []),
+                ignored=list(c.get("ignored") or []),
                 type=c.get("type") or CONNECTION,
                 connection=c.get("connection"),
             )

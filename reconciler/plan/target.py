@@ -32,7 +32,9 @@ def _connection_of(spec: Spec, snapshot: Snapshot) -> tuple[str, str] | None:
     return None
 
 
-def _plan_destinations(specs: list[Spec], snapshot: Snapshot, written: set[str]) -> list[ResourcePlan]:
+def _plan_destinations(
+    specs: list[Spec], snapshot: Snapshot, written: set[str], ignore: tuple[str, ...] = ()
+) -> list[ResourcePlan]:
     """Each destination spec's plan; `written` names the connections this plan creates or updates,
     which a destination using one waits for. A destination written while its connection is not
     written but not settled either (an OAuth connection still AUTHORIZING) waits for it to settle."""
@@ -44,7 +46,7 @@ def _plan_destinations(specs: list[Spec], snapshot: Snapshot, written: set[str])
                 f"API destination {spec.name} needs connection {spec.body['Connection']}, which does not exist yet "
                 "and is left out of this plan (--only): add it to --only. Nothing was planned"
             )
-        plan = plan_destination(spec, snapshot.live_destinations.get(spec.name), arn)
+        plan = plan_destination(spec, snapshot.live_destinations.get(spec.name), arn, ignore)
         used = _connection_of(spec, snapshot)
         if plan.action in WRITES and used is not None:
             name, state = used
@@ -86,12 +88,15 @@ def plan_target(
             previous,
             force_secrets,
             verify_secrets,
+            target.ignore_changes,
         )
         for spec in specs
         if spec.type == CONNECTION
     ]
     written = {p.name for p in connections if p.action in WRITES}
-    destinations = _plan_destinations([s for s in specs if s.type == API_DESTINATION], snapshot, written)
+    destinations = _plan_destinations(
+        [s for s in specs if s.type == API_DESTINATION], snapshot, written, target.ignore_changes
+    )
     own = declared if declared is not None else specs
     everyone = own + (neighbours or [])
     protected = {s.key for s in everyone}

@@ -51,6 +51,8 @@ def connection_record(conn: ResourcePlan) -> dict[str, Any]:
         "state": conn.state,
         "state_reason": conn.state_reason or None,
         "notes": conn.notes,
+        # Differences under IgnoreChanges: neither drift nor written, listed so nothing is hidden.
+        "ignored": conn.ignored,
         "fields": [field_record(c) for c in conn.changes],
         # An API destination declared with `Connection: NAME`; null otherwise.
         **({"connection": conn.connection} if conn.type == API_DESTINATION else {}),

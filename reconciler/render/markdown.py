@@ -6,7 +6,7 @@ import html
 import re
 
 from reconciler.model import API_DESTINATION, CONNECTION, LABEL, Action, Plan, ResourcePlan, counted, marked
-from reconciler.render.values import SYMBOL, change_line
+from reconciler.render.values import SYMBOL, change_line, ignored_line
 from reconciler.untrusted import visible
 
 MARKER = "<!-- reconcile-plan -->"
@@ -55,10 +55,12 @@ def _details(conn: ResourcePlan, open_: bool) -> list[str]:
         ),
         "",
     ]
-    if conn.changes:
-        # In a diff block GitHub colours `+`, `-` and `!` lines; `!` marks a change.
+    if conn.changes or conn.ignored:
+        # In a diff block GitHub colours `+`, `-` and `!` lines; `!` marks a change. The ignored
+        # line starts with a space: uncoloured, quiet.
         lines = [change_line(change) for change in conn.changes]
         lines = ["!" + line[1:] if line.startswith("~") else line for line in lines]
+        lines += [f"  {ignored_line(conn.ignored)}"] if conn.ignored else []
         fence = _fence(lines)
         out += [fence + "diff", *lines, fence]
     out += [f"> ⚠️ {_html(note)}" for note in conn.notes]
@@ -83,7 +85,7 @@ def render(plan: Plan) -> str:
         out.append(f"✅ **No changes.** {counted(plan.resources, '(s)')} match the specs.")
     else:
         out.append(f"**Plan:** {plan.summary()}.")
-    shown = [c for c in plan.resources if c.action is not Action.NOOP or c.notes]
+    shown = [c for c in plan.resources if c.action is not Action.NOOP or c.notes or c.ignored]
     if shown:
         multi = len(plan.targets) > 1
         out += [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.model import Action, Plan, counted
-from reconciler.render.values import SYMBOL, change_line
+from reconciler.render.values import SYMBOL, change_line, ignored_line
 from reconciler.untrusted import visible
 
 
@@ -21,13 +21,15 @@ def render(plan: Plan) -> str:
         lines.append("")
     multi = len(plan.targets) > 1
     for conn in plan.resources:
-        if conn.action is Action.NOOP and not conn.notes:
+        if conn.action is Action.NOOP and not conn.notes and not conn.ignored:
             continue
         where = f"  ({visible(conn.file)})" if conn.file else ""
         target = f"[{visible(conn.target)}] " if multi else ""
         lines.append(f"{SYMBOL[conn.action]} {target}{visible(conn.label)}: {conn.action.value}{where}")
         for change in conn.changes:
             lines.append(f"    {change_line(change)}")
+        if conn.ignored:
+            lines.append(f"    {ignored_line(conn.ignored)}")
         for note in conn.notes:
             lines.append(f"    ! {visible(note)}")
         lines.append("")

@@ -32,3 +32,9 @@ def change_line(change: FieldChange) -> str:
     else:
         line = f"{symbol} {path}: {show(change.before)} → {show(change.after)}"
     return f"{line}  ({visible(change.note)})" if change.note else line
+
+
+def ignored_line(paths: list[str]) -> str:
+    """The quiet line for differences IgnoreChanges leaves alone: shown, never hidden."""
+    verb = "differs" if len(paths) == 1 else "differ"
+    return f"(ignored: {visible(', '.join(paths))} {verb}; IgnoreChanges)"

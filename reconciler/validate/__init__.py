@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from reconciler.errors import Problem
 from reconciler.model import API_DESTINATION, CONNECTION, Spec
+from reconciler.validate.ignore import ignore_problems
 from reconciler.validate.schema_problems import declared_type, schema_problems
 from reconciler.validate.semantic import (
     connection_problems,
@@ -35,6 +36,8 @@ def validate_specs(specs: list[Spec], elsewhere: Mapping[str, list[str]] | None 
                 found += connection_problems(spec, declared, elsewhere or {})
             if "InvocationEndpoint" not in flagged:
                 found += endpoint_problems(spec)
+        if type_ is not None:
+            found += ignore_problems(spec, type_)
         problems.extend(found)
     problems.extend(duplicate_name_problems(specs))
     return problems
