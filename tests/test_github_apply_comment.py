@@ -337,8 +337,15 @@ def test_apply_refuses_a_commit_that_is_no_longer_the_branch_head(
         "head instead (Actions → the apply workflow → Run workflow), or pass --allow-old-commit to apply this commit "
         "on purpose\n"
     )
-    assert aws.calls() == 0 and not (ws / "apply.json").exists()
+    assert aws.calls() == 0
     assert ("GET", "/repos/acme/connections/branches/main") in github.requests
+    # The merged pull request is told why nothing was applied.
+    github.add_pull(7, MERGED, head=HEAD)
+    assert _comment(ws, capfd)[0] == 0
+    assert (
+        "❌ **Apply failed** (exit 1) before it applied anything:\n- commit 9999999fffff is not the head of branch "
+        "'main' (now aaaaaaa00000)"
+    ) in _apply_body(github)
 
     # On purpose: applied, and said so.
     code, out, err = _apply(ws, capfd, ours=("--allow-old-commit",))

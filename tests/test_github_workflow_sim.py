@@ -743,7 +743,7 @@ def test_a_rerun_of_an_older_apply_is_refused_before_any_aws_call(
     assert f"commit {MERGED[:12]} is not the head of branch 'main' (now {NEWER[:12]})" in job.out
     assert aws.calls() == 0
     [comment] = github.comments[7]
-    assert "❌ **No apply result**" in comment["body"] and "Applied" not in comment["body"]
+    assert "❌ **Apply failed** (exit 1) before it applied anything:\n- commit 9999999fffff" in comment["body"]
 
 
 def test_apply_runs_one_job_per_batch_with_one_comment_each(

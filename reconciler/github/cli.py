@@ -28,7 +28,7 @@ from reconciler.github.comments import upsert_pr_comment
 from reconciler.github.head import OldCommit, require_head
 from reconciler.github.outputs import set_outputs
 from reconciler.github.plan_comment import plan_markdown
-from reconciler.github.run import CHANGES, IN_SYNC, run_apply, run_plan, run_reconcile, save_plan
+from reconciler.github.run import CHANGES, IN_SYNC, ApplyRun, run_apply, run_plan, run_reconcile, save_plan
 from reconciler.github.where import read_arguments
 from reconciler.output import append_file, err, out
 
@@ -110,7 +110,12 @@ def cmd_run_apply(args: argparse.Namespace) -> int:
         out("reconcile-github: --allow-old-commit: not checking that this commit is its branch's head\n")
     else:
         # Before reconcile runs, so before any AWS call: nothing is read or written for an old commit.
-        checked = require_head()
+        try:
+            checked = require_head()
+        except OldCommit as exc:
+            # The report says why, so the apply comment on the merged pull request does too.
+            apply_report.save(args.report, ApplyRun(1, {"errors": [{"message": str(exc)}]}, ""))
+            raise
         out(f"reconcile-github: commit {checked.sha[:12]} is the head of branch {checked.branch!r}\n")
     applied = run_apply(args.passthrough)
     apply_report.save(args.report, applied)
