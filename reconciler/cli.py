@@ -135,6 +135,12 @@ def _positive(text: str) -> float:
     return value
 
 
+def _batches(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 10_000:
+        raise argparse.ArgumentTypeError(f"must be a whole number of batches, 1 or more, not {text!r}")
+    return int(text)
+
+
 CONFIG_HELP = "repository config mapping specs to targets (default: reconcile.yaml in the specs folder or a parent)"
 
 
@@ -260,7 +266,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", help=DIR_HELP)
     p.add_argument("--config", help=CONFIG_HELP)
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.set_defaults(func=lambda a: targets.command(TargetsCommand(_sources(a), a.format)), verbose=0)
+    p.add_argument(
+        "--batches",
+        type=_batches,
+        metavar="N",
+        help="split the targets into at most N batches of about equal work (spec documents), each account and "
+        "region in one batch; json: a list of space-separated names, one per job",
+    )
+    p.set_defaults(func=lambda a: targets.command(TargetsCommand(_sources(a), a.format, a.batches)), verbose=0)
 
     p = sub.add_parser("schema", help="print the spec JSON Schema (connections and API destinations)")
     p.set_defaults(func=lambda a: schema.command(), verbose=0)

@@ -115,6 +115,7 @@ class ValidateCommand:
 class TargetsCommand:
     sources: Sources
     format: str = "text"
+    batches: int | None = None  # --batches N: at most N balanced batches of names
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ the command line, AWS the emulator, GitHub the fake."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,11 @@ from typing import Any
 import pytest
 
 from reconciler.github.cli import main
+from reconciler.github.record import PlanRecord, TargetChanges, encode
+from reconciler.github.run import reconcile_env
+from reconciler.render.markdown import MARKER as PLAN_MARKER
 from support.cli import api_key_spec, write
-from support.fake_github import FakeGitHub, github_env, outputs
+from support.fake_github import BOT, MALLORY, FakeGitHub, github_env, outputs
 from testing.emulator import TestEmulator
 
 HEAD = "1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"  # the pull request's head when planned
@@ -34,6 +38,11 @@ def ws(aws: TestEmulator, github: FakeGitHub, tmp_path: Path, monkeypatch: pytes
     """A checkout with one spec and its secret; the Actions variables point at the fake."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("RECONCILE_DIR", raising=False)
+    # A push to main: the commit applied is the branch's head.
+    monkeypatch.setenv("GITHUB_SHA", MERGED)
+    monkeypatch.setenv("GITHUB_REF_NAME", "main")
+    monkeypatch.setenv("GITHUB_REF_TYPE", "branch")
+    github.branches["main"] = MERGED
     write(tmp_path / "connections", "stripe.yaml", api_key_spec())
     secrets.create_secret(Name="prod/stripe", SecretString=SECRET)
     return tmp_path
@@ -52,9 +61,11 @@ def _plan_on_pr(ws: Path, capfd: pytest.CaptureFixture[str], sha: str = HEAD) ->
     assert _cli(capfd, "pr-comment", "--pr", "7", "--file", str(ws / "plan.md"))[0] == 0
 
 
-def _apply(ws: Path, capfd: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:
+def _apply(
+    ws: Path, capfd: pytest.CaptureFixture[str], *extra: str, ours: tuple[str, ...] = ()
+) -> tuple[int, str, str]:
     (ws / "github-output").write_text("", encoding="utf-8")
-    argv = ["run-apply", "--report", str(ws / "apply.json"), "--summary", str(ws / "summary.md")]
+    argv = ["run-apply", "--report", str(ws / "apply.json"), "--summary", str(ws / "summary.md"), *ours]
     return _cli(capfd, *argv, "--", "--yes", "--wait-timeout", "10", *extra)
 
 
@@ -288,3 +299,85 @@ def test_destinations_are_planned_applied_and_compared_apart_from_connections(
     assert "✅ Same changes as the last plan on this pull request" in body
     connection = events.describe_connection(Name="stripe")["ConnectionArn"]
     assert events.describe_api_destination(Name="stripe")["ConnectionArn"] == connection
+
+
+def test_the_comparison_uses_reconciles_own_plan_record_never_a_forged_one(
+    ws: Path, github: FakeGitHub, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Before the plan, someone posts a comment that opens with the plan marker and records a
+    # plan apply would "match"; reconcile's own plan comment comes second.
+    forged_record = encode(PlanRecord(HEAD, 2, {"default": TargetChanges.of([("delete", "stripe")])}))
+    forged = github.add_comment(7, f"{PLAN_MARKER}\n### reconcile plan\n\n{forged_record}\n", MALLORY)
+    _plan_on_pr(ws, capfd)
+    github.add_pull(7, MERGED, head=HEAD)
+    assert _apply(ws, capfd)[0] == 0
+    assert _comment(ws, capfd)[0] == 0
+    [mine, _] = [c for c in github.comments[7] if c["user"] == BOT]
+    assert mine["body"].startswith(PLAN_MARKER) and forged["body"].endswith(f"{forged_record}\n")
+    assert f"✅ Same changes as the last plan on this pull request (commit [`1111111`]({COMMIT}{HEAD}))." in (
+        _apply_body(github)
+    )
+    assert ("PATCH", f"/repos/acme/connections/issues/comments/{forged['id']}") not in github.writes()
+
+
+NEWER = "aaaaaaa0000000000000000000000000000000bb"
+
+
+def test_apply_refuses_a_commit_that_is_no_longer_the_branch_head(
+    ws: Path, github: FakeGitHub, aws: TestEmulator, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A re-run of an older apply run: GITHUB_SHA is that run's commit; main has moved on.
+    github.branches["main"] = NEWER
+    aws.reset_counters()
+    code, _, err = _apply(ws, capfd)
+    assert code == 1
+    assert err == (
+        f"reconcile-github: error: commit {MERGED[:12]} is not the head of branch 'main' (now {NEWER[:12]}): a re-run "
+        "applies its run's original commit, which would undo what was merged since. Run the workflow on the branch "
+        "head instead (Actions → the apply workflow → Run workflow), or pass --allow-old-commit to apply this commit "
+        "on purpose\n"
+    )
+    assert aws.calls() == 0
+    assert ("GET", "/repos/acme/connections/branches/main") in github.requests
+    # The merged pull request is told why nothing was applied.
+    github.add_pull(7, MERGED, head=HEAD)
+    assert _comment(ws, capfd)[0] == 0
+    assert (
+        "❌ **Apply failed** (exit 1) before it applied anything:\n- commit 9999999fffff is not the head of branch "
+        "'main' (now aaaaaaa00000)"
+    ) in _apply_body(github)
+
+    # On purpose: applied, and said so.
+    code, out, err = _apply(ws, capfd, ours=("--allow-old-commit",))
+    assert code == 0, err
+    assert "reconcile-github: --allow-old-commit: not checking that this commit is its branch's head\n" in out
+    assert aws.write_calls() == 1
+
+
+def test_apply_cannot_check_the_head_outside_a_branch_run(
+    ws: Path, github: FakeGitHub, aws: TestEmulator, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws.reset_counters()
+    monkeypatch.setenv("GITHUB_REF_TYPE", "tag")
+    code, _, err = _apply(ws, capfd)
+    assert (code, err) == (
+        1,
+        "reconcile-github: error: cannot tell whether this commit is its branch's head (GITHUB_SHA, GITHUB_REF_NAME "
+        "and a branch ref are needed); run apply from a workflow on a branch, or pass --allow-old-commit\n",
+    )
+    monkeypatch.setenv("GITHUB_REF_TYPE", "branch")
+    del github.branches["main"]
+    code, _, err = _apply(ws, capfd)
+    assert (code, err) == (
+        1,
+        "reconcile-github: error: GET /repos/acme/connections/branches/main: HTTP 404 Branch not found "
+        "(does the job grant the permission this needs?)\n",
+    )
+    assert aws.calls() == 0
+
+
+def test_reconcile_itself_never_sees_the_github_token(
+    ws: Path, github: FakeGitHub, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # run-apply holds the token to read the branch head; the reconcile it starts does not.
+    assert "GITHUB_TOKEN" in os.environ and "GITHUB_TOKEN" not in reconcile_env()

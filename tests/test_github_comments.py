@@ -13,7 +13,7 @@ from reconciler.github.client import GitHub
 from reconciler.github.comments import upsert_pr_comment
 from reconciler.model import Action, FieldChange, Op, Plan, ResourcePlan
 from reconciler.render.markdown import MARKER, render
-from support.fake_github import FakeGitHub, github_env, outputs
+from support.fake_github import BOT, MALLORY, FakeGitHub, github_env, outputs
 
 PLAN_1 = f"{MARKER}\n### reconcile plan\n\n**Plan:** 1 to create, 0 to update, 0 to delete, 0 unchanged.\n"
 PLAN_2 = f"{MARKER}\n### reconcile plan\n\n✅ **No changes.** 1 connection(s) match the specs.\n"
@@ -198,3 +198,37 @@ def test_a_rendered_plan_too_big_for_a_comment_is_cut_to_fit(github: FakeGitHub)
     assert len(body) <= 65_536
     assert "✂️ **Plan truncated** to fit a GitHub comment; the job summary has all of it." in body
     assert body.count("```") % 2 == 0
+
+
+def test_a_marker_in_someone_elses_comment_is_never_ours(github: FakeGitHub) -> None:
+    # Anyone who can comment can open a comment with the marker; it is theirs, not reconcile's.
+    forged = github.add_comment(7, PLAN_1, MALLORY)
+    done = upsert_pr_comment(7, PLAN_2)
+    assert done.action == "created" and done.id != forged["id"]
+    assert github.comments[7][0] == {**forged, "body": PLAN_1}
+    assert github.comments[7][1]["user"] == BOT
+    assert upsert_pr_comment(7, PLAN_1).id == done.id
+    assert [p for m, p in github.writes() if m == "PATCH"] == [f"/repos/acme/connections/issues/comments/{done.id}"]
+    assert github.comments[7][0]["body"] == PLAN_1
+
+
+def test_the_author_reconcile_posts_as_is_a_setting(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A GitHub App's token posts as APP-SLUG[bot]; GET /user is refused for it, so it is told.
+    github.user = {"login": "reconcile-app[bot]", "type": "Bot"}
+    github.add_comment(7, PLAN_1)  # github-actions[bot]'s, from before the switch: not this identity's
+    monkeypatch.setenv("RECONCILE_GITHUB_AUTHOR", "Reconcile-App[bot]")  # logins compare without case
+    first = upsert_pr_comment(7, PLAN_1)
+    assert first.action == "created"
+    assert (upsert_pr_comment(7, PLAN_2).action, len(github.comments[7])) == ("updated", 2)
+
+    monkeypatch.setenv("RECONCILE_GITHUB_AUTHOR", "not a login")
+    github.requests.clear()
+    code, _, err = _comment(tmp_path, capsys, PLAN_1)
+    assert (code, err) == (
+        1,
+        "reconcile-github: error: RECONCILE_GITHUB_AUTHOR must be a GitHub login such as github-actions[bot], "
+        "got 'not a login'\n",
+    )
+    assert github.requests == []

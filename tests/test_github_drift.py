@@ -10,7 +10,7 @@ import pytest
 from reconciler.github.cli import main
 from reconciler.github.drift import LABEL, MARKER, TITLE
 from reconciler.render.markdown import MARKER as PLAN_MARKER
-from support.fake_github import FakeGitHub, github_env, outputs
+from support.fake_github import BOT, MALLORY, FakeGitHub, github_env, outputs
 
 DRIFT_1 = f"{PLAN_MARKER}\n### reconcile plan\n\n**Plan:** 0 to create, 1 to update, 0 to delete, 2 unchanged.\n"
 DRIFT_2 = f"{PLAN_MARKER}\n### reconcile plan\n\n**Plan:** 0 to create, 2 to update, 0 to delete, 1 unchanged.\n"
@@ -167,3 +167,18 @@ def test_usage_errors_exit_1_not_2(capsys: pytest.CaptureFixture[str]) -> None:
         "reconcile-github: error: the following arguments are required: --exit-code "
         "(see python -m reconciler.github drift --help)\n"
     )
+
+
+def test_an_issue_someone_else_opened_with_the_marker_is_never_the_tracking_issue(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    github.labels[LABEL] = {"name": LABEL}
+    forged = github.add_issue(TITLE, f"{MARKER}\nnothing to see", (LABEL,), user=MALLORY)
+    code, out, _, _ = _drift(tmp_path, capsys, "2", DRIFT_1)
+    assert (code, out) == (0, "reconcile-github: drift found; tracking issue #2 opened\n")
+    assert github.issues[2]["user"] == BOT
+    code, out, _, _ = _drift(tmp_path, capsys, "0", CLEAN)
+    assert (code, out) == (0, "reconcile-github: no drift; closed #2\n")
+    # Never edited, commented on or closed.
+    assert forged == {**forged, "state": "open", "body": f"{MARKER}\nnothing to see"}
+    assert [p for _, p in github.writes() if p.startswith(f"{ISSUES}/1")] == []

@@ -130,8 +130,8 @@ def test_run_passes_any_command_through_with_its_exit_code(ws: Path, capfd: pyte
         (["pr-comment", "--pr", "1", "--file", "x", "--", "--dir", "y"], "pr-comment takes no arguments after --"),
         (
             ["nope"],
-            "argument command: invalid choice: 'nope' (choose from 'run-plan', 'run', 'pr-comment', 'run-apply', "
-            "'apply-comment', 'drift') (see python -m reconciler.github --help)",
+            "argument command: invalid choice: 'nope' (choose from 'run-plan', 'run', 'changed', 'pr-comment', "
+            "'run-apply', 'apply-comment', 'drift') (see python -m reconciler.github --help)",
         ),
         (["run-plan", "--sha", "HEAD; rm -rf /"], "--sha must be a commit SHA (hexadecimal), got 'HEAD; rm -rf /'"),
         (

@@ -48,6 +48,8 @@ class Job:
 def github(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeGitHub]:
     with FakeGitHub() as fake:
         github_env(fake, monkeypatch, tmp_path)
+        fake.branches["main"] = MERGED  # the pushed commit is main's head
+        fake.change_files(7, "connections/stripe.yaml")  # the pull request changes a spec
         yield fake
 
 
@@ -122,6 +124,11 @@ def run_steps(
     action; other `uses:` steps and pip install count as done."""
     job = Job()
     run_dir, base = _runner(tmp_path)
+    # The default variables a runner sets from the run's context.
+    for variable, name in (("GITHUB_SHA", "github.sha"), ("GITHUB_REF_NAME", "github.ref_name")):
+        if context.get(name):
+            base[variable] = str(context[name])
+    base["GITHUB_REF_TYPE"] = "branch"
     rendered_job_env = {k: _render(v, context, job, {}) for k, v in job_env.items()}
     _run(steps, Runner(run_dir, {**base, **rendered_job_env}, workspace), context, job)
     summary = run_dir / "summary.md"
@@ -256,6 +263,7 @@ def _main(event: str, sha: str = MERGED) -> dict[str, Any]:
         "github.event_name": event,
         "github.sha": sha,
         "github.ref": "refs/heads/main",
+        "github.ref_name": "main",
         "github.event.repository.default_branch": "main",
         "github.repository": REPO,
         "github.token": "ghs_fake-token-0123456789",
@@ -271,6 +279,7 @@ def _in_action(step: str, *inner: str) -> list[str]:
 
 
 _SET_UP = ("Check the command input", "Set up Python", "Install reconcile", "Read the arguments")
+_CHANGES = "Check what the pull request changes"
 _COMMENT_APPLY = "Comment the result on the merged pull request"
 
 
@@ -282,6 +291,7 @@ def _outputs(**values: str) -> dict[str, str]:
         "drift": "",
         "issue": "",
         "targets": "",
+        "changed": "true",
         **{k.replace("_", "-"): v for k, v in values.items()},
     }
 
@@ -303,6 +313,7 @@ def test_pull_request_flow(aws: TestEmulator, github: FakeGitHub, workspace: Pat
         *_in_action(
             "Validate and plan",
             *_SET_UP,
+            _CHANGES,
             "Validate",
             "Configure AWS credentials (OIDC)",
             "Plan",
@@ -359,8 +370,9 @@ def test_pull_request_from_a_fork_only_validates(
 ) -> None:
     job = run_workflow("reconcile-plan.yml", _pr(head_repo="mallory/connections"), workspace, tmp_path)
     assert not job.failed, job.out
-    assert job.ran == ["Check out", *_in_action("Validate and plan", *_SET_UP, "Validate")]
-    assert github.requests == []
+    assert job.ran == ["Check out", *_in_action("Validate and plan", *_SET_UP, _CHANGES, "Validate")]
+    # Its read-only token lists the pull request's files; nothing is written.
+    assert github.requests == [("GET", "/repos/acme/connections/pulls/7/files")]
 
 
 def test_apply_then_drift_flow(
@@ -416,7 +428,9 @@ def test_apply_then_drift_flow(
     github.requests.clear()
     dispatched = run_workflow("reconcile-apply.yml", _main("workflow_dispatch"), workspace, tmp_path)
     assert not dispatched.failed, dispatched.out
-    assert _COMMENT_APPLY not in " ".join(dispatched.ran) and github.requests == []  # a manual run: no comment
+    # A manual run: the branch head is checked, and no comment is made.
+    assert _COMMENT_APPLY not in " ".join(dispatched.ran)
+    assert github.requests == [("GET", "/repos/acme/connections/branches/main")]
     resolved = run_workflow("reconcile-drift.yml", _main("schedule"), workspace, tmp_path)
     assert not resolved.failed, resolved.out
     assert github.open_issues() == []
@@ -453,7 +467,7 @@ def test_composite_action(aws: TestEmulator, github: FakeGitHub, workspace: Path
     pr = {**_pr(), "github.event_name": "pull_request"}
     job, outs = run_action({"command": "validate"}, pr, workspace, tmp_path)
     assert (job.failed, outs) == (False, _outputs(exit_code="0"))
-    assert job.ran == [*_SET_UP, "Validate"]
+    assert job.ran == [*_SET_UP, _CHANGES, "Validate"]
 
     job, outs = run_action(
         {"command": "plan", "role-to-assume": "arn:aws:iam::123456789012:role/x", "aws-region": "us-east-1"},
@@ -464,6 +478,7 @@ def test_composite_action(aws: TestEmulator, github: FakeGitHub, workspace: Path
     assert (job.failed, outs) == (False, _outputs(exit_code="2", has_changes="true")), job.out
     assert job.ran == [
         *_SET_UP,
+        _CHANGES,
         "Validate",
         "Configure AWS credentials (OIDC)",
         "Plan",
@@ -487,6 +502,7 @@ def test_composite_action(aws: TestEmulator, github: FakeGitHub, workspace: Path
 
     # Another folder through the `dir` input; a bad command is refused before anything runs.
     write(workspace / "other", "bad.yaml", "Name: [\n")
+    github.change_files(7, "other/bad.yaml")
     job, outs = run_action({"command": "validate", "dir": "other"}, pr, workspace, tmp_path)
     assert (job.failed, outs["exit-code"]) == (True, "1")
     assert "::error file=other/bad.yaml" in job.out
@@ -696,3 +712,71 @@ def test_merge_after_main_moved_on_says_what_differs_per_target(
     green = comments[f"<!-- reconcile-apply target=green commit={MERGED} -->"]
     assert "#### Target `green` · " in green and "region `eu-west-1`" in green
     assert "Target `blue`" not in green
+
+
+def test_a_pull_request_changing_no_spec_completes_without_a_plan(
+    aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path
+) -> None:
+    # No paths: filter, so the required check runs on every pull request and always completes.
+    aws.reset_counters()
+    github.change_files(7, "README.md", "docs/setup.md")
+    job = run_workflow("reconcile-plan.yml", _pr(), workspace, tmp_path)
+    assert not job.failed, job.out
+    assert job.ran == ["Check out", *_in_action("Validate and plan", *_SET_UP, _CHANGES)]
+    assert job.outputs["reconcile"]["changed"] == "false"
+    assert "Nothing to plan: no file reconcile reads (specs, reconcile.yaml, schemas/) changed." in job.summary
+    assert github.writes() == [] and aws.calls() == 0
+
+
+NEWER = "aaaaaaa0000000000000000000000000000000bb"  # main's head after later merges
+
+
+def test_a_rerun_of_an_older_apply_is_refused_before_any_aws_call(
+    aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path
+) -> None:
+    # Re-running last week's run: GITHUB_SHA is last week's commit; main has moved on.
+    github.branches["main"] = NEWER
+    github.add_pull(7, MERGED, head=HEAD_1)
+    aws.reset_counters()
+    job = run_workflow("reconcile-apply.yml", _main("push"), workspace, tmp_path)
+    assert job.failed
+    assert f"commit {MERGED[:12]} is not the head of branch 'main' (now {NEWER[:12]})" in job.out
+    assert aws.calls() == 0
+    [comment] = github.comments[7]
+    assert "❌ **Apply failed** (exit 1) before it applied anything:\n- commit 9999999fffff" in comment["body"]
+
+
+def test_apply_runs_one_job_per_batch_with_one_comment_each(
+    aws: TestEmulator, github: FakeGitHub, workspace: Path, tmp_path: Path
+) -> None:
+    import boto3
+
+    boto3.session.Session().client("secretsmanager", region_name="eu-west-1").create_secret(
+        Name="prod/stripe", SecretString="sk-value-1"
+    )
+    # blue and green share a place (no account, us-east-1): one batch, one job.
+    write(
+        workspace,
+        "reconcile.yaml",
+        """
+        targets:
+          - {name: blue, region: us-east-1, specs: [teams/blue]}
+          - {name: red, region: eu-west-1, specs: [teams/red]}
+          - {name: green, region: us-east-1, specs: [teams/green]}
+        """,
+    )
+    for team in ("blue", "red", "green"):
+        write(workspace / "teams" / team, "c.yaml", api_key_spec(name=f"{team}-conn"))
+    github.add_pull(7, MERGED, head=HEAD_1)
+    aws.reset_counters()
+    job = run_workflow("reconcile-apply.yml", _main("push"), workspace, tmp_path)
+    assert not job.failed, job.out
+    comments = _apply_comments(github)
+    assert sorted(comments) == [
+        f"<!-- reconcile-apply target=blue,green commit={MERGED} -->",
+        f"<!-- reconcile-apply target=red commit={MERGED} -->",
+    ]
+    both = comments[f"<!-- reconcile-apply target=blue,green commit={MERGED} -->"]
+    assert "#### Target `blue` · " in both and "#### Target `green` · " in both and "Target `red`" not in both
+    assert "- 🟢 Created: `blue-conn`" in both and "- 🟢 Created: `green-conn`" in both
+    assert aws.write_calls() == 3

@@ -22,7 +22,9 @@ DEPENDABOT = ROOT / ".github" / "dependabot.yml"
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
 # GitHub's self-repository syntax: this repository's action.yml at the workflow's own commit.
 SELF = "$/"
-SPEC_PATHS = ["connections/**", "schemas/**", "reconcile.yaml"]
+# Every file reconcile can read, in whatever folders reconcile.yaml names (issue #21).
+APPLY_PATHS = ["**.yaml", "**.yml", "schemas/**", "!.github/**"]
+APPLY_ENVIRONMENT = "reconcile-apply"
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -141,10 +143,11 @@ def test_permissions_are_least_privilege() -> None:
 
 
 def test_triggers() -> None:
+    # Every pull request: a required check skipped by a paths filter would stay pending.
     plan = _workflow("reconcile-plan.yml")["on"]
-    assert plan == {"pull_request": {"paths": SPEC_PATHS}}
+    assert plan == {"pull_request": None}
     apply = _workflow("reconcile-apply.yml")
-    assert apply["on"]["push"] == {"branches": ["main"], "paths": SPEC_PATHS}
+    assert apply["on"]["push"] == {"branches": ["main"], "paths": APPLY_PATHS}
     assert apply["concurrency"] == {"group": "reconcile-apply", "cancel-in-progress": False}
     drift = _workflow("reconcile-drift.yml")["on"]
     assert set(drift) == {"schedule", "workflow_dispatch"} and drift["schedule"][0]["cron"]
@@ -163,17 +166,27 @@ def test_action_inputs_and_outputs() -> None:
         "role-to-assume",
         "aws-region",
         "github-token",
+        "github-author",
+        "allow-old-commit",
         "python-version",
     }
     assert action["inputs"]["dir"]["default"] == "connections"
     assert [action["inputs"][k]["default"] for k in ("targets", "config", "args")] == ["", "", ""]
-    assert set(action["outputs"]) == {"exit-code", "has-changes", "drift", "issue", "targets"}
+    assert action["inputs"]["github-author"]["default"] == "github-actions[bot]"
+    assert action["inputs"]["allow-old-commit"]["default"] == "false"
+    assert set(action["outputs"]) == {"exit-code", "has-changes", "drift", "issue", "targets", "changed"}
 
 
 def test_action_installs_itself_with_the_pinned_dependencies() -> None:
     # The action's own ref (never an index's newest reconcile), under constraints.txt.
     [install] = [s for s in _steps(ACTION) if s.get("name") == "Install reconcile"]
-    assert install["env"] == {"RECONCILE_ACTION_PATH": "${{ github.action_path }}"}
+    # The same pins reach pip's isolated build environment (setuptools, wheel), which
+    # --constraint does not: PIP_BUILD_CONSTRAINT from pip 25.3, PIP_CONSTRAINT before it.
+    assert install["env"] == {
+        "RECONCILE_ACTION_PATH": "${{ github.action_path }}",
+        "PIP_CONSTRAINT": "${{ github.action_path }}/constraints.txt",
+        "PIP_BUILD_CONSTRAINT": "${{ github.action_path }}/constraints.txt",
+    }
     assert (
         install["run"]
         == 'python -m pip install --constraint "$RECONCILE_ACTION_PATH/constraints.txt" "$RECONCILE_ACTION_PATH"'
@@ -194,19 +207,25 @@ def test_action_passes_its_inputs_through_the_environment_only() -> None:
     assert 'shlex.split(os.environ["RECONCILE_ARGS"])' in read["run"]
     runs = [s["run"] for s in steps if "run" in s]
     assert [r for r in runs if re.search(r"\beval\b|\$RECONCILE_(ARGS|TARGETS|CONFIG)\b", r)] == []
-    assert sum('"${args[@]}"' in r for r in runs) == 5  # validate, targets, apply, its comment, plan
+    # changed, validate, targets, apply, its comment, plan
+    assert sum('"${args[@]}"' in r for r in runs) == 6
 
 
 def test_only_the_steps_that_talk_to_github_get_its_token() -> None:
-    # Not the steps that run reconcile with AWS credentials: they never hold the token.
+    # Not the plan step, which runs reconcile with AWS credentials. The apply step reads the
+    # branch head with it before reconcile starts, and starts reconcile without it (run.py).
     steps = _steps(ACTION)
     with_token = {s["name"]: s for s in steps if "GITHUB_TOKEN" in (s.get("env") or {})}
     assert set(with_token) == {
+        "Check what the pull request changes",
+        "Apply",
         "Comment the plan on the pull request",
         "Comment the result on the merged pull request",
         "Open, update or close the drift issue",
     }
     assert {s["env"]["GITHUB_TOKEN"] for s in with_token.values()} == {"${{ inputs.github-token }}"}
+    # Each says who the token posts as: only that login's comments and issues are reconcile's.
+    assert {s["env"]["RECONCILE_GITHUB_AUTHOR"] for s in with_token.values()} == {"${{ inputs.github-author }}"}
     # The apply comment: on pushes only (a merge), never failing the job that applied.
     comment = with_token["Comment the result on the merged pull request"]
     assert "github.event_name == 'push'" in comment["if"] and comment["continue-on-error"] is True
@@ -234,11 +253,31 @@ def test_pre_commit_hook() -> None:
     assert not pattern.search("schemas/connection.schema.json") and not pattern.search("docs/connections.yaml")
 
 
+def test_apply_runs_in_its_environment_one_job_per_batch() -> None:
+    workflow = _workflow("reconcile-apply.yml")
+    apply = workflow["jobs"]["apply"]
+    # Required reviewers and a branch rule apply to this job; its OIDC subject names the
+    # environment, which the apply role's trust policy pins.
+    assert apply["environment"] == APPLY_ENVIRONMENT
+    assert "environment" not in workflow["jobs"]["targets"]
+    [listing] = [s for s in workflow["jobs"]["targets"]["steps"] if s.get("uses") == SELF]
+    assert listing["with"] == {"command": "targets", "args": "--batches 250"}  # + the targets job: < 256
+    assert apply["strategy"] == {
+        "fail-fast": False,
+        "matrix": {"targets": "${{ fromJSON(needs.targets.outputs.targets) }}"},
+    }
+    [step] = [s for s in apply["steps"] if s.get("uses") == SELF]
+    assert step["with"]["targets"] == "${{ matrix.targets }}"
+    # Plan and drift stay one job each, in no environment (they only read).
+    for name in ("reconcile-plan.yml", "reconcile-drift.yml"):
+        assert all("environment" not in job and "strategy" not in job for job in _workflow(name)["jobs"].values())
+
+
 @pytest.mark.parametrize(
     "name, subject",
     [
         ("plan", ["repo:OWNER/REPO:pull_request", "repo:OWNER/REPO:ref:refs/heads/main"]),
-        ("apply", "repo:OWNER/REPO:ref:refs/heads/main"),
+        ("apply", f"repo:OWNER/REPO:environment:{APPLY_ENVIRONMENT}"),
     ],
 )
 def test_oidc_trust_policies(name: str, subject: Any) -> None:

@@ -71,3 +71,44 @@ def test_import_policy_reads_connections_and_api_destinations() -> None:
         "events:ListApiDestinations",
         "events:DescribeApiDestination",
     } <= set(granted)
+
+
+OIDC = "token.actions.githubusercontent.com"
+
+
+def _trust(name: str) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = json.loads((IAM / name).read_text())["Statement"]
+    assert all(s["Effect"] == "Allow" for s in statements)
+    return statements
+
+
+def test_github_trust_policies_pin_audience_and_subject_exactly() -> None:
+    # StringEquals only: a StringLike with `*` in `sub` would let any branch, pull request or
+    # environment of the repository (or of another) assume the role.
+    for name in ("github-oidc-trust-plan.json", "github-oidc-trust-apply.json"):
+        [statement] = _trust(name)
+        assert set(statement["Condition"]) == {"StringEquals"}, name
+        condition = statement["Condition"]["StringEquals"]
+        assert set(condition) == {f"{OIDC}:aud", f"{OIDC}:sub"}, name
+        assert condition[f"{OIDC}:aud"] == "sts.amazonaws.com", name
+        subject = condition[f"{OIDC}:sub"]
+        subjects = [subject] if isinstance(subject, str) else subject
+        assert subjects and all("*" not in s and s.startswith("repo:OWNER/REPO:") for s in subjects), name
+
+
+def test_the_apply_role_trusts_only_jobs_in_the_apply_environment() -> None:
+    # An environment's protection rules (required reviewers, branches) gate the job; a branch
+    # subject (ref:refs/heads/main) would let any job on main, in any workflow, assume it.
+    [statement] = _trust("github-oidc-trust-apply.json")
+    assert statement["Condition"]["StringEquals"][f"{OIDC}:sub"] == "repo:OWNER/REPO:environment:reconcile-apply"
+
+
+def test_target_roles_trust_the_plan_and_apply_roles_and_nobody_else() -> None:
+    # A target's role_arn in reconcile.yaml: assumed by plans and drift checks (the plan role)
+    # and by apply (the apply role), from the account the GitHub roles live in.
+    statements = _trust("target-role-trust.json")
+    assert {s["Sid"]: s["Principal"] for s in statements} == {
+        "ReconcilePlanAndDriftRole": {"AWS": "arn:aws:iam::CENTRAL_ACCOUNT_ID:role/reconcile-plan"},
+        "ReconcileApplyRole": {"AWS": "arn:aws:iam::CENTRAL_ACCOUNT_ID:role/reconcile-apply"},
+    }
+    assert {s["Action"] for s in statements} == {"sts:AssumeRole"}

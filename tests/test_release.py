@@ -228,8 +228,23 @@ def test_every_constraint_is_pinned_exactly() -> None:
     assert all(re.fullmatch(r"[0-9][0-9A-Za-z.+!]*", version) for _, version in pins.values())
 
 
-def test_constraints_pin_the_runtime_closure_and_nothing_else() -> None:
-    assert sorted(_pins()) == sorted(_runtime_closure())
+def _build_requirements() -> list[Requirement]:
+    return [Requirement(r) for r in PYPROJECT["build-system"]["requires"]]
+
+
+def test_constraints_pin_the_runtime_closure_the_build_backend_and_nothing_else() -> None:
+    build = {canonicalize_name(r.name) for r in _build_requirements()}
+    assert build == {"setuptools"}  # no dependencies of its own to pin
+    assert sorted(_pins()) == sorted(set(_runtime_closure()) | build)
+
+
+def test_the_build_backend_pin_satisfies_build_system_requires() -> None:
+    # The action's install builds reconcile in pip's isolated build environment with this pin
+    # (PIP_BUILD_CONSTRAINT / PIP_CONSTRAINT): a pin outside the range would fail every install.
+    pins = _pins()
+    for requirement in _build_requirements():
+        version = pins[canonicalize_name(requirement.name)][1]
+        assert requirement.specifier.contains(version), f"{requirement.name}=={version} is outside {requirement}"
 
 
 def test_constraints_satisfy_every_requirement_on_them() -> None:
@@ -237,7 +252,7 @@ def test_constraints_satisfy_every_requirement_on_them() -> None:
     # distribution that states it when that version is the one installed (as CI installs it).
     pins = _pins()
     installed = {key: importlib.metadata.version(name) for key, (name, _) in pins.items() if _installed(name)}
-    for key, requirements in _runtime_closure().items():
+    for key, requirements in _runtime_closure().items():  # the build pin: the test above
         version = pins[key][1]
         known = [r for r, by in requirements if not by or installed.get(by) == pins[by][1]]
         assert [str(r) for r in known if not r.specifier.contains(version, prereleases=True)] == [], (

@@ -1,16 +1,42 @@
-"""`reconcile targets`: the targets of this repository, e.g. for a GitHub Actions matrix."""
+"""`reconcile targets`: the targets of this repository, e.g. for a GitHub Actions matrix;
+with --batches N, at most N balanced batches of them (reconciler/batches.py)."""
 
 from __future__ import annotations
 
 import json
 
-from reconciler.config import resolve_targets
+from reconciler.batches import Item, balance, place_of
+from reconciler.config import Target, resolve_targets
+from reconciler.errors import ReconcileError
+from reconciler.load.specs import load_specs
 from reconciler.options import TargetsCommand
 from reconciler.output import out
 
 
+def documents(target: Target) -> int:
+    """The spec documents a target declares (no AWS call); unreadable specs count as none,
+    as plan and validate report them."""
+    count = 0
+    for folder in target.specs:
+        try:
+            specs, _ = load_specs(folder)
+        except ReconcileError:
+            continue
+        count += len(specs)
+    return count
+
+
 def command(opts: TargetsCommand) -> int:
     config = resolve_targets(opts.sources)
+    if opts.batches is not None:
+        items = [Item(t.name, place_of(t.account, t.role_arn, t.region), documents(t)) for t in config.targets]
+        batches = [" ".join(names) for names in balance(items, opts.batches)]
+        if opts.format == "json":
+            out(json.dumps(batches) + "\n")
+        else:
+            for number, batch in enumerate(batches, 1):
+                out(f"batch {number}\t{batch}\n")
+        return 0
     names = [t.name for t in config.targets]
     if opts.format == "json":
         out(json.dumps(names) + "\n")

@@ -2,8 +2,10 @@
 
 run-plan      --file F [--summary S] [--sha C] [-- PLAN ARGS]  plan as markdown; outputs exit-code, has-changes
 run           -- ARGS                            any reconcile command; output exit-code
+changed       --pr N [--summary S] [-- ARGS]     whether the pull request changes what reconcile reads
 pr-comment    --pr N --file F                    create or update the one plan comment, older plans outdated
-run-apply     --report F [--summary S] -- ARGS   reconcile apply, its results saved for apply-comment
+run-apply     --report F [--summary S] [--allow-old-commit] -- ARGS
+                                                 reconcile apply of the branch head, its results saved
 apply-comment --sha C --report F [-- ARGS]       apply's result on the pull request merged as commit C
 drift         --exit-code N [--file F]           2: open/update the issue, 0: close it, else fail
 """
@@ -20,11 +22,13 @@ from reconciler.errors import ReconcileError
 from reconciler.github import apply_report
 from reconciler.github import drift as drift_issue
 from reconciler.github.apply_comment import post, targets_of
+from reconciler.github.changed import pull_request_changes
 from reconciler.github.client import GitHubError
 from reconciler.github.comments import upsert_pr_comment
+from reconciler.github.head import OldCommit, require_head
 from reconciler.github.outputs import set_outputs
 from reconciler.github.plan_comment import plan_markdown
-from reconciler.github.run import CHANGES, IN_SYNC, run_apply, run_plan, run_reconcile, save_plan
+from reconciler.github.run import CHANGES, IN_SYNC, ApplyRun, run_apply, run_plan, run_reconcile, save_plan
 from reconciler.github.where import read_arguments
 from reconciler.output import append_file, err, out
 from reconciler.untrusted import visible
@@ -80,6 +84,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return code if code >= 0 else 1
 
 
+def cmd_changed(args: argparse.Namespace) -> int:
+    answer = pull_request_changes(args.pr, args.passthrough)
+    set_outputs({"changed": str(answer.changed).lower()})
+    if answer.changed:
+        out(f"reconcile-github: pull request #{args.pr} changes what reconcile reads: {answer.why}\n")
+        return 0
+    note = f"reconcile-github: pull request #{args.pr}: {answer.why}; nothing to validate or plan\n"
+    out(note)
+    if args.summary:
+        append_file(args.summary, f"### reconcile plan\n\n✅ Nothing to plan: {answer.why}.\n")
+    return 0
+
+
 def cmd_pr_comment(args: argparse.Namespace) -> int:
     done = upsert_pr_comment(args.pr, _read(args.file))
     set_outputs({"comment-id": str(done.id)})
@@ -90,6 +107,17 @@ def cmd_pr_comment(args: argparse.Namespace) -> int:
 def cmd_run_apply(args: argparse.Namespace) -> int:
     if not args.passthrough:
         raise UsageError("run-apply needs apply's arguments after --, e.g. `run-apply --report F -- --yes`")
+    if args.allow_old_commit:
+        out("reconcile-github: --allow-old-commit: not checking that this commit is its branch's head\n")
+    else:
+        # Before reconcile runs, so before any AWS call: nothing is read or written for an old commit.
+        try:
+            checked = require_head()
+        except OldCommit as exc:
+            # The report says why, so the apply comment on the merged pull request does too.
+            apply_report.save(args.report, ApplyRun(1, {"errors": [{"message": str(exc)}]}, ""))
+            raise
+        out(f"reconcile-github: commit {checked.sha[:12]} is the head of branch {checked.branch!r}\n")
     applied = run_apply(args.passthrough)
     apply_report.save(args.report, applied)
     if args.summary and applied.markdown:
@@ -164,6 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run any reconcile command (after --) and set the exit-code output")
     p.set_defaults(func=cmd_run, takes_passthrough=True)
 
+    p = sub.add_parser(
+        "changed", help="output changed=true when the pull request changes specs, reconcile.yaml or schemas/"
+    )
+    p.add_argument("--pr", type=int, required=True, help="pull request number")
+    p.add_argument("--summary", metavar="FILE", help="say so in FILE (e.g. $GITHUB_STEP_SUMMARY) when nothing changed")
+    p.set_defaults(func=cmd_changed, takes_passthrough=True)
+
     p = sub.add_parser("pr-comment", help="create or update the pull request's plan comment")
     p.add_argument("--pr", type=int, required=True, help="pull request number")
     p.add_argument("--file", required=True, help="the markdown plan")
@@ -174,6 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--report", required=True, help="where to save apply's results (JSON)")
     p.add_argument("--summary", metavar="FILE", help="also append apply's markdown to FILE (e.g. $GITHUB_STEP_SUMMARY)")
+    p.add_argument(
+        "--allow-old-commit",
+        action="store_true",
+        help="apply GITHUB_SHA even when it is not the head of GITHUB_REF_NAME (a re-run of an older run)",
+    )
     p.set_defaults(func=cmd_run_apply, takes_passthrough=True)
 
     p = sub.add_parser("apply-comment", help="comment apply's result on the pull request merged as --sha")
@@ -207,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.passthrough = passthrough
         code: int = args.func(args)
         return code
-    except (GitHubError, UsageError, ReconcileError) as exc:
+    except (GitHubError, UsageError, ReconcileError, OldCommit) as exc:
         err(f"reconcile-github: error: {exc}")
         return 1
     except OSError as exc:

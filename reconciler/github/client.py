@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.github.author import DEFAULT_AUTHOR, AuthorError, author_from
+
 API_VERSION = "2022-11-28"
 PER_PAGE = 100
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
@@ -33,6 +35,8 @@ class GitHub:
     # repr=False: the token must not show up in any message or log line.
     token: str = field(repr=False)
     timeout: float = 30.0
+    # The login this token posts as: only its comments and issues are ever read back as ours (author.py).
+    author: str = DEFAULT_AUTHOR
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GitHub:
@@ -47,7 +51,11 @@ class GitHub:
         api_url = (env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
         if not api_url.startswith(("https://", "http://")):
             raise GitHubError(f"GITHUB_API_URL must be an http(s) URL, got {api_url!r}")
-        return cls(api_url=api_url, repository=repository, token=token)
+        try:
+            author = author_from(env)
+        except AuthorError as exc:
+            raise GitHubError(str(exc)) from None
+        return cls(api_url=api_url, repository=repository, token=token, author=author)
 
     def repo_path(self, suffix: str) -> str:
         return f"/repos/{self.repository}/{suffix.lstrip('/')}"

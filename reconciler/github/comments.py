@@ -1,4 +1,4 @@
-"""Comments found again by the marker that opens them, and edited in place.
+"""Comments found again by their author and the marker that opens them, and edited in place.
 
 The plan comment: one per pull request, the newest plan first and the plans it replaced
 collapsed below it as outdated (plan_comment.py). Apply comments use their own markers
@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.github.author import written_by
 from reconciler.github.body import footer, with_marker
 from reconciler.github.client import GitHub
 from reconciler.github.plan_comment import fold
@@ -24,15 +25,16 @@ class Upserted:
     url: str
 
 
-def is_ours(comment: dict[str, Any], marker: str = MARKER) -> bool:
-    # The marker must open the body: a reviewer quoting it further down is not our comment.
-    return str(comment.get("body") or "").lstrip().startswith(marker)
+def is_ours(comment: dict[str, Any], author: str, marker: str = MARKER) -> bool:
+    # Written by the login reconcile posts as (anyone can type the marker), and the marker opens
+    # the body: our own comment quoting it further down is not the one we look for.
+    return written_by(comment, author) and str(comment.get("body") or "").lstrip().startswith(marker)
 
 
 def find_comment(client: GitHub, pr_number: int, marker: str = MARKER) -> dict[str, Any] | None:
-    """Our earliest comment on the pull request (issue comments, every page)."""
+    """Our earliest comment on the pull request (issue comments, every page); others' never."""
     for comment in client.paginate(client.repo_path(f"issues/{pr_number}/comments")):
-        if is_ours(comment, marker):
+        if is_ours(comment, client.author, marker):
             return comment
     return None
 

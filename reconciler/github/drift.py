@@ -6,6 +6,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.github.author import written_by
 from reconciler.github.body import fit, footer, run_url
 from reconciler.github.client import GitHub, GitHubError
 
@@ -26,15 +27,20 @@ class Outcome:
     numbers: tuple[int, ...] = ()
 
 
-def is_tracking(issue: dict[str, Any]) -> bool:
-    # The issues endpoint lists pull requests too; the marker tells ours from hand-labelled ones.
-    return "pull_request" not in issue and MARKER in str(issue.get("body") or "")
+def is_tracking(issue: dict[str, Any], author: str) -> bool:
+    # The issues endpoint lists pull requests too; the marker tells ours from hand-labelled ones,
+    # and the author ours from anyone's who copied the marker (author.py): never edited or closed.
+    return (
+        "pull_request" not in issue
+        and written_by(issue, author)
+        and str(issue.get("body") or "").lstrip().startswith(MARKER)
+    )
 
 
 def open_issues(client: GitHub) -> list[dict[str, Any]]:
-    """Open tracking issues, oldest first."""
+    """Open tracking issues reconcile opened, oldest first."""
     params = {"state": "open", "labels": LABEL, "sort": "created", "direction": "asc"}
-    found = [i for i in client.paginate(client.repo_path("issues"), params) if is_tracking(i)]
+    found = [i for i in client.paginate(client.repo_path("issues"), params) if is_tracking(i, client.author)]
     return sorted(found, key=lambda i: int(i["number"]))
 
 

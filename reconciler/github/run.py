@@ -42,6 +42,12 @@ class ApplyRun:
     markdown: str  # what apply's --summary wrote: the plan it applied and each result
 
 
+def reconcile_env() -> dict[str, str]:
+    """This environment without the GitHub token: reconcile itself never talks to GitHub, and
+    run-apply holds the token only to read the branch head."""
+    return {k: v for k, v in os.environ.items() if k != "GITHUB_TOKEN"}
+
+
 def reconcile_command(args: Sequence[str]) -> list[str]:
     # The same interpreter, so the reconcile installed next to this package runs.
     return [sys.executable, "-m", "reconciler", *args]
@@ -72,6 +78,7 @@ def _with_summary(command: str, args: Sequence[str]) -> tuple[int, str, str]:
         proc = subprocess.run(
             reconcile_command([command, *args, "--format", "json", "--summary", markdown_file]),
             stdout=subprocess.PIPE,
+            env=reconcile_env(),
             text=True,
             encoding="utf-8",
             check=False,
@@ -108,4 +115,4 @@ def save_plan(markdown: str, file: str, summary: str | None) -> None:
 
 def run_reconcile(args: Sequence[str]) -> int:
     """Any reconcile command, output passed through; its exit code returned as is."""
-    return subprocess.run(reconcile_command(args), check=False).returncode
+    return subprocess.run(reconcile_command(args), env=reconcile_env(), check=False).returncode

@@ -19,7 +19,8 @@ import pytest
 
 TOKEN = "ghs_fake-token-0123456789"
 REPO = "acme/connections"
-BOT = {"login": "github-actions[bot]", "type": "Bot"}
+BOT = {"login": "github-actions[bot]", "type": "Bot"}  # who GITHUB_TOKEN posts as
+MALLORY = {"login": "mallory", "type": "User"}  # anyone who can comment
 
 
 @dataclass
@@ -31,6 +32,9 @@ class FakeGitHub:
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)
     pulls: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # commit sha -> its pull requests
+    branches: dict[str, str] = field(default_factory=dict)  # branch name -> its head commit
+    files: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # pull request -> its changed files
+    user: dict[str, Any] = field(default_factory=lambda: dict(BOT))  # the author of what the token writes
     requests: list[tuple[str, str]] = field(default_factory=list)
     fail: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
     link_base: str | None = None  # serve next-page links on this base instead of our own
@@ -58,7 +62,12 @@ class FakeGitHub:
         return comment
 
     def add_issue(
-        self, title: str, body: str, labels: tuple[str, ...] = (), pull_request: bool = False
+        self,
+        title: str,
+        body: str,
+        labels: tuple[str, ...] = (),
+        pull_request: bool = False,
+        user: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         number = len(self.issues) + 1
         issue: dict[str, Any] = {
@@ -68,7 +77,7 @@ class FakeGitHub:
             "state": "open",
             "state_reason": None,
             "labels": [{"name": n} for n in labels],
-            "user": BOT,
+            "user": user or BOT,
         }
         if pull_request:
             issue["pull_request"] = {"url": "..."}
@@ -91,6 +100,15 @@ class FakeGitHub:
         }
         self.pulls.setdefault(commit, []).append(pull)
         return pull
+
+    def change_files(self, number: int, *paths: str) -> None:
+        """The files pull request `number` changes ("old -> new" for a rename)."""
+        self.files[number] = [
+            {"filename": p.split(" -> ")[-1], "status": "renamed", "previous_filename": p.split(" -> ")[0]}
+            if " -> " in p
+            else {"filename": p, "status": "modified"}
+            for p in paths
+        ]
 
     def open_issues(self) -> list[dict[str, Any]]:
         return [i for i in self.issues.values() if i["state"] == "open" and "pull_request" not in i]
@@ -125,9 +143,16 @@ class FakeGitHub:
             if method == "GET":
                 return self._page(path, query, self.comments.get(number, []))
             if method == "POST":
-                return 201, self.add_comment(number, body["body"]), {}
+                return 201, self.add_comment(number, body["body"], dict(self.user)), {}
         if (m := re.fullmatch(r"commits/([0-9a-f]+)/pulls", route)) and method == "GET":
             return self._page(path, query, self.pulls.get(m.group(1), []))
+        if (m := re.fullmatch(r"pulls/(\d+)/files", route)) and method == "GET":
+            return self._page(path, query, self.files.get(int(m.group(1)), []))
+        if (m := re.fullmatch(r"branches/([^/]+)", route)) and method == "GET":
+            name = urllib.parse.unquote(m.group(1))
+            if name not in self.branches:
+                return 404, {"message": "Branch not found"}, {}
+            return 200, {"name": name, "commit": {"sha": self.branches[name]}, "protected": True}, {}
         if (m := re.fullmatch(r"issues/comments/(\d+)", route)) and method == "PATCH":
             for comment in (c for cs in self.comments.values() for c in cs):
                 if comment["id"] == int(m.group(1)):
@@ -146,7 +171,7 @@ class FakeGitHub:
                 if not set(labels) <= set(self.labels):
                     # Stricter than GitHub, so a test sees an issue opened before its label exists.
                     return 422, {"message": "Validation Failed: label does not exist"}, {}
-                return 201, self.add_issue(body["title"], body["body"], labels), {}
+                return 201, self.add_issue(body["title"], body["body"], labels, user=dict(self.user)), {}
         if (m := re.fullmatch(r"issues/(\d+)", route)) and method == "PATCH":
             issue = self.issues.get(int(m.group(1)))
             if issue is None:
