@@ -22,7 +22,7 @@ from reconciler.github.body import MAX_BODY, commit_ref, fit
 from reconciler.github.record import PlanRecord, decode, encode, from_plan_json, strip
 from reconciler.github.run import PlanRun
 from reconciler.github.where import Where, from_config, from_plan, merged, placed
-from reconciler.render.markdown import MARKER, cell
+from reconciler.render.markdown import MARKER, code
 
 HEADING = "### reconcile plan"
 START = "<!-- reconcile-outdated -->"
@@ -36,9 +36,9 @@ DROPPED = "_Not kept here: too long for one comment._"
 def targets_table(wheres: Sequence[Where]) -> list[str]:
     lines = ["| Target | Account | Region |", "|---|---|---|"]
     for w in wheres:
-        account = f"`{cell(w.account)}`" if w.account else "account not known"
-        region = f"`{cell(w.region)}`" if w.region else "region not known"
-        lines.append(f"| `{cell(w.name)}` | {account} | {region} |")
+        account = code(w.account) if w.account else "account not known"
+        region = code(w.region) if w.region else "region not known"
+        lines.append(f"| {code(w.name)} | {account} | {region} |")
     return lines
 
 

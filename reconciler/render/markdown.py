@@ -77,7 +77,10 @@ def render(plan: Plan) -> str:
     if places:
         out += ["Target" + ("s" if len(places) > 1 else "") + ": " + "; ".join(places), ""]
     if plan.failed:
-        out += [f"❌ **Not planned:** `{cell(name)}`: {cell(why.splitlines()[0])}" for name, why in plan.failed.items()]
+        out += [
+            f"❌ **Not planned:** {code(name, in_table=False)}: {_html(why.splitlines()[0])}"
+            for name, why in plan.failed.items()
+        ]
         out.append("")
     if not plan.has_changes and plan.failed:
         out.append(f"**No changes in the targets planned.** {counted(plan.resources, '(s)')} match the specs.")
