@@ -148,13 +148,14 @@ def target_session(options: AwsOptions, clock: Now = _now) -> boto3.Session:
     return boto3.Session(botocore_session=core)
 
 
-def _account(session: boto3.Session, expected: str | None, config: Config) -> str:
+def _account(session: boto3.Session, expected: str | None, config: Config, target: str = "default") -> str:
     """The account the credentials are for (one GetCallerIdentity per target): plans name it, and
     a target that names its account never runs with another account's credentials."""
     actual = str(session.client("sts", config=config).get_caller_identity()["Account"])
     if expected and actual != expected:
         raise ReconcileError(
-            f"credentials are for account {actual}, but the target expects {expected}; refusing to continue"
+            f"target {target}: credentials are for account {actual}, but the target expects {expected}; "
+            "refusing to continue"
         )
     return actual
 
@@ -185,7 +186,7 @@ def make_clients(options: AwsOptions) -> Clients:
     pool = max(10, options.max_workers + 2)
     timeouts = _timeouts()
     reads = client_config(pool, READ_ATTEMPTS, timeouts)
-    account = _account(session, options.account, reads)
+    account = _account(session, options.account, reads, options.target)
     events = session.client("events", config=reads)
     events_writer = session.client("events", config=client_config(pool, 1, timeouts))
     secrets = session.client("secretsmanager", config=reads)
