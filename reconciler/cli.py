@@ -239,7 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", help=DIR_HELP)
     p.add_argument("--config", help=CONFIG_HELP)
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.set_defaults(func=lambda a: targets.command(TargetsCommand(_sources(a), a.format)), verbose=0)
+    p.add_argument("--profile", help="AWS profile to read organizational_units with (default: the boto3 chain)")
+    p.set_defaults(func=lambda a: targets.command(TargetsCommand(_sources(a), a.format, a.profile)), verbose=0)
 
     p = sub.add_parser("schema", help="print the spec JSON Schema (connections and API destinations)")
     p.set_defaults(func=lambda a: schema.command(), verbose=0)

@@ -107,6 +107,7 @@ class ValidateCommand:
 class TargetsCommand:
     sources: Sources
     format: str = "text"
+    profile: str | None = None  # for organizational_units: Organizations is read with it
 
 
 @dataclass(frozen=True)

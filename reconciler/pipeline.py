@@ -7,6 +7,7 @@ by side, on the pool the command owns.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from reconciler.aws.clients import AwsOptions, Clients, make_clients
+from reconciler.aws.organizations import read_units
 from reconciler.aws.rate import DEFAULT_EVENTBRIDGE_RPS
 from reconciler.config import Config, Target, resolve_targets
 from reconciler.errors import Problem, ReconcileError, SpecErrors
@@ -57,7 +59,8 @@ class Planned:
 
 def config_of(options: PlanOptions) -> Config:
     prune = True if options.prune else False if options.no_prune else None
-    return resolve_targets(options.sources, options.region, prune, options.prune_prefixes, options.only)
+    units = functools.partial(read_units, profile=options.profile)  # reconcile.yaml's organizational_units
+    return resolve_targets(options.sources, options.region, prune, options.prune_prefixes, options.only, units)
 
 
 def load_valid_specs(specs_dir: str) -> list[Spec]:
