@@ -214,7 +214,7 @@ def test_units_expand_to_their_active_accounts_and_child_units(
     assert aws.calls("ListChildren") == 2 and aws.calls("ListAccountsForParent") == 2
     assert aws.calls("AssumeRole") == 1
 
-    plan = run(capsys, "plan", "--format", "json")
+    plan = run(capsys, "plan", "--format", "json", "--out", "plan.json")
     assert plan.code == 2, plan.err
     document = json.loads(plan.out)
     assert document["places"] == {
@@ -225,6 +225,17 @@ def test_units_expand_to_their_active_accounts_and_child_units(
         (f"org-{made['in_a']}", "create"),
         (f"org-{made['in_child']}", "create"),
     ]
+    # An account that joins the unit after the plan: applying the saved plan is refused.
+    org = boto3.session.Session().client("organizations")
+    late = org.create_account(Email="late@example.com", AccountName="late")["CreateAccountStatus"]["AccountId"]
+    root = org.list_roots()["Roots"][0]["Id"]
+    org.move_account(AccountId=late, SourceParentId=root, DestinationParentId=made["child"])
+    role_session(late).client("secretsmanager").create_secret(Name="prod/stripe", SecretString="v")
+    aws.reset_counters()
+    refused = run(capsys, "apply", "plan.json", "--yes")
+    assert refused.code == 1
+    assert f"org-{late}/stripe: not in the saved plan, and would now be a create" in refused.err
+    assert aws.write_calls() == 0
 
 
 def test_picking_another_target_reads_no_unit(
