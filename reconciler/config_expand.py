@@ -92,16 +92,8 @@ def template_problems(doc: Document) -> list[Problem]:
 
 def _template_problems(doc: Document, t: _Template) -> Iterator[Problem]:
     item, i = t.item, t.index
-    if ("region" in item) == ("regions" in item):
-        where = ("regions",) if "regions" in item else ()
-        yield _problem(
-            doc,
-            i,
-            where,
-            "give region (one) or regions (several), not both"
-            if where
-            else "missing required key 'region' (or 'regions')",
-        )
+    if "region" in item and "regions" in item:  # neither: the schema says region is missing
+        yield _problem(doc, i, ("regions",), "give region (one) or regions (several), not both")
     given = [k for k in ("account", "accounts", "organizational_units") if k in item]
     if len(given) > 1:
         yield _problem(
