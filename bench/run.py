@@ -20,7 +20,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench`, `testing` and `reconciler` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import measure, quota, workload  # noqa: E402
+from bench import measure, organisation, quota, workload  # noqa: E402
 from bench.measure import Measured  # noqa: E402
 from reconciler.aws.rate import EVENTBRIDGE_QUOTA  # noqa: E402
 from testing.control import Controls  # noqa: E402
@@ -204,11 +204,33 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python bench/run.py", description=__doc__)
     parser.add_argument("--quick", action="store_true", help=f"only {SPEED_N} connections and the throttling check")
     parser.add_argument("--quota", action="store_true", help="only the plans and apply against the request quota")
+    parser.add_argument(
+        "--organisation",
+        action="store_true",
+        help="only the organisation case: 10, 50 and 100 accounts × 3 regions (with --quick: 1 and 2 accounts)",
+    )
     args = parser.parse_args(argv)
     report = Report([])
     size = SPEED_N if args.quick else max(CPU_SIZES)
     mode = " (quick)" if args.quick else " (quota)" if args.quota else ""
+    mode += " (organisation)" if args.organisation else ""
     print(f"# reconcile benchmark{mode}\nmachine: {machine()}")
+    org_sizes = organisation.QUICK_ACCOUNTS if args.quick else organisation.FULL_ACCOUNTS
+    if args.organisation:
+        with EmulatorProcess() as emulator, tempfile.TemporaryDirectory(prefix="reconcile-bench-") as tmp:
+            emulator.control.set_transition_polls(0)
+            runs = organisation.organisation(emulator.control, emulator.endpoint, Path(tmp), org_sizes)
+        for run in runs:
+            problems = organisation.call_problems(run)
+            report.check(
+                run.code == 0 and not problems,
+                f"organisation at {run.targets} targets: exit {run.code}; " + "; ".join(problems),
+            )
+        print(
+            "\n"
+            + ("All targets met." if not report.failures else "Targets missed:\n  - " + "\n  - ".join(report.failures))
+        )
+        return 1 if report.failures else 0
     with EmulatorProcess() as emulator, tempfile.TemporaryDirectory(prefix="reconcile-bench-") as tmp:
         controls, work = emulator.control, Path(tmp)
         controls.set_transition_polls(0)  # seeded connections start settled

@@ -273,7 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="split the targets into at most N batches of about equal work (spec documents), each account and "
         "region in one batch; json: a list of space-separated names, one per job",
     )
-    p.set_defaults(func=lambda a: targets.command(TargetsCommand(_sources(a), a.format, a.batches)), verbose=0)
+    p.add_argument("--profile", help="AWS profile to read organizational_units with (default: the boto3 chain)")
+    p.set_defaults(
+        func=lambda a: targets.command(TargetsCommand(_sources(a), a.format, a.batches, a.profile)), verbose=0
+    )
 
     p = sub.add_parser("schema", help="print the spec JSON Schema (connections and API destinations)")
     p.set_defaults(func=lambda a: schema.command(), verbose=0)

@@ -12,6 +12,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from reconciler import config_expand
 from reconciler.diff.ignore import problem as ignore_problem
 from reconciler.errors import Location, Problem, ReconcileError, SpecErrors
 from reconciler.load.bounds import git_work_tree, inside
@@ -60,8 +61,9 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(text))
 
 
-def load_config(path: str) -> dict[str, Any]:
-    """reconcile.yaml, checked against its schema; every problem as `file:line:column: path: message`."""
+def load_config(path: str) -> Document:
+    """reconcile.yaml with its positions, checked against its schema and as targets
+    (config_expand.py); every problem as `file:line:column: path: message`."""
     shown = display_path(path)
     try:
         with open(path, "rb") as handle:
@@ -84,10 +86,11 @@ def load_config(path: str) -> dict[str, Any]:
             found.append(Problem(as_spec.locate(where), dotted(where), message))
     if not found:
         found = _duplicate_names(doc) + _ignore_problems(doc)
+    if not found:
+        found = config_expand.template_problems(doc)
     if found:
         raise SpecErrors(found)
-    data: dict[str, Any] = doc.data
-    return data
+    return doc
 
 
 def _duplicate_names(doc: Document) -> list[Problem]:
@@ -196,9 +199,11 @@ def resolve_targets(
     prune: bool | None = None,
     prefixes: tuple[str, ...] = (),
     only: tuple[str, ...] = (),
+    units: config_expand.UnitAccounts | None = None,
 ) -> Config:
     """The targets of this run. `prune` True (--prune) or False (--no-prune) overrides the config
-    file, None leaves it to the file; --prune-prefix and --only apply to every target."""
+    file, None leaves it to the file; --prune-prefix and --only apply to every target. `units`
+    reads organizational units' accounts (config_expand.py); without it none is read."""
     path = find_config(sources)
     picked = list(sources.targets)
     if path is None:
@@ -215,11 +220,12 @@ def resolve_targets(
             f"--region conflicts with {display_path(path)}, which sets a region per target; use --target to pick "
             "targets"
         )
-    data = load_config(path)
+    doc = load_config(path)
+    data = doc.data
     check_specs_inside_repository(path, data)
     base = os.path.dirname(path)
     targets = []
-    for item in data["targets"]:
+    for item in config_expand.expand(doc, units, picked):
         specs = tuple(os.path.normpath(os.path.join(base, p)) for p in item.get("specs", [])) or (sources.dir,)
         configured = bool(item.get("prune", data.get("prune", False)))
         targets.append(

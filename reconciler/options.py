@@ -116,6 +116,7 @@ class TargetsCommand:
     sources: Sources
     format: str = "text"
     batches: int | None = None  # --batches N: at most N balanced batches of names
+    profile: str | None = None  # for organizational_units: Organizations is read with it
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ retry quota). Targets are read side by side, on the pool the command owns.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler.aws.clients import AwsOptions, Budget, Clients, connect
 from reconciler.aws.errors import describe_error
+from reconciler.aws.organizations import read_units
 from reconciler.aws.rate import DEFAULT_EVENTBRIDGE_RPS
 from reconciler.config import Config, Target, resolve_targets
 from reconciler.errors import Problem, ReconcileError, SpecErrors
@@ -73,7 +75,8 @@ class Planned:
 
 def config_of(options: PlanOptions) -> Config:
     prune = True if options.prune else False if options.no_prune else None
-    return resolve_targets(options.sources, options.region, prune, options.prune_prefixes, options.only)
+    units = functools.partial(read_units, profile=options.profile)  # reconcile.yaml's organizational_units
+    return resolve_targets(options.sources, options.region, prune, options.prune_prefixes, options.only, units)
 
 
 def load_valid_specs(specs_dir: str) -> list[Spec]:
@@ -186,8 +189,9 @@ def build_plan(options: PlanOptions, pool: ThreadPoolExecutor, check: PlaceCheck
     failed: dict[str, str] = {}
     attempts = [(t, pool.submit(_connect, t, options)) for t in config.targets]
     connected_by: dict[str, Clients] = {}
+    named = config.targets[0].name if config.path is not None and not alone else None
     for target, attempt in attempts:
-        identity = _outcome(attempt, alone)
+        identity = _outcome(attempt, alone, named)
         if isinstance(identity, Clients):
             connected_by[target.name] = identity
         else:
@@ -279,13 +283,16 @@ def _read_and_plan(
 T = TypeVar("T")
 
 
-def _outcome(future: Future[T], alone: bool) -> T | str:
+def _outcome(future: Future[T], alone: bool, name: str | None = None) -> T | str:
     """A target's step: its result, or (with several targets) why it failed, so the other targets
-    are still planned. A bug is no target's failure: it ends the run."""
+    are still planned. A bug is no target's failure: it ends the run. `name`: a target of
+    reconcile.yaml run alone, whose error names it."""
     try:
         return future.result()
     except (ReconcileError, ClientError, BotoCoreError) as exc:
         if not alone:
+            if name is not None and type(exc) is ReconcileError:
+                raise ReconcileError(f"target {name}: {exc}") from None
             raise
         return describe_error(exc) if isinstance(exc, (ClientError, BotoCoreError)) else str(exc)
 

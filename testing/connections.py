@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.sandbox.connections import Body, ConnectionService
 from reconciler.sandbox.lifecycle import STATES, ConnectionRecord
+from reconciler.sandbox.wire import Where
 
 if TYPE_CHECKING:
     from moto.events.models import Connection
@@ -29,7 +30,7 @@ class SteeredConnectionService(ConnectionService):
     def settled_outcome(self, conn: Connection, record: ConnectionRecord) -> tuple[str, str]:
         return self._settle_overrides.pop(conn.name, None) or super().settled_outcome(conn, record)
 
-    def list_connections(self, region: str, body: Body) -> Body:
+    def list_connections(self, where: Where, body: Body) -> Body:
         if self.ignore_name_prefix:
             body = {key: value for key, value in body.items() if key != "NamePrefix"}
-        return super().list_connections(region, body)
+        return super().list_connections(where, body)

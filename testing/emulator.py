@@ -33,11 +33,11 @@ class TestEmulator(Emulator):
     ) -> None:
         self._calls = CallLog()
         self._latency = Latency()
-        self._faults = FaultInjection(account_id)
-        self._secret_guard = ManagedSecretGuard(account_id)
-        self._quota = RequestQuota(account_id=account_id)
+        self._faults = FaultInjection()
+        self._secret_guard = ManagedSecretGuard()
+        self._quota = RequestQuota()
         self._quota.enabled = False  # off unless a test or the benchmark asks (set_request_quota)
-        self._steered = SteeredConnectionService(account_id)
+        self._steered = SteeredConnectionService()
         # Outermost first: control calls are no AWS calls; every AWS call is counted, faulted or not.
         layers: list[Layer] = [
             ControlRoutes(self),

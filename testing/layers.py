@@ -36,15 +36,14 @@ class FaultInjection:
     """Play the outcomes of `plan`: an error reply, a dropped connection (before or after the
     request is handled), or a delay before normal handling."""
 
-    def __init__(self, account_id: str = "123456789012") -> None:
+    def __init__(self) -> None:
         self.plan = FaultPlan()
-        self.account_id = account_id
         self._epoch = 0  # bumped by clear(), so a request delayed across a reset is dropped
 
     def _resource(self, request: AwsRequest) -> str:
         """The connection a request names, as the ARN IAM would name it in AccessDenied."""
         name = request.body.get("Name") if request.prefix == "AWSEvents" else None
-        return f"arn:aws:events:{request.region}:{self.account_id}:connection/{name}" if isinstance(name, str) else ""
+        return f"arn:aws:events:{request.region}:{request.account}:connection/{name}" if isinstance(name, str) else ""
 
     def clear(self) -> None:
         self.plan.clear()

@@ -27,8 +27,7 @@ Forward = Callable[[bytes], Reply]
 class ManagedSecretGuard:
     """A layer refusing reads of managed secrets while `deny` is set."""
 
-    def __init__(self, account_id: str) -> None:
-        self.account_id = account_id
+    def __init__(self) -> None:
         self.deny = False
 
     def __call__(self, request: AwsRequest, environ: Environ, inner: Handler) -> Reply:
@@ -39,7 +38,7 @@ class ManagedSecretGuard:
             changed = raw != request.raw  # a body guarded_read wrote: JSON
             return inner(dataclasses.replace(request, raw=raw, body=json.loads(raw)) if changed else request, environ)
 
-        return guarded_read(request, forward, self.account_id)
+        return guarded_read(request, forward, request.account)
 
 
 def is_managed(secret_id: str) -> bool:

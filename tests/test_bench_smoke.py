@@ -63,3 +63,20 @@ def test_the_stage_breakdown_times_every_stage() -> None:
     assert set(totals) == set(labels)  # every stage ran, and was timed
     assert 0 < sum(totals.values()) <= total
     assert stages.pipeline.ThreadPoolExecutor is not stages.InlinePool  # put back for whatever runs next
+
+
+def test_the_organisation_case_at_a_tiny_size(aws: TestEmulator, tmp_path: Path) -> None:
+    """One account × 3 regions: three targets, each assuming its own role, in sync with what was seeded
+    in that account and region; the calls are exactly one role, one identity, the describes and two
+    secret batches per target."""
+    from bench import organisation
+
+    aws.set_transition_polls(0)
+    organisation.seed(aws.endpoint, 1)
+    workload.write_specs(tmp_path / "specs-org", organisation.PER_TARGET)
+    run_ = organisation.plan(aws, aws.endpoint, tmp_path, 1, baseline=0.0)
+    assert run_.code == 0, run_.error
+    assert run_.targets == 3
+    assert organisation.call_problems(run_) == []
+    assert run_.calls["AssumeRole"] == 3 and run_.calls["DescribeConnection"] == 15
+    assert run_.rss > 0 and run_.threads > 1

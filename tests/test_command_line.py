@@ -139,7 +139,7 @@ def test_a_config_file_in_a_parent_folder_is_found(
     write(specs, "keep.yaml", api_key_spec(name="keep"))
     (repo / "docs" / "deep").mkdir(parents=True)
     monkeypatch.chdir(repo / "docs" / "deep")
-    assert run(capsys, "targets").out == f"from-parent\tus-east-1\t{specs}\n"
+    assert run(capsys, "targets").out == f"from-parent\tus-east-1\t(credentials' account)\t{specs}\n"
     assert run(capsys, "validate").out == "1 connection spec(s) valid.\n"
     planned = run(capsys, "plan", "--format", "json")
     assert planned.code == 2, planned.err
@@ -153,7 +153,7 @@ def test_the_config_file_is_looked_for_from_the_specs_folder(
     write(specs.parent, "specs/reconcile.yaml", PRUNING_CONFIG.replace("connections", "."))
     write(specs.parent, "specs/keep.yaml", api_key_spec(name="keep"))
     monkeypatch.setenv("RECONCILE_DIR", "specs")
-    assert run(capsys, "targets").out == "main\tus-east-1\tspecs\n"
+    assert run(capsys, "targets").out == "main\tus-east-1\t(credentials' account)\tspecs\n"
     # The config file beside the specs is no spec.
     assert run(capsys, "validate").out == "1 connection spec(s) valid.\n"
 

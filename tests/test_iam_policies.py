@@ -6,6 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import boto3
+import pytest
+
+from support.cli import run, write
+from testing.emulator import TestEmulator
+
 IAM = Path(__file__).parent.parent / "iam"
 WRITES = {
     "events:CreateConnection",
@@ -112,3 +118,27 @@ def test_target_roles_trust_the_plan_and_apply_roles_and_nobody_else() -> None:
         "ReconcileApplyRole": {"AWS": "arn:aws:iam::CENTRAL_ACCOUNT_ID:role/reconcile-apply"},
     }
     assert {s["Action"] for s in statements} == {"sts:AssumeRole"}
+
+
+def test_organizations_policy_grants_the_calls_a_units_expansion_makes(
+    aws: TestEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """reconcile targets over an organizational unit (with a child unit) calls Organizations only
+    for what iam/organizations-read-policy.json grants, and the policy grants no more."""
+    monkeypatch.chdir(tmp_path)
+    org = boto3.session.Session().client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    root = org.list_roots()["Roots"][0]["Id"]
+    unit = org.create_organizational_unit(ParentId=root, Name="a")["OrganizationalUnit"]["Id"]
+    org.create_organizational_unit(ParentId=unit, Name="child")
+    write(
+        tmp_path,
+        "reconcile.yaml",
+        f"targets:\n  - name: t-{{account}}\n    organizational_units: [{unit}]\n    region: us-east-1\n"
+        "    role_arn: arn:aws:iam::{account}:role/r\n",
+    )
+    aws.reset_counters()
+    assert run(capsys, "targets").code == 0
+    called = {f"organizations:{action}" for action in aws.calls_by_action()}
+    granted = _actions("organizations-read-policy.json")
+    assert called == set(granted) == {"organizations:ListChildren", "organizations:ListAccountsForParent"}

@@ -76,7 +76,7 @@ def test_wrong_account_is_refused(repo: Path, capsys: pytest.CaptureFixture[str]
     result = run(capsys, "plan", "--target", "us")
     assert result.code == 1
     assert result.err == (
-        "reconcile: error: credentials are for account 123456789012, but the target expects 999999999999; "
+        "reconcile: error: target us: credentials are for account 123456789012, but the target expects 999999999999; "
         "refusing to continue\n"
     )
 

@@ -1,10 +1,15 @@
 """`reconcile targets`: the targets of this repository, e.g. for a GitHub Actions matrix;
-with --batches N, at most N balanced batches of them (reconciler/batches.py)."""
+with --batches N, at most N balanced batches of them (reconciler/batches.py).
+
+Targets over several regions and accounts are listed one per place; those over organizational
+units read their accounts from AWS Organizations (aws/organizations.py), and only those do."""
 
 from __future__ import annotations
 
+import functools
 import json
 
+from reconciler.aws.organizations import read_units
 from reconciler.batches import Item, balance, place_of
 from reconciler.config import Target, resolve_targets
 from reconciler.errors import ReconcileError
@@ -27,7 +32,7 @@ def documents(target: Target) -> int:
 
 
 def command(opts: TargetsCommand) -> int:
-    config = resolve_targets(opts.sources)
+    config = resolve_targets(opts.sources, units=functools.partial(read_units, profile=opts.profile))
     if opts.batches is not None:
         items = [Item(t.name, place_of(t.account, t.role_arn, t.region), documents(t)) for t in config.targets]
         batches = [" ".join(names) for names in balance(items, opts.batches)]
@@ -42,5 +47,7 @@ def command(opts: TargetsCommand) -> int:
         out(json.dumps(names) + "\n")
     else:
         for target in config.targets:
-            out(f"{target.name}\t{target.region or '(boto3 default region)'}\t{', '.join(target.specs)}\n")
+            region = target.region or "(boto3 default region)"
+            account = target.account or "(credentials' account)"
+            out(f"{target.name}\t{region}\t{account}\t{', '.join(target.specs)}\n")
     return 0

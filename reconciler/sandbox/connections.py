@@ -20,7 +20,7 @@ from reconciler.sandbox.lifecycle import (
     transitional_states,
 )
 from reconciler.sandbox.validation import validate_input, validate_value
-from reconciler.sandbox.wire import AwsError
+from reconciler.sandbox.wire import AwsError, Where
 
 if TYPE_CHECKING:
     from moto.events.models import Connection, EventsBackend
@@ -32,9 +32,11 @@ Body = dict[str, Any]
 
 
 class ConnectionService:
-    def __init__(self, account_id: str) -> None:
-        self.account_id = account_id
-        self.handlers: dict[str, Callable[[str, Body], Body]] = {
+    """The connection actions, per account and region (`Where`): each reads and writes moto's backends
+    of the account the request acts in (accounts.py), and the records are keyed by ARN, which names it."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Callable[[Where, Body], Body]] = {
             "CreateConnection": self.create,
             "UpdateConnection": self.update,
             "DescribeConnection": self.describe,
@@ -50,14 +52,14 @@ class ConnectionService:
         self.quota = DEFAULT_QUOTA
         self.managed_secret_layout = fix.SecretLayout.SNAKE
 
-    def handle(self, action: str, region: str, body: Body) -> Body:
+    def handle(self, action: str, where: Where, body: Body) -> Body:
         validate_input(action, body)
-        return self.handlers[action](region, body)
+        return self.handlers[action](where, body)
 
     # --- actions ----------------------------------------------------------------------
 
-    def create(self, region: str, body: Body) -> Body:
-        events = self._events(region)
+    def create(self, where: Where, body: Body) -> Body:
+        events = self._events(where)
         name, auth_type = body["Name"], body["AuthorizationType"]
         # Blocks for another auth type have no effect, as on update.
         auth = fix.merge_auth_parameters(auth_type, {}, auth_type, body["AuthParameters"])
@@ -74,7 +76,7 @@ class ConnectionService:
         )
         record.stamp_created(conn.creation_time)
         self._records[conn.arn] = record
-        self._replace_managed_secret(region, conn, record)
+        self._replace_managed_secret(where, conn, record)
         self._begin(conn, record, "CREATING")
         return {
             "ConnectionArn": conn.arn,
@@ -83,8 +85,8 @@ class ConnectionService:
             "LastModifiedTime": record.last_modified,
         }
 
-    def update(self, region: str, body: Body) -> Body:
-        conn = self._get(region, body["Name"])
+    def update(self, where: Where, body: Body) -> Body:
+        conn = self._get(where, body["Name"])
         record = self._record(conn)
         current = fix.ConnectionFields(
             authorization_type=conn.authorization_type,
@@ -103,7 +105,7 @@ class ConnectionService:
         record.kms_key_identifier = merged.kms_key_identifier
         record.invocation_connectivity = merged.invocation_connectivity
         record.touch()
-        self._write_managed_secret_version(region, conn, record)
+        self._write_managed_secret_version(where, conn, record)
         self._begin(conn, record, "UPDATING")
         return {
             "ConnectionArn": conn.arn,
@@ -112,8 +114,8 @@ class ConnectionService:
             **record.timestamps(),
         }
 
-    def describe(self, region: str, body: Body) -> Body:
-        conn = self._get(region, body["Name"], describing=True)
+    def describe(self, where: Where, body: Body) -> Body:
+        conn = self._get(where, body["Name"], describing=True)
         record = self._record(conn)
         # What this call shows is decided before it counts as a poll (which may settle the connection).
         state, reason, stamps = record.lifecycle.current, record.lifecycle.current_reason, record.timestamps()
@@ -124,13 +126,13 @@ class ConnectionService:
         if not conn.description:
             described.pop("Description", None)
         described["AuthParameters"] = fix.described_auth_parameters(
-            conn.auth_parameters, fix.association_arn(region, self.account_id, conn.arn, "auth")
+            conn.auth_parameters, fix.association_arn(where.region, where.account, conn.arn, "auth")
         )
         if record.kms_key_identifier:
             described["KmsKeyIdentifier"] = record.kms_key_identifier
         if record.invocation_connectivity:
             described["InvocationConnectivityParameters"] = fix.described_connectivity(
-                record.invocation_connectivity, fix.association_arn(region, self.account_id, conn.arn, "invocation")
+                record.invocation_connectivity, fix.association_arn(where.region, where.account, conn.arn, "invocation")
             )
         described["ConnectionState"] = state
         if reason:
@@ -138,8 +140,8 @@ class ConnectionService:
         described.update(stamps)
         return described
 
-    def list_connections(self, region: str, body: Body) -> Body:
-        events = self._events(region)
+    def list_connections(self, where: Where, body: Body) -> Body:
+        events = self._events(where)
         prefix = body.get("NamePrefix") or ""
         wanted_state = body.get("ConnectionState")
         limit = body.get("Limit") or fix.DEFAULT_PAGE_SIZE
@@ -158,8 +160,8 @@ class ConnectionService:
             out["NextToken"] = fix.next_token(rows[limit - 1]["Name"])
         return out
 
-    def delete(self, region: str, body: Body) -> Body:
-        conn = self._get(region, body["Name"])
+    def delete(self, where: Where, body: Body) -> Body:
+        conn = self._get(where, body["Name"])
         record = self._records.pop(conn.arn, None) or self._record(conn)
         out = {
             "ConnectionArn": conn.arn,
@@ -167,25 +169,25 @@ class ConnectionService:
             "CreationTime": conn.creation_time,
             **record.timestamps(),
         }
-        self._events(region).delete_connection(conn.name)  # moto deletes the managed secret too
+        self._events(where).delete_connection(conn.name)  # moto deletes the managed secret too
         return out
 
     # --- state --------------------------------------------------------------------------
 
-    def force_state(self, region: str, name: str, state: str, reason: str) -> None:
+    def force_state(self, where: Where, name: str, state: str, reason: str) -> None:
         if state not in STATES:
             raise ValueError(f"unknown connection state {state!r}")
-        self._record(self._get(region, name)).settle(state, reason)
+        self._record(self._get(where, name)).settle(state, reason)
 
-    def current_state(self, region: str, connection_arn: str) -> str | None:
-        """The state the connection with this ARN shows now (None: no such connection in the region).
+    def current_state(self, where: Where, connection_arn: str) -> str | None:
+        """The state the connection with this ARN shows now (None: no such connection in that account and region).
 
         For API destinations (destinations.py); unlike DescribeConnection, it is no poll.
         """
         # arn:<partition>:events:<region>:<account>:connection/<name>/<uuid>; names have no "/".
         parts = connection_arn.split("/")
-        conn = self._events(region).connections.get(parts[1]) if len(parts) == 3 else None
-        if conn is None or conn.arn != connection_arn:  # another region, or an earlier connection of that name
+        conn = self._events(where).connections.get(parts[1]) if len(parts) == 3 else None
+        if conn is None or conn.arn != connection_arn:  # another account or region, or an earlier one of that name
             return None
         return self._record(conn).lifecycle.current
 
@@ -222,14 +224,14 @@ class ConnectionService:
             row["StateReason"] = record.lifecycle.current_reason
         return row
 
-    def _replace_managed_secret(self, region: str, conn: Connection, record: ConnectionRecord) -> None:
+    def _replace_managed_secret(self, where: Where, conn: Connection, record: ConnectionRecord) -> None:
         """Swap moto's secret for one named and filled as EventBridge does.
 
         AWS names it events!connection/<name>/<uuid> (moto adds "/auth") and
         writes the flat snake_case JSON of corrections.managed_secret_json, its
         parameter lists spelled as `managed_secret_layout` says.
         """
-        secrets = self._secrets(region)
+        secrets = self._secrets(where)
         moto_secret_arn = conn.secret_arn
         secret = secrets.create_managed_secret(
             service_name="events",
@@ -241,9 +243,9 @@ class ConnectionService:
         secrets.delete_secret(moto_secret_arn, recovery_window_in_days=None, force_delete_without_recovery=True)
         conn.secret_arn = secret.arn
 
-    def _write_managed_secret_version(self, region: str, conn: Connection, record: ConnectionRecord) -> None:
+    def _write_managed_secret_version(self, where: Where, conn: Connection, record: ConnectionRecord) -> None:
         # UpdateConnection writes a new version: VersionId changes and AWSCURRENT moves (AWS-NOTES).
-        secrets = self._secrets(region)
+        secrets = self._secrets(where)
         secrets.put_secret_value(
             secret_id=conn.secret_arn,
             secret_string=self._managed_secret_json(conn),
@@ -257,8 +259,8 @@ class ConnectionService:
     def _managed_secret_json(self, conn: Connection) -> str:
         return fix.managed_secret_json(conn.authorization_type, conn.auth_parameters, self.managed_secret_layout)
 
-    def _get(self, region: str, name: str, *, describing: bool = False) -> Connection:
-        conn = self._events(region).connections.get(name)
+    def _get(self, where: Where, name: str, *, describing: bool = False) -> Connection:
+        conn = self._events(where).connections.get(name)
         if conn is None:
             raise AwsError("ResourceNotFoundException", not_found_message(name, describing=describing))
         return conn
@@ -268,15 +270,15 @@ class ConnectionService:
         made = ConnectionRecord(last_modified=conn.creation_time, last_authorized=conn.creation_time)
         return self._records.setdefault(conn.arn, made)
 
-    def _events(self, region: str) -> EventsBackend:
+    def _events(self, where: Where) -> EventsBackend:
         from moto.events.models import events_backends
 
-        return events_backends[self.account_id][region]
+        return events_backends[where.account][where.region]
 
-    def _secrets(self, region: str) -> SecretsManagerBackend:
+    def _secrets(self, where: Where) -> SecretsManagerBackend:
         from moto.secretsmanager.models import secretsmanager_backends
 
-        return secretsmanager_backends[self.account_id][region]
+        return secretsmanager_backends[where.account][where.region]
 
 
 def not_found_message(name: str, *, describing: bool) -> str:

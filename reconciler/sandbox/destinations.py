@@ -17,7 +17,7 @@ from reconciler.sandbox import corrections as paging
 from reconciler.sandbox import destination_corrections as fix
 from reconciler.sandbox.connections import ConnectionService
 from reconciler.sandbox.validation import validate_input
-from reconciler.sandbox.wire import AwsError
+from reconciler.sandbox.wire import AwsError, Where
 
 if TYPE_CHECKING:
     from moto.events.models import Destination, EventsBackend
@@ -44,10 +44,9 @@ class DestinationRecord:
 
 
 class DestinationService:
-    def __init__(self, account_id: str, connections: ConnectionService) -> None:
-        self.account_id = account_id
+    def __init__(self, connections: ConnectionService) -> None:
         self.connections = connections  # a destination's state is its connection's (fix.destination_state)
-        self.handlers: dict[str, Callable[[str, Body], Body]] = {
+        self.handlers: dict[str, Callable[[Where, Body], Body]] = {
             "CreateApiDestination": self.create,
             "UpdateApiDestination": self.update,
             "DescribeApiDestination": self.describe,
@@ -61,22 +60,22 @@ class DestinationService:
         self._records: dict[str, DestinationRecord] = {}  # by destination ARN, so a recreated name starts fresh
         self.quota = DEFAULT_QUOTA
 
-    def handle(self, action: str, region: str, body: Body) -> Body:
+    def handle(self, action: str, where: Where, body: Body) -> Body:
         # Model constraints first: recorded, AWS reports them before anything else
         # (test_create_api_destination_invalid_parameters).
         validate_input(action, body)
-        return self.handlers[action](region, body)
+        return self.handlers[action](where, body)
 
     # --- actions ----------------------------------------------------------------------
 
-    def create(self, region: str, body: Body) -> Body:
-        events = self._events(region)
+    def create(self, where: Where, body: Body) -> Body:
+        events = self._events(where)
         name = body["Name"]
         fields = fix.created_fields(body)
         fix.require_https(fields.invocation_endpoint, "create")
         if name in events.destinations:
             raise AwsError("ResourceAlreadyExistsException", fix.already_exists_message(name))
-        self._require_connection(region, fields.connection_arn, "create")
+        self._require_connection(where, fields.connection_arn, "create")
         if len(events.destinations) >= self.quota:
             raise AwsError("LimitExceededException", QUOTA_MESSAGE)
         events.create_api_destination(
@@ -89,28 +88,28 @@ class DestinationService:
         )
         dest = events.destinations[name]
         self._records[dest.arn] = DestinationRecord(fields, last_modified=dest.creation_time)
-        return self._write_reply(region, dest)
+        return self._write_reply(where, dest)
 
-    def update(self, region: str, body: Body) -> Body:
-        dest = self._get(region, body["Name"], "update")
+    def update(self, where: Where, body: Body) -> Body:
+        dest = self._get(where, body["Name"], "update")
         record = self._record(dest)
         merged = fix.merge_update(record.fields, body)
         if body.get("InvocationEndpoint") is not None:
             fix.require_https(merged.invocation_endpoint, "update")
         if body.get("ConnectionArn") is not None:
-            self._require_connection(region, merged.connection_arn, "update")
+            self._require_connection(where, merged.connection_arn, "update")
         record.fields = merged
         record.touch()
         _mirror(dest, merged)
-        return self._write_reply(region, dest)
+        return self._write_reply(where, dest)
 
-    def describe(self, region: str, body: Body) -> Body:
-        dest = self._get(region, body["Name"], "describe")
+    def describe(self, where: Where, body: Body) -> Body:
+        dest = self._get(where, body["Name"], "describe")
         record = self._record(dest)
-        return fix.described(dest.name, record.fields, self._write_reply(region, dest))
+        return fix.described(dest.name, record.fields, self._write_reply(where, dest))
 
-    def list_destinations(self, region: str, body: Body) -> Body:
-        events = self._events(region)
+    def list_destinations(self, where: Where, body: Body) -> Body:
+        events = self._events(where)
         limit = body.get("Limit") or paging.DEFAULT_PAGE_SIZE
         after = paging.page_after(body.get("NextToken"))
         rows = []
@@ -120,31 +119,31 @@ class DestinationService:
             dest = events.destinations[name]
             record = self._record(dest)
             if fix.wanted(name, record.fields, body):
-                rows.append(fix.list_row(name, record.fields, self._write_reply(region, dest)))
+                rows.append(fix.list_row(name, record.fields, self._write_reply(where, dest)))
         out: Body = {"ApiDestinations": rows[:limit]}
         if len(rows) > limit:
             out["NextToken"] = paging.next_token(rows[limit - 1]["Name"])
         return out
 
-    def delete(self, region: str, body: Body) -> Body:
-        dest = self._get(region, body["Name"], "delete")
+    def delete(self, where: Where, body: Body) -> Body:
+        dest = self._get(where, body["Name"], "delete")
         self._records.pop(dest.arn, None)
-        self._events(region).delete_api_destination(dest.name)
+        self._events(where).delete_api_destination(dest.name)
         return {}  # recorded: delete-api-destination has no members
 
     # --- helpers ------------------------------------------------------------------------
 
-    def _write_reply(self, region: str, dest: Destination) -> Body:
+    def _write_reply(self, where: Where, dest: Destination) -> Body:
         record = self._record(dest)
-        state = fix.destination_state(self.connections.current_state(region, record.fields.connection_arn))
+        state = fix.destination_state(self.connections.current_state(where, record.fields.connection_arn))
         return fix.write_reply(dest.arn, state, dest.creation_time, record.last_modified)
 
-    def _require_connection(self, region: str, connection_arn: str, verb: str) -> None:
-        if self.connections.current_state(region, connection_arn) is None:
+    def _require_connection(self, where: Where, connection_arn: str, verb: str) -> None:
+        if self.connections.current_state(where, connection_arn) is None:
             raise AwsError("ResourceNotFoundException", fix.connection_not_found_message(connection_arn, verb))
 
-    def _get(self, region: str, name: str, verb: str) -> Destination:
-        dest = self._events(region).destinations.get(name)
+    def _get(self, where: Where, name: str, verb: str) -> Destination:
+        dest = self._events(where).destinations.get(name)
         if dest is None:
             raise AwsError("ResourceNotFoundException", fix.not_found_message(name, verb))
         return dest
@@ -164,10 +163,10 @@ class DestinationService:
         )
         return self._records.setdefault(dest.arn, made)
 
-    def _events(self, region: str) -> EventsBackend:
+    def _events(self, where: Where) -> EventsBackend:
         from moto.events.models import events_backends
 
-        return events_backends[self.account_id][region]
+        return events_backends[where.account][where.region]
 
 
 def _mirror(dest: Destination, fields: fix.DestinationFields) -> None:

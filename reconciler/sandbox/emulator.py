@@ -20,11 +20,15 @@ from reconciler.sandbox.connections import ConnectionService
 from reconciler.sandbox.destinations import DestinationService
 from reconciler.sandbox.middleware import EmulatorApp, Layer
 from reconciler.sandbox.server import WSGIServer, make_server
-from reconciler.sandbox.wire import WsgiApp
+from reconciler.sandbox.wire import Where, WsgiApp
 
 
 class Emulator:
-    """moto behind our corrections, served on loopback; `region` is used when a request names none."""
+    """moto behind our corrections, served on loopback; `region` is used when a request names none.
+
+    Each request acts in the account of its credentials (accounts.py): an assumed role's keys in
+    the role's account, other keys in `account_id`. Every resource is kept per account and region.
+    """
 
     def __init__(
         self,
@@ -41,10 +45,8 @@ class Emulator:
         self.account_id = account_id
         self.host = host
         self._requested_port = port
-        self.connections = connections if connections is not None else ConnectionService(account_id)
-        self.destinations = (
-            destinations if destinations is not None else DestinationService(account_id, self.connections)
-        )
+        self.connections = connections if connections is not None else ConnectionService()
+        self.destinations = destinations if destinations is not None else DestinationService(self.connections)
         self._app = EmulatorApp(
             account_id=account_id,
             default_region=region,
@@ -104,10 +106,12 @@ class Emulator:
         with self.lock:
             self.connections.transition_polls = n
 
-    def force_state(self, name: str, state: str, reason: str = "") -> None:
-        """Put an existing, settled connection in `state` now, as AWS does when it deauthorizes one."""
+    def force_state(self, name: str, state: str, reason: str = "", *, account: str | None = None) -> None:
+        """Put an existing, settled connection in `state` now, as AWS does when it deauthorizes one.
+
+        In the default region, and `account` (default: the emulator's)."""
         with self.lock:
-            self.connections.force_state(self.region, name, state, reason)
+            self.connections.force_state(Where(account or self.account_id, self.region), name, state, reason)
 
 
 def _moto_app() -> WsgiApp:

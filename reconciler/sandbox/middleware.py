@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
+from reconciler.sandbox.accounts import HEADER, request_account
 from reconciler.sandbox.connections import ConnectionService
 from reconciler.sandbox.destinations import DestinationService
 from reconciler.sandbox.wire import (
@@ -43,7 +44,10 @@ class Layer(Protocol):
 
 
 class EmulatorApp:
-    """WSGI app: the layers, outermost first, then our corrections in front of moto's DomainDispatcherApplication."""
+    """WSGI app: the layers, outermost first, then our corrections in front of moto's DomainDispatcherApplication.
+
+    `account_id` is the account of requests signed with keys no account issued (accounts.py).
+    """
 
     def __init__(
         self,
@@ -57,7 +61,7 @@ class EmulatorApp:
         self.account_id = account_id
         self.default_region = default_region
         self.connections = connections
-        self.destinations = destinations if destinations is not None else DestinationService(account_id, connections)
+        self.destinations = destinations if destinations is not None else DestinationService(connections)
         self.moto_app: WsgiApp | None = None  # set when the server starts, so importing us stays cheap
         # moto's backends are not built for concurrent mutation; one request at a time past the layers.
         self.lock = threading.RLock()
@@ -67,7 +71,7 @@ class EmulatorApp:
         self._handle = handler
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        request = read_request(environ, self.default_region)
+        request = read_request(environ, self.default_region, request_account(environ, self.account_id))
         try:
             reply = self._handle(request, environ)
         except AwsError as error:
@@ -75,14 +79,15 @@ class EmulatorApp:
         return send(reply, start_response)
 
     def _correct_or_forward(self, request: AwsRequest, environ: Environ) -> Reply:
-        # moto reads the account from this header (moto.core.responses.get_current_account).
-        environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account_id
+        # moto reads the account from this header (moto.core.responses.get_current_account): the one
+        # the corrections act in too (accounts.py), so moto's own answers (STS, Secrets Manager) agree.
+        environ[HEADER] = request.account
         with self.lock:
             try:
                 if request.prefix == "AWSEvents" and request.action in self.connections.handlers:
-                    return json_reply(self.connections.handle(request.action, request.region, request.body))
+                    return json_reply(self.connections.handle(request.action, request.where, request.body))
                 if request.prefix == "AWSEvents" and request.action in self.destinations.handlers:
-                    return json_reply(self.destinations.handle(request.action, request.region, request.body))
+                    return json_reply(self.destinations.handle(request.action, request.where, request.body))
                 if self.moto_app is None:
                     raise AwsError("InternalException", "The emulator is not started.", 500)
                 return call_app(self.moto_app, environ, request.raw)

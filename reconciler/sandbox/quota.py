@@ -41,11 +41,9 @@ class RequestQuota:
     def __init__(
         self,
         rate: float = EVENTBRIDGE_RPS,
-        account_id: str = "123456789012",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.rate = rate
-        self.account_id = account_id
         self.enabled = True
         self._clock = clock
         self._lock = threading.Lock()
@@ -59,7 +57,7 @@ class RequestQuota:
 
     def __call__(self, request: AwsRequest, environ: Environ, inner: Handler) -> Reply:
         if self.enabled and request.prefix == "AWSEvents" and request.action not in UNLIMITED:
-            key = (self.account_id, request.region)
+            key = (request.account, request.region)
             with self._lock:
                 now = self._clock()
                 bucket = self._buckets.setdefault(key, Bucket(self.rate, now))

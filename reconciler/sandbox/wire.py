@@ -37,6 +37,14 @@ class AwsError(Exception):
 
 
 @dataclass(frozen=True)
+class Where:
+    """The account and region a request acts in: the emulator keeps every resource per both, as AWS does."""
+
+    account: str
+    region: str
+
+
+@dataclass(frozen=True)
 class AwsRequest:
     """One request as the emulator sees it, body already read."""
 
@@ -45,6 +53,11 @@ class AwsRequest:
     region: str
     raw: bytes
     body: dict[str, Any] = field(default_factory=dict)
+    account: str = "123456789012"  # accounts.request_account: the signing key's account
+
+    @property
+    def where(self) -> Where:
+        return Where(self.account, self.region)
 
 
 @dataclass
@@ -58,8 +71,10 @@ class Reply:
         return loaded if isinstance(loaded, dict) else {}
 
 
-def read_request(environ: Environ, default_region: str) -> AwsRequest:
-    """Read the body once and put it back, so moto can read it again if we forward."""
+def read_request(environ: Environ, default_region: str, account: str = "123456789012") -> AwsRequest:
+    """Read the body once and put it back, so moto can read it again if we forward.
+
+    `account` is the one the request acts in (accounts.request_account)."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -85,6 +100,7 @@ def read_request(environ: Environ, default_region: str) -> AwsRequest:
         region=scope.group("region") if scope else default_region,
         raw=raw,
         body=body,
+        account=account,
     )
 
 
