@@ -55,6 +55,11 @@ DIR_HELP = (
 )
 
 
+REGION_HELP = "AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION, then the profile's region)"
+PROFILE_HELP = "AWS profile (default: the boto3 chain)"
+CONCURRENCY_HELP = "AWS reads in flight at once, per target (default 16)"
+
+
 def _common(parser: argparse.ArgumentParser, aws: bool = True) -> None:
     parser.add_argument("--dir", help=DIR_HELP)
     parser.add_argument(
@@ -64,13 +69,9 @@ def _common(parser: argparse.ArgumentParser, aws: bool = True) -> None:
         parser.add_argument(
             "-q", "--quiet", action="store_true", help="no progress line on stderr while connections are read"
         )
-        parser.add_argument(
-            "--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region)"
-        )
-        parser.add_argument("--profile", help="AWS profile (default: the boto3 chain)")
-        parser.add_argument(
-            "--concurrency", type=int, default=16, help="AWS reads in flight at once per target (default 16)"
-        )
+        parser.add_argument("--region", help=REGION_HELP)
+        parser.add_argument("--profile", help=PROFILE_HELP)
+        parser.add_argument("--concurrency", type=int, default=16, help=CONCURRENCY_HELP)
         parser.add_argument(
             "--target-concurrency",
             type=int,
@@ -248,9 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="copy current values from each connection's managed secret into those secrets",
     )
     p.add_argument("--overwrite", action="store_true", help="replace spec files that already exist")
-    p.add_argument("--region", help="AWS region (default: the boto3 chain)")
-    p.add_argument("--profile", help="AWS profile (default: the boto3 chain)")
-    p.add_argument("--concurrency", type=int, default=16, help="AWS reads in flight at once (default 16)")
+    p.add_argument("--region", help=REGION_HELP)
+    p.add_argument("--profile", help=PROFILE_HELP)
+    p.add_argument("--concurrency", type=int, default=16, help=CONCURRENCY_HELP)
     p.add_argument(
         "-v", "--verbose", action="count", default=0, help="more logging: -v, -vv, -vvv (botocore, redacted)"
     )

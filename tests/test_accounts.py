@@ -95,17 +95,24 @@ def test_plan_and_apply_write_each_account_separately(repo: Path, aws: TestEmula
     assert again.code == 0, again.out + again.err
 
 
-def test_an_account_that_is_not_the_roles_is_refused_and_nothing_written(
+def test_an_account_that_is_not_the_roles_is_refused_and_nothing_written_there(
     repo: Path, aws: TestEmulator, capsys: Any
 ) -> None:
+    """The target fails alone (issue #21): nothing is written in its account, the other is applied."""
     write(repo, "reconcile.yaml", CONFIG.replace(f'account: "{OTHER}"', 'account: "222222222222"'))
     aws.reset_counters()
     result = run(capsys, "apply", "--yes")
     assert result.code == 1
     assert result.err == (
-        f"reconcile: error: target other: credentials are for account {OTHER}, but the target expects 222222222222; "
+        f"reconcile: target other: credentials are for account {OTHER}, but the target expects 222222222222; "
         "refusing to continue\n"
     )
-    assert aws.write_calls() == 0
     assert names(role_session().client("events")) == []
-    assert names(boto3.session.Session().client("events")) == []
+    assert names(boto3.session.Session().client("events")) != []
+    alone = run(capsys, "apply", "--yes", "--target", "other")
+    assert alone.code == 1
+    assert alone.err == (
+        f"reconcile: error: target other: credentials are for account {OTHER}, but the target expects "
+        "222222222222; refusing to continue\n"
+    )
+    assert names(role_session().client("events")) == []

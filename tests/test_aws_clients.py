@@ -174,6 +174,6 @@ def test_a_role_without_source_credentials_is_a_clear_error(
     result = run(capsys, "plan")
     assert result.code == 1
     assert result.err == (
-        f"reconcile: error: no AWS credentials found to assume {ROLE} with: "
+        f"reconcile: error: target t: no AWS credentials found to assume {ROLE} with: "
         "configure a profile, environment variables or a role\n"
     )

@@ -297,9 +297,9 @@ def test_import_options_have_help_like_plan_s(
     plan = _help(capsys, monkeypatch, "plan")
     text = _help(capsys, monkeypatch, "import")
     for line in (
-        "--region REGION AWS region (default: the boto3 chain)",
+        "--region REGION AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION, then the profile's region)",
         "--profile PROFILE AWS profile (default: the boto3 chain)",
-        "--concurrency CONCURRENCY AWS reads in flight at once (default 16)",
+        "--concurrency CONCURRENCY AWS reads in flight at once, per target (default 16)",
         "-v, --verbose more logging: -v, -vv, -vvv (botocore, redacted)",
     ):
         assert line in plan
