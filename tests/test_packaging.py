@@ -64,3 +64,23 @@ def test_no_shipped_module_imports_or_names_the_test_infrastructure(wheel: zipfi
             found.append(f"{name}: imports testing")
         found += [f"{name}: {word}" for word in TEST_ONLY_NAMES if word in text]
     assert found == []
+
+
+def test_the_wheel_carries_the_license_and_the_metadata(wheel: zipfile.ZipFile) -> None:
+    licenses = [name for name in wheel.namelist() if DIST_INFO.match(name) and "/licenses/" in name]
+    assert [name.split("/", 1)[1] for name in licenses] == ["licenses/LICENSE"]
+    text = wheel.read(licenses[0]).decode()
+    assert text == (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License\n                           Version 2.0, January 2004" in text
+    assert "END OF TERMS AND CONDITIONS" in text and "APPENDIX: How to apply the Apache License" in text
+    metadata = next(name for name in wheel.namelist() if DIST_INFO.match(name) and name.endswith("/METADATA"))
+    headers = wheel.read(metadata).decode().split("\n\n", 1)[0].splitlines()
+    assert "License-Expression: Apache-2.0" in headers and "License-File: LICENSE" in headers
+    assert "Classifier: Programming Language :: Python :: 3.13" in headers
+    assert {h.split(", ", 1)[0] for h in headers if h.startswith("Project-URL: ")} == {
+        "Project-URL: Homepage",
+        "Project-URL: Repository",
+        "Project-URL: Issues",
+        "Project-URL: Changelog",
+        "Project-URL: Documentation",
+    }
