@@ -15,6 +15,7 @@ from typing import TextIO
 
 from reconciler import saved_plan
 from reconciler.apply.writes import WriteResult, apply_plan
+from reconciler.aws.errors import after_code
 from reconciler.errors import ReconcileError
 from reconciler.model import CONNECTION, Action, Place, marked
 from reconciler.options import ApplyCommand, PlanOptions
@@ -119,7 +120,7 @@ def markdown_results(results: list[WriteResult]) -> str:
     lines = ["", "### reconcile apply", "", f"| {first} | Action | Result |", "|---|---|---|"]
     for r in results:
         mark = "✅" if r.ok else ("⏭️" if not r.started else "❌")
-        detail = r.detail if r.ok or not r.code else f"`{r.code}` {r.detail}"
+        detail = r.detail if r.ok or not r.code else f"`{r.code}` {after_code(r.code, r.detail)}"
         lines.append(f"| `{r.name}`{marked(r.type)} | {r.action.value} | {mark} {cell(detail)} |")
     return "\n".join(lines + ["", summary(results), ""])
 
@@ -209,5 +210,5 @@ def command(opts: ApplyCommand) -> int:
         append_file(opts.summary, RENDERERS["markdown"](plan) + markdown_results(results))
     failures = [r for r in results if r.started and not r.ok]
     for r in failures:
-        err(f"reconcile: {r.label}: {r.action.value} failed [{r.code}]: {r.detail}")
+        err(f"reconcile: {r.label}: {r.action.value} failed [{r.code}]: {after_code(r.code, r.detail)}")
     return 1 if any(not r.ok for r in results) else 0
