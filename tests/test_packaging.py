@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -151,3 +152,15 @@ def test_floors_pin_every_direct_dependency_at_its_lowest_declared_version() -> 
     assert pins["boto3"] == "1.37.35"
     assert {"boto3", "pyyaml", "jsonschema", "deepdiff", "ahocorasick-rs", "moto", "pytest"} <= set(pins)
     assert "eventbridge-reconcile" not in pins
+
+
+def test_readme_links_work_on_the_package_index() -> None:
+    # PyPI shows README.md without the repository around it: a relative link there is broken.
+    repository = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]["Repository"]
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)\s]+)\)", readme)
+    assert targets
+    assert [t for t in targets if not t.startswith(("https://", "http://"))] == []  # an anchor alone too
+    # Files of this repository are linked at its main branch, and exist there.
+    ours = [t.removeprefix(f"{repository}/blob/main/") for t in targets if t.startswith(f"{repository}/")]
+    assert ours and [t for t in ours if not (REPO / t.split("#", 1)[0]).is_file()] == []
