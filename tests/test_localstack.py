@@ -102,7 +102,12 @@ def _spec(name: str, secret: str, tenant: str = "acme") -> str:
 
 def _secret(name: str, value: str = SECRET_VALUE) -> None:
     _, secrets = _clients()
-    secrets.create_secret(Name=name, SecretString=json.dumps({"api_key": value}))
+    try:
+        secrets.create_secret(Name=name, SecretString=json.dumps({"api_key": value}))
+    except secrets.exceptions.ResourceExistsException:
+        # botocore retried a create whose reply timed out (seen on a loaded machine right after
+        # LocalStack started); the name is this test's own, so the secret is the one just made.
+        pass
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> Result:
