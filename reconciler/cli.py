@@ -179,12 +179,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check specs against the schema and rules; no AWS access")
     _common(p, aws=False)
     p.add_argument("--config", help=CONFIG_HELP)
-    p.add_argument("--format", choices=("text", "github", "json"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "github", "json"),
+        default="text",
+        help="text (default); github: workflow commands that annotate the lines in a pull request; "
+        "json: the errors on stdout",
+    )
     p.set_defaults(func=lambda a: validate.command(ValidateCommand(_sources(a), a.format)))
 
     p = sub.add_parser("plan", help="show what apply would change (exit 0 in sync, 2 changes, 1 error)")
     _common(p)
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="text (default), json (for scripts) or markdown (for a pull request comment)",
+    )
     p.add_argument(
         "--summary", metavar="FILE", help="also append the markdown plan to FILE (e.g. $GITHUB_STEP_SUMMARY)"
     )
@@ -229,7 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", help="print a plan saved by `reconcile plan --out`; no AWS access")
     p.add_argument("plan_file", metavar="PLAN", help="the saved plan")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="text (default), json (for scripts) or markdown (for a pull request comment)",
+    )
     p.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     p.set_defaults(func=lambda a: show.command(ShowCommand(a.plan_file, a.format)))
 
@@ -266,7 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("targets", help="list the targets (regions/accounts) of reconcile.yaml")
     p.add_argument("--dir", help=DIR_HELP)
     p.add_argument("--config", help=CONFIG_HELP)
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default), or json: the target names as one JSON list (for a job matrix)",
+    )
     p.add_argument(
         "--batches",
         type=_batches,

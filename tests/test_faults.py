@@ -211,7 +211,7 @@ def test_connection_quota_is_not_retried_and_says_what_to_do(
     assert aws.calls("CreateConnection") == 1
     assert "✓ drifted: updated (AUTHORIZED)" in applied.out
     assert (
-        "reconcile: missing: create failed [LimitExceededException]: LimitExceededException: "
+        "reconcile: missing: create failed [LimitExceededException]: "
         "the account's connection quota for this region is reached (default 3,000); "
         "delete unused connections or request a quota increase in Service Quotas"
     ) in applied.err
@@ -226,10 +226,7 @@ def test_access_denied_on_write_is_not_retried(
     applied = apply(capsys)
     assert applied.code == 1
     assert aws.calls("UpdateConnection") == 1
-    assert (
-        "reconcile: drifted: update failed [AccessDeniedException]: AccessDeniedException: "
-        "the credentials lack permission"
-    ) in applied.err
+    assert ("reconcile: drifted: update failed [AccessDeniedException]: the credentials lack permission") in applied.err
     assert "✓ missing: created (AUTHORIZED)" in applied.out
 
 

@@ -445,7 +445,7 @@ def test_apply_failure_fails_the_job_and_is_in_the_summary(
     job = run_workflow("reconcile-apply.yml", _main("push"), workspace, tmp_path)
     assert job.failed
     assert job.ran[-2:] == ["Apply / Apply", f"Apply / {_COMMENT_APPLY}"]
-    assert "| `stripe` | create | ❌ `DEAUTHORIZED` DEAUTHORIZED: Invalid API key |" in job.summary
+    assert "| `stripe` | create | ❌ `DEAUTHORIZED` Invalid API key |" in job.summary
     assert "Apply complete: 0 created, 0 updated, 0 deleted, 1 failed." in job.summary
     # The merged pull request hears of it, with the reason.
     [comment] = github.comments[7]

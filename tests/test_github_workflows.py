@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,7 @@ def test_the_workflows_exist() -> None:
         "reconcile-drift.yml",
         "reconcile-plan.yml",
         "release.yml",
+        "tests.yml",
     ]
 
 
@@ -107,7 +109,13 @@ def test_python_is_pinned() -> None:
         for s in _steps(path)
         if s.get("uses", "").startswith("actions/setup-python@")
     ]
-    assert [s["with"]["python-version"] for s in pythons] == ["3.11", "${{ inputs.python-version }}"]
+    assert [s["with"]["python-version"] for s in pythons] == [
+        "3.11",  # release.yml
+        "${{ matrix.python }}",  # tests.yml: 3.11, 3.12 and 3.13 (test_tests_workflow_covers_the_classifiers)
+        "3.11",
+        "3.11",
+        "${{ inputs.python-version }}",  # action.yml
+    ]
     assert _load(ACTION)["inputs"]["python-version"]["default"] == "3.11"
 
 
@@ -135,6 +143,12 @@ def test_permissions_are_least_privilege() -> None:
         "reconcile-drift.yml": {"drift": {"contents": "read", "id-token": "write", "issues": "write"}},
         # Only the job that uploads gets an OIDC token (for PyPI); the build runs without one.
         "release.yml": {"build": {"contents": "read"}, "publish": {"id-token": "write"}},
+        # The project's own checks read the commit and nothing else: no token, no AWS.
+        "tests.yml": {
+            "suite": {"contents": "read"},
+            "lowest": {"contents": "read"},
+            "localstack": {"contents": "read"},
+        },
     }
     for name, jobs in expected.items():
         workflow = _workflow(name)
@@ -152,6 +166,47 @@ def test_triggers() -> None:
     drift = _workflow("reconcile-drift.yml")["on"]
     assert set(drift) == {"schedule", "workflow_dispatch"} and drift["schedule"][0]["cron"]
     assert _workflow("release.yml")["on"] == {"push": {"tags": ["v[0-9]+.[0-9]+.[0-9]+"]}}
+    assert _workflow("tests.yml")["on"] == {"push": {"branches": ["main"]}, "pull_request": None}
+
+
+def _runs(job: dict[str, Any]) -> list[str]:
+    return [step["run"] for step in job["steps"] if "run" in step]
+
+
+def test_tests_workflow_covers_the_classifiers() -> None:
+    # ruff, format, mypy and the suite on every Python the package says it supports.
+    classifiers = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["classifiers"]
+    supported = [
+        c.rsplit(" :: ", 1)[1] for c in classifiers if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    ]
+    suite = _workflow("tests.yml")["jobs"]["suite"]
+    assert suite["strategy"]["matrix"]["python"] == supported == ["3.11", "3.12", "3.13"]
+    assert _runs(suite) == [
+        "python -m pip install -e '.[test]' --constraint constraints.txt",
+        "python -m ruff check .",
+        "python -m ruff format --check .",
+        "python -m mypy",
+        "python -m pytest",
+    ]
+
+
+def test_tests_workflow_runs_the_suite_on_the_declared_floors() -> None:
+    lowest = _workflow("tests.yml")["jobs"]["lowest"]
+    install, test = _runs(lowest)
+    assert install.splitlines()[0] == 'python .ci/floors.py > "$RUNNER_TEMP/floors.txt"'
+    assert install.splitlines()[-1] == "python -m pip install -e '.[test]' --constraint \"$RUNNER_TEMP/floors.txt\""
+    assert test == "python -m pytest"
+
+
+def test_tests_workflow_runs_the_cli_scenarios_against_localstack() -> None:
+    job = _workflow("tests.yml")["jobs"]["localstack"]
+    service = job["services"]["localstack"]
+    assert re.fullmatch(r"localstack/localstack:\d+\.\d+\.\d+", service["image"])  # a release, not latest
+    assert service["ports"] == ["4566:4566"]
+    [test] = [s for s in job["steps"] if s.get("name") == "Test"]
+    assert test["env"] == {"RECONCILE_TEST_ENDPOINT": "http://localhost:4566"}
+    assert test["run"] == "python -m pytest -n 0 -rs tests/test_localstack.py"
+    assert (ROOT / "tests" / "test_localstack.py").is_file()
 
 
 def test_action_inputs_and_outputs() -> None:
@@ -248,9 +303,10 @@ def test_pre_commit_hook() -> None:
     [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert hook["id"] == "reconcile-validate"
     assert (hook["entry"], hook["language"], hook["pass_filenames"]) == ("reconcile validate", "python", False)
-    pattern = re.compile(hook["files"])
-    assert pattern.search("connections/stripe.yaml") and pattern.search("connections/team/crm.yml")
-    assert not pattern.search("schemas/connection.schema.json") and not pattern.search("docs/connections.yaml")
+    # Runs on any YAML change (specs in any folder reconcile.yaml maps, and reconcile.yaml
+    # itself), not only under connections/: no `files` filter, which defaults to every file.
+    assert hook["types"] == ["yaml"]
+    assert "files" not in hook and "exclude" not in hook and "types_or" not in hook
 
 
 def test_apply_runs_in_its_environment_one_job_per_batch() -> None:

@@ -74,7 +74,7 @@ def test_access_denied_on_a_write_names_the_action(
     result = apply(capsys)
     assert result.code == 1
     assert result.err_lines[-1] == (
-        "reconcile: stripe: update failed [AccessDeniedException]: AccessDeniedException: the credentials lack "
+        "reconcile: stripe: update failed [AccessDeniedException]: the credentials lack "
         f"permission for events:UpdateConnection; {IAM_POLICIES} (User is not authorized to perform this action.)"
     )
 

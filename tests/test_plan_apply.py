@@ -241,7 +241,7 @@ def test_deauthorized_after_write_is_a_failure_with_reason(
     assert "✗ stripe: create failed: DEAUTHORIZED: Invalid API key" in result.out
     assert "✓ other: created (AUTHORIZED)" in result.out
     assert "Apply complete: 1 created, 0 updated, 0 deleted, 1 failed." in result.out
-    assert "reconcile: stripe: create failed [DEAUTHORIZED]: DEAUTHORIZED: Invalid API key" in result.err
+    assert "reconcile: stripe: create failed [DEAUTHORIZED]: Invalid API key" in result.err
     # The next plan reports the unhealthy connection as drift, with the reason.
     planned = plan(capsys)
     assert planned.code == 2

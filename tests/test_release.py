@@ -89,11 +89,16 @@ def test_the_changelog_keeps_a_changelog() -> None:
     versions = _changelog_versions()
     assert versions[0] == ("Unreleased", "")
     released = versions[1:]
-    assert released and all(re.fullmatch(r"\d+\.\d+\.\d+", v) for v, _ in released)
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+", v) for v, _ in released)
     assert [Version(v) for v, _ in released] == sorted((Version(v) for v, _ in released), reverse=True)
-    # A date once released, else said plainly: no tag exists yet.
-    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}|not yet released", when) for _, when in released)
-    assert (VERSION, "not yet released") in released or any(v == VERSION for v, _ in released)
+    # One section for what is not released: a version gets its own, dated, only when tagged.
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", when) for _, when in released)
+    assert "not yet released" not in text
+    # Keep a Changelog's kinds of change, each once, in its order.
+    kinds = ["Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"]
+    headings = re.findall(r"^### (.+)$", text.split("\n## [", 2)[1], re.MULTILINE)
+    assert headings == [kind for kind in kinds if kind in headings] and "Added" in headings
+    assert any(v == VERSION for v, _ in released) or f"These entries\ngo into {VERSION} when it is tagged" in text
 
 
 # The release workflow

@@ -6,7 +6,9 @@ reject what AWS would reject. These tests keep the copy honest when botocore cha
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -82,6 +84,38 @@ def anchored(pattern: str) -> str:
     return f"^(?:{pattern})$"
 
 
+# ECMAScript regexes in unicode mode (what editors and check-jsonschema apply to a schema's
+# patterns) allow an escaped punctuation character only for the syntax characters; `\-` is
+# valid inside a class only (ECMA-262, "Patterns": IdentityEscape, ClassEscape).
+ECMASCRIPT_SYNTAX = frozenset("^$\\.*+?()[]{}|/")
+
+
+def ecmascript(pattern: str) -> str:
+    """The pattern with every escape ECMAScript's unicode mode rejects written as the plain
+    character: outside a class, an escaped punctuation character other than a syntax one is
+    that character in Python's re too, so the meaning is the same."""
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            escaped = pattern[i + 1]
+            if in_class or escaped.isalnum() or escaped in ECMASCRIPT_SYNTAX:
+                out.append(pattern[i : i + 2])
+            else:
+                out.append(escaped)
+            i += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
 def resolve(root: Schema, node: Schema) -> dict[str, Any]:
     """Follow a local `$ref`, keeping sibling keywords (2020-12 applies both)."""
     if "$ref" not in node:
@@ -143,7 +177,7 @@ def compare(shapes: Shapes, shape_name: str, root: Schema, node: Schema, path: P
         yield from compare_value(node, "minLength", shape.get("min"), path)
         yield from compare_value(node, "maxLength", shape.get("max"), path)
         pattern = shape.get("pattern")
-        yield from compare_value(node, "pattern", None if pattern is None else anchored(pattern), path)
+        yield from compare_value(node, "pattern", None if pattern is None else ecmascript(anchored(pattern)), path)
         yield from compare_value(node, "enum", shape.get("enum"), path)
     elif shape["type"] == "integer":
         yield from compare_value(node, "minimum", shape.get("min"), path)
@@ -228,6 +262,25 @@ def test_schema_patterns_compile_with_python_re(schema: dict[str, Any]) -> None:
     assert found
     for pattern in found:
         re.compile(pattern)
+
+
+def test_ecmascript_rewrites_only_escapes_outside_a_class() -> None:
+    assert ecmascript(r"^arn:aws([a-z]|\-)*:x\/[\.\-_a-z]+\d\x26$") == r"^arn:aws([a-z]|-)*:x\/[\.\-_a-z]+\d\x26$"
+
+
+def parsed(pattern: str) -> str:
+    """Python's parse of a pattern, as re.DEBUG prints it (a DEBUG compile is never cached)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        re.compile(pattern, re.DEBUG)
+    return out.getvalue()
+
+
+def test_ecmascript_forms_of_the_model_patterns_mean_the_same(shapes: Shapes) -> None:
+    patterns = {shape["pattern"] for shape in shapes.values() if "pattern" in shape}
+    rewritten = {p for p in patterns if ecmascript(p) != p}
+    assert rewritten  # the ConnectionArn pattern, at least
+    assert [p for p in rewritten if parsed(p) != parsed(ecmascript(p))] == []
 
 
 def update_differences(shapes: Shapes, create: str, update: str, path: Path_) -> Iterator[str]:

@@ -184,7 +184,7 @@ BAD: dict[str, tuple[str, str | list[str]]] = {
     "ConnectionArn of another service": (
         destination().replace("Connection: stripe", "ConnectionArn: arn:aws:sqs:us-east-1:123456789012:q"),
         "c/d.yaml:12:1: ConnectionArn: does not match the pattern "
-        "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection\\/[\\.\\-_A-Za-z0-9]+\\/[\\-A-Za-z0-9]+$",
+        "^arn:aws([a-z]|-)*:events:([a-z]|\\d|-)*:([0-9]{12})?:connection\\/[\\.\\-_A-Za-z0-9]+\\/[\\-A-Za-z0-9]+$",
     ),
     "ConnectionArn too long": (
         destination().replace("Connection: stripe", f"ConnectionArn: {ARN}{'a' * (1601 - len(ARN))}"),

@@ -121,6 +121,13 @@ def describe_error(exc: BaseException) -> str:
     return f"{code}: {message}" if message else code
 
 
+def after_code(code: str, detail: str) -> str:
+    """The detail without its leading `CODE: `, for a line that shows the code on its own:
+    describe_error's text (and a failed state's reason) start with the code already, and
+    `failed [ValidationException]: ValidationException: ...` says it twice."""
+    return detail.removeprefix(f"{code}: ")
+
+
 def _names(names: list[str], noun: str) -> str:
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     return f"{len(names)} {noun}{'' if len(names) == 1 else 's'}: {shown}"

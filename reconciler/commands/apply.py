@@ -17,6 +17,7 @@ from typing import TextIO
 from reconciler.apply.executor import Running
 from reconciler.apply.intents import apply_plan
 from reconciler.apply.results import INTERNAL, INTERRUPTED, WriteResult
+from reconciler.aws.errors import after_code
 from reconciler.crash import EXIT_INTERNAL, advice
 from reconciler.errors import ReconcileError
 from reconciler.model import CONNECTION, Action, Place, labelled, marked
@@ -142,7 +143,7 @@ def markdown_results(results: list[WriteResult]) -> str:
     lines = ["", "### reconcile apply", "", f"| {first} | Action | Result |", "|---|---|---|"]
     for r in results:
         mark = "✅" if r.ok else ("⏭️" if not r.started else "❌")
-        detail = r.detail if r.ok or not r.code else f"`{r.code}` {r.detail}"
+        detail = r.detail if r.ok or not r.code else f"`{r.code}` {after_code(r.code, r.detail)}"
         lines.append(f"| {code(r.name)}{marked(r.type)} | {r.verb} | {mark} {cell(detail)} |")
     return "\n".join(lines + ["", summary(results), ""])
 
@@ -245,7 +246,8 @@ def command(opts: ApplyCommand) -> int:
     failures = [r for r in results if r.started and not r.ok]
     for r in failures:
         where = f"{r.target}/" if several else ""
-        err(f"reconcile: {visible(where + r.label)}: {r.verb} failed [{r.code}]: {visible(r.detail, backslash=False)}")
+        detail = visible(after_code(r.code, r.detail), backslash=False)
+        err(f"reconcile: {visible(where + r.label)}: {r.verb} failed [{r.code}]: {detail}")
     if any(r.code == INTERNAL for r in results):
         err(f"reconcile: internal error during apply: {advice('the file named above')}")
         return EXIT_INTERNAL

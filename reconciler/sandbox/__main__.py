@@ -34,13 +34,39 @@ def _banner(text: str) -> None:
     print(f"\n=== {text} " + "=" * max(0, 70 - len(text)), flush=True)
 
 
+def _missing_extra() -> str | None:
+    """The module of the [sandbox] extra that cannot be imported, if any: moto's server and
+    the web stack under it are optional dependencies, imported only once the emulator starts."""
+    try:
+        import moto.moto_server.werkzeug_app  # noqa: F401
+    except ImportError as exc:
+        return exc.name or "moto"
+    return None
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0-65535)")
+    return port
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reconciler.sandbox", description=__doc__)
     parser.add_argument("--dir", default="connections", help="specs folder (default: connections)")
     parser.add_argument(
         "--serve", action="store_true", help="seed, print the environment to use, and keep serving until Ctrl-C"
     )
+    parser.add_argument("--port", type=_port, default=0, help="port on 127.0.0.1 to serve on (default: any free port)")
     args = parser.parse_args(argv)
+    missing = _missing_extra()
+    if missing is not None:
+        print(
+            f"sandbox: {missing} is not installed; the sandbox needs the [sandbox] extra: "
+            "pip install 'eventbridge-reconcile[sandbox]'",
+            file=sys.stderr,
+        )
+        return 1
     try:
         specs = load_valid_specs(args.dir)
     except ReconcileError as exc:
@@ -48,7 +74,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     writes = WriteCount()
     # EventBridge's request quota too, as AWS enforces it (sandbox/quota.py).
-    with Emulator(layers=[writes, RequestQuota()]) as emulator:
+    emulator = Emulator(port=args.port, layers=[writes, RequestQuota()])
+    try:
+        emulator.start()
+    except OSError as exc:  # the port is taken, or not ours to bind
+        print(f"sandbox: cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    with emulator:
         os.environ.pop("AWS_PROFILE", None)
         os.environ.update(SANDBOX_ENV, AWS_ENDPOINT_URL=emulator.endpoint)
         emulator.set_transition_polls(1)
