@@ -187,15 +187,19 @@ def build_plan(options: PlanOptions, pool: ThreadPoolExecutor, check: PlaceCheck
             )
     alone = len(config.targets) > 1  # one target's failure is reported, and the others still planned
     failed: dict[str, str] = {}
-    attempts = [(t, pool.submit(_connect, t, options)) for t in config.targets]
-    connected_by: dict[str, Clients] = {}
-    named = config.targets[0].name if config.path is not None and not alone else None
-    for target, attempt in attempts:
-        identity = _outcome(attempt, alone, named)
-        if isinstance(identity, Clients):
-            connected_by[target.name] = identity
-        else:
-            failed[target.name] = identity
+    # Identities on as many threads as targets are planned at once: making a session and its
+    # clients is CPU bound, and 16 threads at it contend for the interpreter lock.
+    identities = ThreadPoolExecutor(max(1, min(options.target_concurrency, len(config.targets))), "reconcile-identity")
+    with identities:
+        attempts = [(t, identities.submit(_connect, t, options)) for t in config.targets]
+        connected_by: dict[str, Clients] = {}
+        named = config.targets[0].name if config.path is not None and not alone else None
+        for target, attempt in attempts:
+            identity = _outcome(attempt, alone, named)
+            if isinstance(identity, Clients):
+                connected_by[target.name] = identity
+            else:
+                failed[target.name] = identity
     if failed and not connected_by:
         # Nothing to plan: one error for the run, said once when every target says the same.
         reasons = sorted(set(failed.values()))

@@ -230,12 +230,35 @@ _loader: Loader | None = None
 _loader_lock = threading.Lock()
 
 
+# The services every target's clients use: their models and endpoint rules are read once, up front.
+SERVICES = ("sts", "events", "secretsmanager")
+
+
 def _shared_loader() -> Loader:
     global _loader
     with _loader_lock:
         if _loader is None:
             _loader = create_loader()
+            # Read before any target's thread asks: otherwise the first threads all miss the
+            # loader's cache at once and each lists botocore's data folder (measured: 100 targets
+            # on 16 threads took 111 ms each unprimed, 48 ms primed).
+            for service in SERVICES:
+                _loader.load_service_model(service, "service-2")
+                _loader.load_service_model(service, "endpoint-rule-set-1")
         return _loader
+
+
+def _boto3_session(core: botocore.session.Session) -> boto3.Session:
+    """boto3's session around ours. boto3 appends its data folder to the loader's search path
+    on every session: with one shared loader that is one more path per target, each scanned by
+    every later lookup, so the duplicates are dropped again."""
+    with _loader_lock:
+        session = boto3.Session(botocore_session=core)
+        paths = core.get_component("data_loader").search_paths
+        unique = list(dict.fromkeys(paths))
+        if len(unique) != len(paths):
+            paths[:] = unique
+        return session
 
 
 def target_session(options: AwsOptions, clock: Now = _now) -> boto3.Session:
@@ -253,7 +276,7 @@ def target_session(options: AwsOptions, clock: Now = _now) -> boto3.Session:
         core.set_config_variable("region", region)
     if options.role_arn:
         _assume_role(core, options.role_arn, clock)
-    return boto3.Session(botocore_session=core)
+    return _boto3_session(core)
 
 
 def _account(session: boto3.Session, expected: str | None, config: Config) -> str:
