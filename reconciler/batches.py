@@ -17,11 +17,8 @@ one job's worth of targets.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-_ROLE_ACCOUNT = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):role/")
 
 
 @dataclass(frozen=True)
@@ -29,11 +26,6 @@ class Item:
     name: str
     place: tuple[str, str]  # (account or "", region or "")
     work: int
-
-
-def place_of(account: str | None, role_arn: str | None, region: str | None) -> tuple[str, str]:
-    match = _ROLE_ACCOUNT.match(role_arn or "")
-    return (account or (match.group(1) if match else ""), region or "")
 
 
 def balance(items: Sequence[Item], batches: int) -> list[list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from importlib import resources
@@ -23,6 +24,7 @@ from reconciler.options import Sources
 from reconciler.validate.schema_problems import schema_messages
 
 CONFIG_FILE = "reconcile.yaml"
+_ROLE_ACCOUNT = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):role/")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,15 @@ class Target:
     max_rps: float | None = None  # EventBridge requests per second; None: the default (aws/rate.py)
     only: tuple[str, ...] = ()  # --only: name patterns (fnmatch); empty: everything declared
     ignore_changes: tuple[str, ...] = ()  # IgnoreChanges for every spec of the target (diff/ignore.py)
+
+    @property
+    def declared_account(self) -> str | None:
+        """The account the target acts in, as far as the file says without asking AWS: its
+        `account`, else the one in its `role_arn` (arn:partition:iam::ACCOUNT:role/...)."""
+        if self.account:
+            return self.account
+        match = _ROLE_ACCOUNT.match(self.role_arn or "")
+        return match.group(1) if match else None
 
     def selects(self, name: str) -> bool:
         """Whether --only lets this run plan (and apply) the connection or API destination of this name."""

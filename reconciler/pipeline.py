@@ -218,7 +218,7 @@ def build_plan(options: PlanOptions, pool: ThreadPoolExecutor, check: PlaceCheck
     # but what they declare is protected from pruning all the same.
     unknown = config.unpicked + [t for t in config.targets if t.name in failed]
     elsewhere = (
-        {**_unpicked_specs(unknown, config.path), **{t: declared[t] for t in failed}}
+        {**_unpicked_specs(config.unpicked, config.path), **{t: declared[t] for t in failed}}
         if any(t.prune for t in targets)
         else {}
     )

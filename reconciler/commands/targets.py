@@ -10,7 +10,7 @@ import functools
 import json
 
 from reconciler.aws.organizations import read_units
-from reconciler.batches import Item, balance, place_of
+from reconciler.batches import Item, balance
 from reconciler.config import Target, resolve_targets
 from reconciler.errors import ReconcileError
 from reconciler.load.specs import load_specs
@@ -34,7 +34,7 @@ def documents(target: Target) -> int:
 def command(opts: TargetsCommand) -> int:
     config = resolve_targets(opts.sources, units=functools.partial(read_units, profile=opts.profile))
     if opts.batches is not None:
-        items = [Item(t.name, place_of(t.account, t.role_arn, t.region), documents(t)) for t in config.targets]
+        items = [Item(t.name, (t.declared_account or "", t.region or ""), documents(t)) for t in config.targets]
         batches = [" ".join(names) for names in balance(items, opts.batches)]
         if opts.format == "json":
             out(json.dumps(batches) + "\n")

@@ -14,16 +14,6 @@ from reconciler.config import Target
 from reconciler.errors import ReconcileError
 from reconciler.model import Place, Spec
 
-ARN_ACCOUNT = 4  # arn:partition:service:region:ACCOUNT:resource
-
-
-def declared_account(target: Target) -> str | None:
-    """The account a target is known to act in without asking AWS: its `account`, or its role's."""
-    if target.account:
-        return target.account
-    parts = (target.role_arn or "").split(":")
-    return parts[ARN_ACCOUNT] if len(parts) > ARN_ACCOUNT and parts[ARN_ACCOUNT] else None
-
 
 def _scope(target: Target) -> str:
     if not target.prune_prefixes:
@@ -55,7 +45,7 @@ def _maybe_at(target: Target, place: Place, base_account: str | None) -> bool:
     its account may not be known; then it is taken to be there: that only protects more."""
     if target.region and place.region and target.region != place.region:
         return False
-    account = declared_account(target) or (base_account if not target.role_arn else None)
+    account = target.declared_account or (base_account if not target.role_arn else None)
     return account is None or place.account is None or account == place.account
 
 
